@@ -1,0 +1,1 @@
+"""Channels (Telegram, web chat + JSON API) and the process that relays farmers' turns to Rasa."""

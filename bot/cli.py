@@ -1,0 +1,136 @@
+"""`nonghui`: the one command-line entry point for operators."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.settings import BotSettings
+
+app = typer.Typer(help="Nonghui (农惠) operator commands.", no_args_is_help=True, add_completion=False)
+kb = typer.Typer(help="Knowledge base: build, ingest, search, stats.", no_args_is_help=True)
+app.add_typer(kb, name="kb")
+
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
+IndexOption = Annotated[Path | None, typer.Option("--index", help="Index directory (default: the bot's own).")]
+
+
+def _embedder(settings: BotSettings):  # type: ignore[no-untyped-def]
+    """The configured sentence-transformers embedder (model converted on demand when it is the default)."""
+    from knowledge.embedding.embedder import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(settings.resolved_embedding_model)
+
+
+class _Bar:
+    """tqdm-backed progress for the builder."""
+
+    def __init__(self, total: int, label: str) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, desc=label, unit="chunk")
+
+    def update(self, n: int) -> None:
+        """Advance the bar."""
+        self._bar.update(n)
+
+    def close(self) -> None:
+        """Close the bar."""
+        self._bar.close()
+
+
+def _print_report(report) -> None:  # type: ignore[no-untyped-def]
+    for problem in report.problems:
+        typer.secho(f"  ! {problem}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(
+        f"added {len(report.added)}, replaced {len(report.replaced)}, unchanged {len(report.unchanged)}, "
+        f"removed {len(report.removed)}; embedded {report.embedded_chunks} chunks; "
+        f"index holds {report.manifest.chunk_count if report.manifest else 0} chunks"
+    )
+
+
+@kb.command("build")
+def kb_build(
+    corpus: Annotated[Path, typer.Option(help="Corpus directory.")] = CORPUS_DIR,
+    index: IndexOption = None,
+    force: Annotated[bool, typer.Option(help="Rebuild even when the corpus is unchanged.")] = False,
+) -> None:
+    """Build the index from the corpus; does nothing when corpus and model are unchanged."""
+    from knowledge.builder import build_from_corpus
+
+    settings = BotSettings()
+    started = time.perf_counter()
+    report = build_from_corpus(
+        corpus, index or settings.resolved_index_dir, _embedder(settings), force=force, progress=_Bar
+    )
+    _print_report(report)
+    typer.echo(f"done in {time.perf_counter() - started:.1f} s")
+
+
+@kb.command("ingest")
+def kb_ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories to add.")],
+    index: IndexOption = None,
+) -> None:
+    """Add or replace documents in an index (created when missing); bad files are reported and skipped."""
+    from knowledge.builder import ingest_files
+
+    settings = BotSettings()
+    report = ingest_files(paths, index or settings.resolved_index_dir, _embedder(settings), progress=_Bar)
+    _print_report(report)
+    if report.problems and not (report.added or report.replaced or report.unchanged):
+        raise typer.Exit(code=1)
+
+
+@kb.command("search")
+def kb_search(
+    query: Annotated[str, typer.Argument(help="The question.")],
+    index: IndexOption = None,
+    k: Annotated[int, typer.Option("-k", help="How many results.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    mode: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
+) -> None:
+    """Search the index and print the best passages."""
+    from knowledge.retriever import HybridRetriever
+
+    settings = BotSettings()
+    retriever = HybridRetriever(index or settings.resolved_index_dir, _embedder(settings))
+    passages = retriever.search(query, k, mode=mode)
+    rows = [
+        {"rank": p.rank, "score": round(p.score, 6), "doc_id": p.doc_id, "title": p.title,
+         "locator": p.locator, "text": p.text}
+        for p in passages
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['rank']}. [{row['score']:.4f}] 《{row['title']}》 {row['locator']}\n   {row['text'][:120]}")
+
+
+@kb.command("stats")
+def kb_stats(index: IndexOption = None) -> None:
+    """Show what the index holds: documents, chunks, languages, topics, build date, model."""
+    from collections import Counter
+
+    from knowledge.manifest import Manifest
+
+    settings = BotSettings()
+    manifest = Manifest.load(index or settings.resolved_index_dir)
+    if manifest is None:
+        typer.echo("no index yet: run `nonghui kb build`")
+        raise typer.Exit(code=1)
+    langs = Counter(d.lang for d in manifest.documents)
+    topics = Counter(d.topic for d in manifest.documents)
+    typer.echo(f"documents: {len(manifest.documents)}  chunks: {manifest.chunk_count}")
+    typer.echo(f"languages: {dict(langs)}  topics: {dict(topics)}")
+    typer.echo(f"built: {manifest.built_at}  model: {manifest.model} (dim {manifest.dimension})")
+
+
+def main() -> None:
+    """Run the CLI."""
+    app()

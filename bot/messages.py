@@ -1,0 +1,58 @@
+"""Typed values that cross between channels and the dialogue engine."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Lang = Literal["zh", "en"]
+Channel = Literal["telegram", "web"]
+
+
+class Button(BaseModel):
+    """A tappable choice; `payload` is what is sent back when tapped (a Rasa `/intent{...}` or text)."""
+
+    title: str
+    payload: str
+
+
+class SourceRef(BaseModel):
+    """Where an answer came from, shown to the farmer."""
+
+    title: str
+    locator: str = ""
+    url: str | None = None
+
+
+class BotReply(BaseModel):
+    """One message the bot sends to a farmer."""
+
+    text: str = ""
+    buttons: list[Button] = Field(default_factory=list)
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class IntentInfo(BaseModel):
+    """The intent the dialogue engine recognised for the last turn."""
+
+    name: str
+    confidence: float
+
+
+class UserTurn(BaseModel):
+    """One thing a farmer said (or tapped), normalised across channels."""
+
+    sender_id: str
+    text: str
+    channel: Channel
+    lang: Lang | None = None
+    metadata: dict[str, object] = Field(default_factory=dict)
+
+
+class TurnResult(BaseModel):
+    """Everything the bot answers to one turn."""
+
+    replies: list[BotReply]
+    intent: IntentInfo | None = None
+    lang: Lang

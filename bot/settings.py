@@ -1,0 +1,70 @@
+"""The bot process's one settings class: environment first, then `nonghui.toml`, then defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+DEFAULT_HOME = Path.home() / ".cache" / "nonghui"
+CONFIG_FILE = Path(__file__).resolve().parent.parent / "nonghui.toml"
+
+
+class BotSettings(BaseSettings):
+    """Settings of `python -m bot`. Secrets (tokens, keys) come only from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="NONGHUI_", extra="ignore", toml_file=CONFIG_FILE)
+
+    home: Path = DEFAULT_HOME
+    env: Literal["development", "production"] = "development"
+
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: SecretStr | None = None
+    rasa_timeout_seconds: float = 10.0
+
+    database_url: str | None = None
+    index_dir: Path | None = None
+    embedding_model: str | None = None
+
+    telegram_bot_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot", validation_alias="TELEGRAM_API_BASE_URL"
+    )
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    telegram_poll_interval: float = 0.0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Order: constructor arguments, environment, then the TOML config file."""
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Database URL, defaulting to a SQLite file under `home`."""
+        return self.database_url or f"sqlite:///{self.home / 'nonghui.db'}"
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        """Knowledge index directory, defaulting to `home/index`."""
+        return self.index_dir or self.home / "index"
+
+    @property
+    def resolved_embedding_model(self) -> str:
+        """Embedding model path or name, defaulting to the converted e5 model under `home`."""
+        return self.embedding_model or str(self.home / "models" / "multilingual-e5-small")

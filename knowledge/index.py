@@ -1,0 +1,119 @@
+"""The on-disk hybrid index: chunks, dense vectors in FAISS, BM25, and the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge.errors import NonghuiError
+from knowledge.manifest import Manifest
+from knowledge.tokenize import tokenize
+from knowledge.types import Chunk, DocumentMeta
+
+CHUNKS_FILE = "chunks.jsonl"
+VECTORS_FILE = "vectors.npy"
+FAISS_FILE = "dense.faiss"
+BM25_DIR = "bm25"
+
+
+class IndexMissing(NonghuiError):
+    """No usable index at the given directory (never built, or built in another format)."""
+
+
+def embed_text(chunk: Chunk) -> str:
+    """The text embedded for a chunk: title and locator give the section its context."""
+    head = f"{chunk.doc.title}｜{chunk.locator}" if chunk.locator else chunk.doc.title
+    return f"{head}\n{chunk.text}"
+
+
+def text_key(text: str) -> str:
+    """Stable key of an embedded text, used to reuse vectors across rebuilds."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+@dataclass
+class KnowledgeIndex:
+    """Everything retrieval needs, loaded in memory."""
+
+    chunks: list[Chunk]
+    vectors: npt.NDArray[np.float32]
+    manifest: Manifest
+    dense: object  # faiss.Index
+    bm25: object  # bm25s.BM25
+
+    @classmethod
+    def create(cls, chunks: list[Chunk], vectors: npt.NDArray[np.float32], manifest: Manifest) -> KnowledgeIndex:
+        """Build the FAISS and BM25 structures for chunks whose vectors are already computed."""
+        import bm25s
+        import faiss
+
+        dense = faiss.IndexFlatIP(manifest.dimension)
+        if len(chunks):
+            dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        bm25 = bm25s.BM25()
+        if chunks:
+            bm25.index([tokenize(embed_text(c)) or [""] for c in chunks], show_progress=False)
+        return cls(chunks, vectors, manifest, dense, bm25)
+
+    def save(self, index_dir: Path) -> None:
+        """Write the index into `index_dir` (replacing what is there); the manifest goes last."""
+        import faiss
+
+        index_dir.mkdir(parents=True, exist_ok=True)
+        (index_dir / "manifest.json").unlink(missing_ok=True)
+        with (index_dir / CHUNKS_FILE).open("w", encoding="utf-8") as out:
+            for chunk in self.chunks:
+                record = {
+                    "chunk_id": chunk.chunk_id,
+                    "locator": chunk.locator,
+                    "text": chunk.text,
+                    "start_seconds": chunk.start_seconds,
+                    "doc": asdict(chunk.doc),
+                    "key": text_key(embed_text(chunk)),
+                }
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        np.save(index_dir / VECTORS_FILE, self.vectors)
+        faiss.write_index(self.dense, str(index_dir / FAISS_FILE))
+        shutil.rmtree(index_dir / BM25_DIR, ignore_errors=True)
+        if self.chunks:
+            self.bm25.save(str(index_dir / BM25_DIR))  # type: ignore[attr-defined]
+        self.manifest.save(index_dir)
+
+    @classmethod
+    def load(cls, index_dir: Path) -> KnowledgeIndex:
+        """Load an index written by `save`; raises IndexMissing when there is none."""
+        import bm25s
+        import faiss
+
+        manifest = Manifest.load(index_dir)
+        if manifest is None:
+            raise IndexMissing(f"no knowledge index at {index_dir}: run `nonghui kb build`")
+        chunks = [_chunk_from(json.loads(line)) for line in (index_dir / CHUNKS_FILE).open(encoding="utf-8")]
+        vectors = np.load(index_dir / VECTORS_FILE)
+        dense = faiss.read_index(str(index_dir / FAISS_FILE))
+        if chunks:
+            bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR))
+        else:
+            bm25 = bm25s.BM25()
+        return cls(chunks, vectors, manifest, dense, bm25)
+
+    def stored_vectors(self) -> dict[str, npt.NDArray[np.float32]]:
+        """Map of embedded-text key to vector, for reuse when rebuilding with the same model."""
+        return {text_key(embed_text(c)): self.vectors[i] for i, c in enumerate(self.chunks)}
+
+
+def _chunk_from(record: dict[str, object]) -> Chunk:
+    doc = DocumentMeta(**record["doc"])  # type: ignore[arg-type]
+    return Chunk(
+        chunk_id=int(record["chunk_id"]),  # type: ignore[call-overload]
+        doc=doc,
+        locator=str(record["locator"]),
+        text=str(record["text"]),
+        start_seconds=record.get("start_seconds"),  # type: ignore[arg-type]
+    )

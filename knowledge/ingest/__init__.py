@@ -1,0 +1,1 @@
+"""Readers that turn operator files into chunks with locators."""

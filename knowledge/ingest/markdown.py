@@ -1,0 +1,84 @@
+"""Markdown and plain-text readers: one chunk per section, long sections split on paragraphs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from knowledge.ingest.frontmatter import DocumentError, meta_from, split_front_matter
+from knowledge.types import DocumentMeta
+
+MAX_CHUNK_CHARS = 420
+_HEADING = re.compile(r"^(#{1,3})\s+(.*\S)\s*$")
+
+
+def read_text_file(path: Path) -> str:
+    """Read a text file as UTF-8 (with or without BOM), falling back to GB18030 for GBK files."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DocumentError(f"{path.name}: the file is empty")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DocumentError(f"{path.name}: not UTF-8 or GBK text")
+
+
+def read_markdown(path: Path) -> tuple[DocumentMeta, list[tuple[str, str]]]:
+    """Parse a Markdown document into its metadata and (locator, text) sections."""
+    raw, body = split_front_matter(read_text_file(path))
+    meta = meta_from(raw, path=path, body=body)
+    sections = list(_sections(body))
+    if not sections:
+        raise DocumentError(f"{path.name}: no text found")
+    return meta, sections
+
+
+def read_plain_text(path: Path) -> tuple[DocumentMeta, list[tuple[str, str]]]:
+    """Parse a plain-text document: paragraphs become sections located by paragraph number."""
+    body = read_text_file(path)
+    meta = meta_from({}, path=path, body=body)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
+    sections = [(f"¶{i}", p) for i, p in enumerate(paragraphs, start=1)]
+    return meta, sections
+
+
+def _sections(body: str) -> Iterator[tuple[str, str]]:
+    heading = ""
+    lines: list[str] = []
+    for line in body.splitlines():
+        match = _HEADING.match(line)
+        if match and len(match.group(1)) >= 2:
+            yield from _emit(heading, lines)
+            heading, lines = match.group(2), []
+        elif match:
+            continue  # the document title: already in metadata
+        else:
+            lines.append(line)
+    yield from _emit(heading, lines)
+
+
+def _emit(heading: str, lines: list[str]) -> Iterator[tuple[str, str]]:
+    text = "\n".join(lines).strip()
+    if text:
+        for piece in split_long(text):
+            yield heading, piece
+
+
+def split_long(text: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
+    """Split text longer than `limit` characters on paragraph, then sentence boundaries."""
+    if len(text) <= limit:
+        return [text]
+    units = [u for u in re.split(r"(?<=[。！？!?；;])\s*|\n+", text) if u.strip()]
+    pieces: list[str] = []
+    current = ""
+    for unit in units:
+        if current and len(current) + len(unit) > limit:
+            pieces.append(current.strip())
+            current = ""
+        current += unit if not current or current.endswith(("。", "！", "？")) else " " + unit
+    if current.strip():
+        pieces.append(current.strip())
+    return pieces

@@ -1,0 +1,23 @@
+"""Language detection for farmers' short messages (Chinese vs English)."""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.types import Lang
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def detect_lang(text: str) -> Lang | None:
+    """Return "zh" or "en" when the text shows a language, None for emoji, numbers or payloads."""
+    stripped = text.strip()
+    if not stripped or stripped.startswith("/"):
+        return None
+    cjk = len(_CJK.findall(stripped))
+    latin_letters = sum(len(word) for word in _LATIN_WORD.findall(stripped))
+    if cjk == 0 and latin_letters == 0:
+        return None
+    # One Chinese character carries roughly as much as a short English word.
+    return "zh" if cjk * 3 >= latin_letters else "en"

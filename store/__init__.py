@@ -1,0 +1,1 @@
+"""Persistence (SQLAlchemy 2): farmers, processed updates, and later pre-applications and tickets."""
