@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from bot.settings import BotSettings
+from knowledge.builder import BuildReport, Progress
+from knowledge.embedding.embedder import SentenceTransformerEmbedder
 
 app = typer.Typer(help="Nonghui (农惠) operator commands.", no_args_is_help=True, add_completion=False)
 kb = typer.Typer(help="Knowledge base: build, ingest, search, stats.", no_args_is_help=True)
@@ -19,14 +21,12 @@ CORPUS_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
 IndexOption = Annotated[Path | None, typer.Option("--index", help="Index directory (default: the bot's own).")]
 
 
-def _embedder(settings: BotSettings):  # type: ignore[no-untyped-def]
+def _embedder(settings: BotSettings) -> SentenceTransformerEmbedder:
     """The configured sentence-transformers embedder (model converted on demand when it is the default)."""
-    from knowledge.embedding.embedder import SentenceTransformerEmbedder
-
     return SentenceTransformerEmbedder(settings.resolved_embedding_model)
 
 
-class _Bar:
+class _Bar(Progress):
     """tqdm-backed progress for the builder."""
 
     def __init__(self, total: int, label: str) -> None:
@@ -43,7 +43,7 @@ class _Bar:
         self._bar.close()
 
 
-def _print_report(report) -> None:  # type: ignore[no-untyped-def]
+def _print_report(report: BuildReport) -> None:
     for problem in report.problems:
         typer.secho(f"  ! {problem}", fg=typer.colors.YELLOW, err=True)
     typer.echo(
@@ -100,9 +100,15 @@ def kb_search(
     settings = BotSettings()
     retriever = HybridRetriever(index or settings.resolved_index_dir, _embedder(settings))
     passages = retriever.search(query, k, mode=mode)
-    rows = [
-        {"rank": p.rank, "score": round(p.score, 6), "doc_id": p.doc_id, "title": p.title,
-         "locator": p.locator, "text": p.text}
+    rows: list[dict[str, Any]] = [
+        {
+            "rank": p.rank,
+            "score": round(p.score, 6),
+            "doc_id": p.doc_id,
+            "title": p.title,
+            "locator": p.locator,
+            "text": p.text,
+        }
         for p in passages
     ]
     if as_json:

@@ -73,9 +73,7 @@ def extract(question: str, text: str, text_lang: str) -> str:
     if _size(text, text_lang) <= limit:
         return text.strip() if len(sentences) > 1 else sentences[0]
     wanted = set(tokenize(question))
-    scored = sorted(
-        range(1, len(sentences)), key=lambda i: -len(wanted & set(tokenize(sentences[i])))
-    )
+    scored = sorted(range(1, len(sentences)), key=lambda i: -len(wanted & set(tokenize(sentences[i]))))
     chosen = {0}
     used = _size(sentences[0], text_lang)
     for i in scored:

@@ -56,7 +56,12 @@ def corpus_hash(files: Sequence[Path], model: str) -> str:
 
 
 def build_from_corpus(
-    corpus_dir: Path, index_dir: Path, embedder: Embedder, *, force: bool = False, progress: ProgressFactory | None = None
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    force: bool = False,
+    progress: ProgressFactory | None = None,
 ) -> BuildReport:
     """Make `index_dir` mirror `corpus_dir`; skips all work when the corpus hash is unchanged."""
     files = expand_paths([corpus_dir])
@@ -83,8 +88,9 @@ def ingest_files(
     report = BuildReport()
     previous = _load_or_none(index_dir)
     if previous is not None and previous.manifest.model != embedder.model_name:
-        log.info("embedding model changed (%s → %s): re-embedding everything", previous.manifest.model,
-                 embedder.model_name)
+        log.info(
+            "embedding model changed (%s → %s): re-embedding everything", previous.manifest.model, embedder.model_name
+        )
         previous_vectors: dict[str, npt.NDArray[np.float32]] = {}
     else:
         previous_vectors = previous.stored_vectors() if previous else {}
@@ -125,9 +131,7 @@ def ingest_files(
         report.removed = sorted(set(old_docs) - set(docs))
 
     new_chunks = [Chunk(0, d.meta, loc, text) for d in docs.values() for loc, text in d.sections]
-    chunks = [
-        Chunk(i, c.doc, c.locator, c.text, c.start_seconds) for i, c in enumerate(kept_chunks + new_chunks)
-    ]
+    chunks = [Chunk(i, c.doc, c.locator, c.text, c.start_seconds) for i, c in enumerate(kept_chunks + new_chunks)]
     vectors, embedded = _vectors_for(chunks, embedder, previous_vectors, progress)
     report.embedded_chunks = embedded
 

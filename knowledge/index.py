@@ -79,7 +79,7 @@ class KnowledgeIndex:
                 }
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
         np.save(index_dir / VECTORS_FILE, self.vectors)
-        faiss.write_index(self.dense, str(index_dir / FAISS_FILE))
+        faiss.write_index(self.dense, str(index_dir / FAISS_FILE))  # type: ignore[call-overload]
         shutil.rmtree(index_dir / BM25_DIR, ignore_errors=True)
         if self.chunks:
             self.bm25.save(str(index_dir / BM25_DIR))  # type: ignore[attr-defined]
@@ -97,10 +97,7 @@ class KnowledgeIndex:
         chunks = [_chunk_from(json.loads(line)) for line in (index_dir / CHUNKS_FILE).open(encoding="utf-8")]
         vectors = np.load(index_dir / VECTORS_FILE)
         dense = faiss.read_index(str(index_dir / FAISS_FILE))
-        if chunks:
-            bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR))
-        else:
-            bm25 = bm25s.BM25()
+        bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR)) if chunks else bm25s.BM25()
         return cls(chunks, vectors, manifest, dense, bm25)
 
     def stored_vectors(self) -> dict[str, npt.NDArray[np.float32]]:

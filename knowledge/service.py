@@ -25,9 +25,7 @@ class KnowledgeService:
         """Load the index and the embedding model now."""
         self._retriever.warm_up()
 
-    def answer(
-        self, question: str, *, lang: Lang, topic: str | None = None, region: str | None = None
-    ) -> Answer:
+    def answer(self, question: str, *, lang: Lang, topic: str | None = None, region: str | None = None) -> Answer:
         """Return a short sourced answer, or `confident=False` when nothing in the corpus fits."""
         passages = self._retriever.search(question, self._k, lang=lang, region=region)
         answer = self._composer.compose(question, passages, lang)

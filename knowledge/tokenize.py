@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
+from typing import Any
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
-_STOP_ZH = frozenset("的 了 吗 呢 啊 吧 呀 是 我 你 他 她 它 们 在 有 和 就 都 也 还 要 么 怎么 什么 多少 这 那 个 能 可以 请问 一下".split())
+_STOP_ZH = frozenset(
+    "的 了 吗 呢 啊 吧 呀 是 我 你 他 她 它 们 在 有 和 就 都 也 还 要 么 "
+    "怎么 什么 多少 这 那 个 能 可以 请问 一下".split()
+)
 _STOP_EN = frozenset(
     "a an the is are was were be been to of in on for and or do does did i me my you your it its can could "
     "how what which who when where why will would should please tell about with this that there".split()
@@ -17,7 +21,7 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def _jieba():  # type: ignore[no-untyped-def]
+def _jieba() -> Any:
     """Import and initialise jieba once, lazily (its dictionary load takes ~1 s)."""
     with _lock:
         import jieba
@@ -28,11 +32,12 @@ def _jieba():  # type: ignore[no-untyped-def]
 
 
 def tokenize(text: str) -> list[str]:
-    """Split text into BM25 tokens: jieba words, CJK bigrams and single characters, lower-cased Latin words."""
+    """Split text into BM25 tokens: jieba words, CJK bigrams and characters, lower-cased Latin words."""
     lowered = text.lower()
     tokens: list[str] = []
     for run in _CJK_RUN.findall(lowered):
         tokens.extend(word for word in _jieba().lcut(run) if word not in _STOP_ZH)
         tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+        tokens.extend(ch for ch in run if ch not in _STOP_ZH)
     tokens.extend(word for word in _LATIN.findall(lowered) if word not in _STOP_EN)
     return tokens

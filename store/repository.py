@@ -57,9 +57,7 @@ class SqlFarmerContacts:
     def start_payloads(self, *, channel: str, external_id: str) -> list[str | None]:
         """Payloads of every arrival of a farmer, oldest first."""
         with session_scope(self._sessions) as session:
-            farmer = session.scalar(
-                select(Farmer).where(Farmer.channel == channel, Farmer.external_id == external_id)
-            )
+            farmer = session.scalar(select(Farmer).where(Farmer.channel == channel, Farmer.external_id == external_id))
             if farmer is None:
                 return []
             rows = session.scalars(

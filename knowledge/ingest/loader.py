@@ -46,9 +46,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                p for p in sorted(path.rglob("*")) if p.is_file() and supported(p) and p.name != "README.md"
-            )
+            files.extend(p for p in sorted(path.rglob("*")) if p.is_file() and supported(p) and p.name != "README.md")
         else:
             files.append(path)
     return files

@@ -26,7 +26,9 @@ def _start_pg() -> None:
     if versions:
         subprocess.run(
             ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1].name, "main", "start"],
-            check=False, capture_output=True, timeout=60,
+            check=False,
+            capture_output=True,
+            timeout=60,
         )
 
 

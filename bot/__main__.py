@@ -1,0 +1,62 @@
+"""`python -m bot`: the bot process's composition root (web chat + JSON API, and Telegram when configured)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+import uvicorn
+
+from bot.arrivals import ArrivalRecorder
+from bot.conversation import Conversation
+from bot.fallback import ResilientDialogue
+from bot.rasa_client import RasaDialogue
+from bot.settings import BotSettings
+from bot.web.app import create_web_app
+from knowledge.service import build_knowledge_service
+from store.db import make_engine, migrate, session_factory
+from store.repository import SqlFarmerContacts, SqlSeenUpdates
+
+log = logging.getLogger("bot")
+
+
+async def serve(settings: BotSettings) -> None:
+    """Build every collaborator from settings and serve until SIGINT/SIGTERM."""
+    engine = make_engine(settings.resolved_database_url)
+    await asyncio.to_thread(migrate, engine)
+    sessions = session_factory(engine)
+    contacts = SqlFarmerContacts(sessions)
+    seen = SqlSeenUpdates(sessions)
+    knowledge = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model)
+    token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+    async with httpx.AsyncClient() as http:
+        rasa = RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds)
+        conversation = Conversation(ResilientDialogue(rasa, knowledge))
+        web = create_web_app(ArrivalRecorder(conversation, contacts))
+        server = uvicorn.Server(
+            uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)
+        )
+        telegram = None
+        if settings.telegram_bot_token:
+            from bot.telegram.runner import TelegramRunner
+
+            telegram = TelegramRunner.from_settings(settings, dialogue=conversation, seen=seen, contacts=contacts)
+            await telegram.start()
+        try:
+            await server.serve()
+        finally:
+            if telegram is not None:
+                await telegram.stop()
+            engine.dispose()
+
+
+def main() -> None:
+    """Configure logging and run the bot."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(serve(BotSettings()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""`python -m bot.supervisor`: run Rasa server, action server and bot together for local use.
+
+Starts the three processes, waits until the bot answers, prints where to chat, reports a crashed
+child (with the end of its log) and stops everything cleanly on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bot.settings import BotSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Child:
+    """A supervised process and its log file."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        SANIC_HOST="127.0.0.1",
+        PYTHONPATH=str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""),
+        NONGHUI_HOME=str(home),
+        TOKENIZERS_PARALLELISM="false",
+    )
+    return env
+
+
+def _start(name: str, args: list[str], home: Path) -> Child:
+    logs = home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / f"{name}.log"
+    out = log.open("ab")
+    process = subprocess.Popen(args, cwd=ROOT, env=_env(home), stdout=out, stderr=subprocess.STDOUT)
+    return Child(name, process, log)
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _stop(children: list[Child]) -> None:
+    for child in children:
+        if child.process.poll() is None:
+            child.process.terminate()
+    deadline = time.monotonic() + 15
+    for child in children:
+        try:
+            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.process.kill()
+            child.process.wait()
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).is_success
+    except httpx.HTTPError:
+        return False
+
+
+def main() -> int:
+    """Start all processes and supervise them until interrupted or one of them dies."""
+    settings = BotSettings()
+    home = settings.home
+    model_file = home / "rasa-models" / "current"
+    if not model_file.is_file():
+        print("No trained Rasa model: run scripts/setup.sh first.", file=sys.stderr)
+        return 2
+    rasa_port = httpx.URL(settings.rasa_url).port or 5005
+    rasa_args = [
+        str(home / "rasa310" / "bin" / "rasa"),
+        "run",
+        "--enable-api",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(rasa_port),
+        "--model",
+        model_file.read_text().strip(),
+        "--endpoints",
+        "nlu/endpoints.yml",
+        "--credentials",
+        "nlu/credentials.yml",
+    ]
+    if settings.rasa_token:
+        rasa_args += ["--auth-token", settings.rasa_token.get_secret_value()]
+    python = sys.executable
+    children = [
+        _start("actions", [python, "-m", "actions"], home),
+        _start("rasa", rasa_args, home),
+        _start("bot", [python, "-m", "bot"], home),
+    ]
+    stopping = False
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    started = time.monotonic()
+    announced = False
+    web = f"http://{settings.web_host}:{settings.web_port}"
+    print(f"Starting Rasa, the action server and the bot (logs in {home / 'logs'}) …", flush=True)
+    try:
+        while not stopping:
+            for child in children:
+                code = child.process.poll()
+                if code is not None:
+                    print(
+                        f"\n✗ {child.name} exited with code {code}. End of {child.log}:\n{_tail(child.log)}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    return 1
+            if not announced and _ready(f"{web}/healthz") and _ready(f"{settings.rasa_url}/status"):
+                announced = True
+                print(f"✓ Ready after {time.monotonic() - started:.0f} s. Chat in your browser: {web}", flush=True)
+                if settings.telegram_bot_token:
+                    print(f"✓ Telegram {settings.telegram_mode} is on as well.", flush=True)
+                else:
+                    print("  (Set TELEGRAM_BOT_TOKEN to serve Telegram as well.) Ctrl-C stops everything.", flush=True)
+            time.sleep(0.5)
+        print("\nStopping …", flush=True)
+        return 0
+    finally:
+        _stop(children)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,266 @@
+"""PTB callbacks of the Telegram channel: each farmer action becomes one `UserTurn` for the dialogue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import traceback
+from typing import Final
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.dialogue import DialogueEngine
+from bot.messages import Lang, UserTurn
+from bot.telegram.callback_payloads import CHANNEL_PREFIX, CallbackPayloads
+from bot.telegram.chat_language import ChatLanguage, chat_language, client_lang, parse_lang
+from bot.telegram.ports import FarmerContacts, SeenUpdates
+from bot.telegram.rendering import render_reply
+from bot.telegram.texts import LANG_BUTTON_TITLES, ChannelText, channel_text
+from bot.telegram.typing_indicator import DEFAULT_REFRESH_SECONDS, TypingIndicator
+
+_LOG = logging.getLogger(__name__)
+
+CHANNEL: Final = "telegram"
+GREET_TURN = "/greet"
+SHARE_CONTACT_TURN = "/share_contact"
+LANG_CALLBACK_PREFIX = f"{CHANNEL_PREFIX}lang:"
+LANG_CALLBACK_PATTERN = rf"^{re.escape(LANG_CALLBACK_PREFIX)}"
+# Telegram allows deep-link payloads of up to 64 characters from this alphabet.
+_START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def start_payload(args: list[str] | None) -> str | None:
+    """The deep-link payload of `/start <payload>`, or None when absent or not a valid payload."""
+    if not args or len(args) != 1:
+        return None
+    candidate = args[0]
+    return candidate if _START_PAYLOAD.match(candidate) else None
+
+
+def sender_id(chat_id: int) -> str:
+    """The dialogue's sender id for a Telegram chat."""
+    return f"tg:{chat_id}"
+
+
+def lang_keyboard() -> InlineKeyboardMarkup:
+    """Buttons to pick Chinese or English."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(title, callback_data=f"{LANG_CALLBACK_PREFIX}{lang}")]
+            for lang, title in LANG_BUTTON_TITLES.items()
+        ]
+    )
+
+
+class TelegramChannel:
+    """Holds the channel's collaborators and implements every handler the application registers."""
+
+    def __init__(
+        self,
+        *,
+        dialogue: DialogueEngine,
+        seen: SeenUpdates,
+        contacts: FarmerContacts,
+        payloads: CallbackPayloads,
+        typing_interval: float = DEFAULT_REFRESH_SECONDS,
+    ) -> None:
+        self._dialogue = dialogue
+        self._seen = seen
+        self._contacts = contacts
+        self._payloads = payloads
+        self._typing_interval = typing_interval
+
+    async def drop_repeats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Group -1 guard: stop processing an update whose `update_id` was already handled."""
+        try:
+            first_time = await asyncio.to_thread(
+                self._seen.mark_seen, source=CHANNEL, update_id=update.update_id
+            )
+        except Exception as err:
+            # Answering twice is better than not answering: go on when the store cannot tell.
+            _LOG.warning("could not check update %s for repeats: %s", update.update_id, type(err).__name__)
+            return
+        if not first_time:
+            _LOG.info("dropping repeated telegram update %s", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/start [payload]`: record how the farmer arrived, then greet through the dialogue."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        payload = start_payload(context.args)
+        language = chat_language(context.chat_data)
+        user = update.effective_user
+        lang = language.explicit or client_lang(user.language_code if user else None)
+        try:
+            await asyncio.to_thread(
+                self._contacts.record_start,
+                channel=CHANNEL,
+                external_id=str(chat.id),
+                payload=payload,
+                lang=lang,
+            )
+        except Exception as err:
+            # The greeting matters more to the farmer than the campaign statistics.
+            _LOG.warning("could not record a telegram start: %s", type(err).__name__)
+        metadata: dict[str, object] = {"start_payload": payload}
+        if lang is not None:
+            metadata["client_lang"] = lang
+        await self._converse(update, context, GREET_TURN, metadata)
+
+    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/help` and unknown commands: what the bot does and its commands."""
+        lang = chat_language(context.chat_data).for_text()
+        await self._send_channel_text(update, context, ChannelText.HELP, lang)
+
+    async def on_lang(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/lang zh|en` switches language; `/lang` alone or an unknown word offers buttons."""
+        language = chat_language(context.chat_data)
+        if not context.args:
+            await self._send_channel_text(
+                update, context, ChannelText.LANG_CHOOSE, language.for_text(), lang_keyboard()
+            )
+            return
+        chosen = parse_lang(context.args[0])
+        if chosen is None:
+            await self._send_channel_text(
+                update, context, ChannelText.LANG_UNKNOWN, language.for_text(), lang_keyboard()
+            )
+            return
+        await self._switch_lang(update, context, language, chosen)
+
+    async def on_lang_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A tap on a language button."""
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        chosen = parse_lang((query.data or "").removeprefix(LANG_CALLBACK_PREFIX))
+        language = chat_language(context.chat_data)
+        if chosen is None:
+            await self._send_channel_text(update, context, ChannelText.BUTTON_EXPIRED, language.for_text())
+            return
+        await self._switch_lang(update, context, language, chosen)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A tap on a dialogue button: answer the query, then send its payload as the farmer's turn."""
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        payload = self._payloads.resolve(query.data or "")
+        if payload is None:
+            lang = chat_language(context.chat_data).for_text()
+            await self._send_channel_text(update, context, ChannelText.BUTTON_EXPIRED, lang)
+            return
+        await self._converse(update, context, payload, {"from_button": True})
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A text message: the farmer's turn as typed."""
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        await self._converse(update, context, message.text, {})
+
+    async def on_photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo: its caption is the turn when present; otherwise explain that the bot reads text."""
+        message = update.effective_message
+        caption = message.caption if message else None
+        if caption and caption.strip():
+            await self._converse(update, context, caption, {"with_photo": True})
+            return
+        await self.on_unsupported(update, context)
+
+    async def on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A shared contact: the phone goes to the dialogue as metadata, never into logs."""
+        message = update.effective_message
+        contact = message.contact if message else None
+        if contact is None:
+            return
+        user = update.effective_user
+        metadata: dict[str, object] = {
+            "contact_phone": contact.phone_number,
+            "contact_is_own": user is not None and contact.user_id == user.id,
+        }
+        await self._converse(update, context, SHARE_CONTACT_TURN, metadata)
+
+    async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, voice, documents, locations, photos without caption: a polite 'I read text' reply."""
+        lang = chat_language(context.chat_data).for_text()
+        await self._send_channel_text(update, context, ChannelText.MEDIA_NOT_SUPPORTED, lang)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure without personal data, and apologise to the farmer when there is a chat."""
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+        # Only the type and the stack: an exception's message may quote what the farmer wrote.
+        _LOG.error(
+            "telegram update %s failed with %s\n%s",
+            update_id,
+            type(error).__name__ if error else "unknown error",
+            frames,
+        )
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        message = update.effective_message
+        said = (message.text or message.caption) if message else None
+        lang = chat_language(context.chat_data).for_text(said)
+        try:
+            await context.bot.send_message(
+                chat_id=update.effective_chat.id, text=channel_text(ChannelText.APOLOGY, lang)
+            )
+        except TelegramError as err:
+            _LOG.error("could not send the apology for update %s: %s", update_id, type(err).__name__)
+
+    async def _switch_lang(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, language: ChatLanguage, chosen: Lang
+    ) -> None:
+        language.explicit = chosen
+        await self._send_channel_text(update, context, ChannelText.LANG_SWITCHED, chosen)
+
+    async def _converse(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        text: str,
+        metadata: dict[str, object],
+    ) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        language = chat_language(context.chat_data)
+        turn = UserTurn(
+            sender_id=sender_id(chat.id),
+            text=text,
+            channel=CHANNEL,
+            lang=language.explicit,
+            metadata=metadata,
+        )
+        async with TypingIndicator(context.bot, chat.id, self._typing_interval):
+            result = await self._dialogue.handle(turn)
+        language.last_answer = result.lang
+        for reply in result.replies:
+            for message in render_reply(reply, result.lang, self._payloads):
+                await context.bot.send_message(
+                    chat_id=chat.id, text=message.text, reply_markup=message.reply_markup
+                )
+
+    async def _send_channel_text(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        key: ChannelText,
+        lang: Lang | None,
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        await context.bot.send_message(
+            chat_id=chat.id, text=channel_text(key, lang), reply_markup=reply_markup
+        )

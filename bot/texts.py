@@ -1,0 +1,76 @@
+"""Farmer-facing texts of the channel-agnostic bot layer (conversation, fallback, web API), in zh and en."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from bot.messages import Button, Lang
+
+TextKey = Literal[
+    "empty_prompt",
+    "truncated_note",
+    "partly_unavailable_note",
+    "unavailable",
+    "text_too_long",
+    "internal_error",
+]
+
+_TEXTS: dict[TextKey, dict[Lang, str]] = {
+    "empty_prompt": {
+        "zh": "您好！我没有收到文字。您可以直接打字提问，或点下面的按钮选择想了解的内容：",
+        "en": "Hello! I did not get any text. Type your question, or tap a button below to pick a topic:",
+    },
+    "truncated_note": {
+        "zh": "（您的消息比较长，我只读了开头部分。如果还有问题，请分成几条短消息发给我。）",
+        "en": (
+            "(Your message was long, so I only read the beginning. "
+            "Please send the rest as shorter messages.)"
+        ),
+    },
+    "partly_unavailable_note": {
+        "zh": "（助手的部分功能暂时不可用，下面是从资料库中找到的内容，仅供参考。）",
+        "en": (
+            "(Part of the assistant is unavailable for now. "
+            "Here is what I found in the library, for reference.)"
+        ),
+    },
+    "unavailable": {
+        "zh": "抱歉，助手暂时无法回答，请过一分钟再试。如遇诈骗等紧急情况，请拨打 110 或反诈专线 96110。",
+        "en": (
+            "Sorry, the assistant cannot answer right now. Please try again in a minute. "
+            "If it is urgent, such as a scam, call 110 or the anti-fraud line 96110."
+        ),
+    },
+    "text_too_long": {
+        "zh": "消息太长了，请缩短后再发送（最多 {max_chars} 个字）。",
+        "en": "The message is too long. Please shorten it and send again (at most {max_chars} characters).",
+    },
+    "internal_error": {
+        "zh": "抱歉，服务器出了点问题，请稍后再试。",
+        "en": "Sorry, something went wrong on our side. Please try again later.",
+    },
+}
+
+# Payloads are Rasa intents of nlu/domain.yml; titles match its utter_greet buttons.
+_TOPICS: tuple[tuple[str, dict[Lang, str]], ...] = (
+    ("/ask_loan", {"zh": "贷款", "en": "Loans"}),
+    ("/ask_insurance", {"zh": "农业保险", "en": "Farm insurance"}),
+    ("/ask_scam", {"zh": "防骗", "en": "Scams"}),
+    ("/human_handoff", {"zh": "找工作人员", "en": "Talk to a person"}),
+)
+
+
+def text(key: TextKey, lang: Lang, **values: object) -> str:
+    """Return the text `key` in `lang`, with `{placeholders}` filled from `values`."""
+    template = _TEXTS[key][lang]
+    return template.format(**values) if values else template
+
+
+def both_languages(key: TextKey, **values: object) -> str:
+    """Return the text `key` in Chinese then English, for when the farmer's language is unknown."""
+    return f"{text(key, 'zh', **values)}\n{text(key, 'en', **values)}"
+
+
+def topic_buttons(lang: Lang) -> list[Button]:
+    """Return the main topic buttons (loans, insurance, scams, a person) labelled in `lang`."""
+    return [Button(title=titles[lang], payload=payload) for payload, titles in _TOPICS]

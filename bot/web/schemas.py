@@ -1,0 +1,49 @@
+"""Request and response bodies of the web chat API (documented in bot/web/API.md)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.messages import BotReply, IntentInfo, Lang
+
+MAX_TEXT_CHARS = 10_000
+
+
+class ChatRequest(BaseModel):
+    """One farmer turn sent by the chat page (or any API client)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sender_id: str = Field(
+        min_length=1, max_length=128, description="Stable id of this chat, chosen by the client."
+    )
+    text: str = Field(
+        description=f"What the farmer typed or a button payload; more than {MAX_TEXT_CHARS} characters "
+        "is refused with 413, more than the bot's reading limit is cut with a note."
+    )
+    lang: Lang | None = Field(default=None, description="The farmer's explicit language choice, if any.")
+    start_payload: str | None = Field(
+        default=None, max_length=256, description="Deep-link payload from the page's `?start=` parameter."
+    )
+
+
+class ChatResponse(BaseModel):
+    """Everything the bot answers to one turn."""
+
+    replies: list[BotReply]
+    intent: IntentInfo | None
+    lang: Lang
+
+
+class ErrorMessage(BaseModel):
+    """A farmer-facing error text in both languages."""
+
+    zh: str
+    en: str
+
+
+class ErrorBody(BaseModel):
+    """Body of 413 and 500 responses."""
+
+    error: str = Field(description="Stable machine-readable code, e.g. `text_too_long`, `internal_error`.")
+    message: ErrorMessage

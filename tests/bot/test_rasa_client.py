@@ -1,0 +1,278 @@
+import json
+import socket
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from bot.errors import DialogueUnavailable
+from bot.messages import SourceRef, UserTurn
+from bot.rasa_client import RasaDialogue
+from knowledge.errors import NonghuiError
+
+BASE = "http://rasa.test:5005"
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def tracker(intent: str | None = "ask_loan", confidence: float = 0.93, lang: str | None = "zh") -> dict:
+    return {
+        "sender_id": "web:abc",
+        "slots": {"lang": lang},
+        "latest_message": {"text": "x", "intent": {"name": intent, "confidence": confidence}},
+    }
+
+
+def rasa_handler(webhook_body: object, tracker_body: object, seen: list[httpx.Request]) -> Handler:
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "POST" and request.url.path == "/webhooks/rest/webhook":
+            return httpx.Response(200, json=webhook_body)
+        if request.method == "GET" and request.url.path.endswith("/tracker"):
+            return httpx.Response(200, json=tracker_body)
+        return httpx.Response(404, json={"error": "not found"})
+
+    return handle
+
+
+def dialogue(handler: Handler, token: str | None = None) -> RasaDialogue:
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return RasaDialogue(client, BASE, token, timeout=5.0)
+
+
+def turn(text: str = "我想贷款", lang: str | None = None, **metadata: object) -> UserTurn:
+    return UserTurn(sender_id="web:abc", text=text, channel="web", lang=lang, metadata=metadata)  # type: ignore[arg-type]
+
+
+async def test_posts_sender_message_and_metadata_to_rest_webhook() -> None:
+    seen: list[httpx.Request] = []
+    engine = dialogue(rasa_handler([{"recipient_id": "web:abc", "text": "好的"}], tracker(), seen))
+
+    await engine.handle(turn("我想贷款", lang="zh", start_payload="station_12"))
+
+    post = seen[0]
+    assert post.method == "POST"
+    assert str(post.url) == f"{BASE}/webhooks/rest/webhook"
+    assert json.loads(post.content) == {
+        "sender": "web:abc",
+        "message": "我想贷款",
+        "metadata": {"lang": "zh", "channel": "web", "start_payload": "station_12"},
+    }
+
+
+async def test_reads_tracker_of_the_same_sender_without_events() -> None:
+    seen: list[httpx.Request] = []
+    engine = dialogue(rasa_handler([], tracker(), seen))
+
+    await engine.handle(turn())
+
+    get = seen[1]
+    assert get.method == "GET"
+    assert get.url.path == "/conversations/web:abc/tracker"
+    assert get.url.params["include_events"] == "NONE"
+
+
+async def test_token_is_sent_as_query_parameter_when_configured() -> None:
+    seen: list[httpx.Request] = []
+    engine = dialogue(rasa_handler([], tracker(), seen), token="s3cret")
+
+    await engine.handle(turn())
+
+    assert [request.url.params.get("token") for request in seen] == ["s3cret", "s3cret"]
+
+
+async def test_no_token_parameter_without_token() -> None:
+    seen: list[httpx.Request] = []
+    engine = dialogue(rasa_handler([], tracker(), seen))
+
+    await engine.handle(turn())
+
+    assert all("token" not in request.url.params for request in seen)
+
+
+async def test_text_and_buttons_become_one_reply() -> None:
+    messages = [
+        {
+            "recipient_id": "web:abc",
+            "text": "您想了解哪种贷款？",
+            "buttons": [
+                {"title": "小额信贷", "payload": "/ask_loan{\"loan_type\":\"micro\"}"},
+                {"title": "broken"},
+            ],
+        }
+    ]
+    engine = dialogue(rasa_handler(messages, tracker(), []))
+
+    result = await engine.handle(turn())
+
+    assert len(result.replies) == 1
+    reply = result.replies[0]
+    assert reply.text == "您想了解哪种贷款？"
+    expected = [("小额信贷", '/ask_loan{"loan_type":"micro"}')]
+    assert [(b.title, b.payload) for b in reply.buttons] == expected
+    assert reply.sources == []
+
+
+async def test_custom_with_only_sources_attaches_them_to_the_preceding_reply() -> None:
+    messages = [
+        {"recipient_id": "web:abc", "text": "首先回答", "buttons": []},
+        {
+            "recipient_id": "web:abc",
+            "text": "脱贫户可申请小额信贷。",
+            "buttons": [{"title": "更多", "payload": "/more"}],
+        },
+        {
+            "recipient_id": "web:abc",
+            "custom": {
+                "sources": [
+                    {"title": "小额信贷指南", "locator": "第2节", "url": "https://example.org/loan"},
+                    {"title": "县农信社", "locator": "", "url": None},
+                ]
+            },
+        },
+    ]
+    engine = dialogue(rasa_handler(messages, tracker(), []))
+
+    result = await engine.handle(turn())
+
+    assert [r.text for r in result.replies] == ["首先回答", "脱贫户可申请小额信贷。"]
+    assert result.replies[0].sources == []
+    assert result.replies[1].sources == [
+        SourceRef(title="小额信贷指南", locator="第2节", url="https://example.org/loan"),
+        SourceRef(title="县农信社", locator="", url=None),
+    ]
+    assert [b.payload for b in result.replies[1].buttons] == ["/more"]
+
+
+async def test_custom_with_its_own_text_becomes_a_reply() -> None:
+    messages = [
+        {
+            "recipient_id": "web:abc",
+            "custom": {
+                "text": "This looks like a scam.",
+                "buttons": [{"title": "Report", "payload": "/report_scam"}],
+                "sources": [{"title": "Anti-fraud guide", "locator": "§1"}],
+            },
+        }
+    ]
+    engine = dialogue(rasa_handler(messages, tracker(lang="en"), []))
+
+    result = await engine.handle(turn("is this a scam", lang="en"))
+
+    assert len(result.replies) == 1
+    assert result.replies[0].text == "This looks like a scam."
+    assert [b.title for b in result.replies[0].buttons] == ["Report"]
+    assert result.replies[0].sources == [SourceRef(title="Anti-fraud guide", locator="§1", url=None)]
+
+
+async def test_sources_arriving_before_any_reply_go_to_the_next_reply() -> None:
+    messages = [
+        {"recipient_id": "web:abc", "custom": {"sources": [{"title": "指南", "locator": "1"}]}},
+        {"recipient_id": "web:abc", "text": "回答"},
+    ]
+    engine = dialogue(rasa_handler(messages, tracker(), []))
+
+    result = await engine.handle(turn())
+
+    assert [s.title for s in result.replies[0].sources] == ["指南"]
+
+
+async def test_intent_and_lang_come_from_the_tracker() -> None:
+    engine = dialogue(rasa_handler([{"text": "hi"}], tracker("ask_insurance", 0.81, lang="en"), []))
+
+    result = await engine.handle(turn("保险", lang="zh"))
+
+    assert result.intent is not None
+    assert result.intent.name == "ask_insurance"
+    assert result.intent.confidence == pytest.approx(0.81)
+    assert result.lang == "en"
+
+
+async def test_lang_falls_back_to_turn_then_detection_then_chinese() -> None:
+    engine = dialogue(rasa_handler([{"text": "ok"}], tracker(lang=None), []))
+
+    assert (await engine.handle(turn("保险", lang="en"))).lang == "en"
+    assert (await engine.handle(turn("how do I apply for a loan"))).lang == "en"
+    assert (await engine.handle(turn("👍"))).lang == "zh"
+
+
+async def test_tracker_without_intent_gives_no_intent() -> None:
+    engine = dialogue(rasa_handler([{"text": "ok"}], {"slots": {}, "latest_message": {}}, []))
+
+    result = await engine.handle(turn())
+
+    assert result.intent is None
+
+
+async def test_unreadable_tracker_keeps_the_replies_without_intent() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(200, json=[{"text": "您好"}])
+        return httpx.Response(403, json={"message": "forbidden"})
+
+    result = await dialogue(handle).handle(turn())
+
+    assert [r.text for r in result.replies] == ["您好"]
+    assert result.intent is None
+    assert result.lang == "zh"
+
+
+def closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_connection_refused_raises_dialogue_unavailable() -> None:
+    async with httpx.AsyncClient() as client:
+        engine = RasaDialogue(client, f"http://127.0.0.1:{closed_port()}", None, timeout=5.0)
+        with pytest.raises(DialogueUnavailable):
+            await engine.handle(turn())
+
+
+async def test_timeout_raises_dialogue_unavailable() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    with pytest.raises(DialogueUnavailable, match="timed out"):
+        await dialogue(handle).handle(turn())
+
+
+async def test_server_error_raises_dialogue_unavailable() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500, text="Internal Server Error")
+
+    with pytest.raises(DialogueUnavailable, match="HTTP 500"):
+        await dialogue(handle).handle(turn())
+
+
+async def test_malformed_json_raises_dialogue_unavailable() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"<html>not json", headers={"content-type": "application/json"})
+
+    with pytest.raises(DialogueUnavailable, match="malformed JSON"):
+        await dialogue(handle).handle(turn())
+
+
+async def test_webhook_body_that_is_not_a_list_raises_dialogue_unavailable() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"error": "channel disabled"})
+
+    with pytest.raises(DialogueUnavailable):
+        await dialogue(handle).handle(turn())
+
+
+def test_dialogue_unavailable_is_a_nonghui_error() -> None:
+    assert issubclass(DialogueUnavailable, NonghuiError)
+
+
+async def test_message_text_is_not_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500)
+
+    caplog.set_level("INFO")
+    with pytest.raises(DialogueUnavailable):
+        await dialogue(handle).handle(turn("我的电话13812345678，身份证110101199003074518"))
+
+    assert "13812345678" not in caplog.text
+    assert "110101199003074518" not in caplog.text

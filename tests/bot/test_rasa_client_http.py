@@ -1,0 +1,95 @@
+"""RasaDialogue against a real HTTP server that speaks Rasa's REST channel and tracker API."""
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bot.conversation import Conversation
+from bot.fallback import ResilientDialogue
+from bot.messages import UserTurn
+from bot.rasa_client import RasaDialogue
+
+pytestmark = pytest.mark.integration
+
+
+def fake_rasa() -> Starlette:
+    """A Rasa look-alike: echoes the language, splits text+buttons and sources into two messages."""
+    last: dict[str, dict] = {}
+
+    async def webhook(request: Request) -> JSONResponse:
+        if request.query_params.get("token") != "tok":
+            return JSONResponse({"message": "unauthorised"}, status_code=401)
+        body = await request.json()
+        last[body["sender"]] = body
+        lang = body["metadata"].get("lang") or "zh"
+        return JSONResponse(
+            [
+                {"recipient_id": body["sender"], "text": f"echo:{body['message']}", "buttons": []},
+                {"recipient_id": body["sender"], "custom": {"sources": [{"title": "指南", "locator": lang}]}},
+            ]
+        )
+
+    async def tracker(request: Request) -> JSONResponse:
+        sender = request.path_params["sender"]
+        if request.query_params.get("token") != "tok" or sender not in last:
+            return JSONResponse({"message": "unknown"}, status_code=404)
+        lang = last[sender]["metadata"].get("lang") or "zh"
+        return JSONResponse(
+            {"slots": {"lang": lang}, "latest_message": {"intent": {"name": "ask_loan", "confidence": 0.7}}}
+        )
+
+    return Starlette(
+        routes=[
+            Route("/webhooks/rest/webhook", webhook, methods=["POST"]),
+            Route("/conversations/{sender}/tracker", tracker, methods=["GET"]),
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def rasa_url() -> Iterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(fake_rasa(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        threading.Event().wait(0.025)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+async def test_real_http_round_trip_gives_replies_sources_intent_and_lang(rasa_url: str) -> None:
+    async with httpx.AsyncClient() as http:
+        engine = Conversation(ResilientDialogue(RasaDialogue(http, rasa_url, "tok", timeout=5.0), None))
+        turn = UserTurn(sender_id="web:farmer-1", text="I need a loan", channel="web", lang="en")
+
+        result = await engine.handle(turn)
+
+    assert [r.text for r in result.replies] == ["echo:I need a loan"]
+    assert [(s.title, s.locator) for s in result.replies[0].sources] == [("指南", "en")]
+    assert result.intent is not None and result.intent.name == "ask_loan"
+    assert result.lang == "en"
+
+
+async def test_wrong_token_falls_back_to_the_polite_reply(rasa_url: str) -> None:
+    async with httpx.AsyncClient() as http:
+        engine = ResilientDialogue(RasaDialogue(http, rasa_url, "wrong", timeout=5.0), None)
+        turn = UserTurn(sender_id="web:farmer-2", text="贷款", channel="web")
+
+        result = await engine.handle(turn)
+
+    assert result.intent is None
+    assert "96110" in result.replies[0].text

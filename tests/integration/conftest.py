@@ -1,0 +1,169 @@
+"""Real processes for integration tests: action server, Rasa server and bot, on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HOME = Path(os.environ.get("NONGHUI_HOME", Path.home() / ".cache" / "nonghui"))
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Proc:
+    """A started child process with its log."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def tail(self, lines: int = 40) -> str:
+        """Last lines of the log, for failure messages."""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """Terminate, then kill if it does not stop."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _env(extra: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NONGHUI_"))}
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        SANIC_HOST="127.0.0.1",
+        PYTHONPATH=str(ROOT),
+        NONGHUI_HOME=str(HOME),
+        TOKENIZERS_PARALLELISM="false",
+    )
+    env.update(extra)
+    return env
+
+
+def start(name: str, args: list[str], logs: Path, env: dict[str, str]) -> Proc:
+    """Start a child process in the repo root with its output in a log file."""
+    log = logs / f"{name}.log"
+    process = subprocess.Popen(args, cwd=ROOT, env=_env(env), stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    return Proc(name, process, log)
+
+
+def wait_until(proc: Proc, url: str, *, timeout: float, ok: Callable[[httpx.Response], bool] = lambda r: True) -> None:
+    """Poll `url` until it answers 2xx (and `ok`), failing with the log tail if the process dies or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.process.poll() is not None:
+            pytest.fail(f"{proc.name} exited with {proc.process.returncode}:\n{proc.tail()}")
+        try:
+            response = httpx.get(url, timeout=2)
+            if response.is_success and ok(response):
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"{proc.name} not ready at {url} after {timeout:.0f} s:\n{proc.tail()}")
+
+
+def rasa_model() -> Path:
+    """The model trained by scripts/setup.sh."""
+    pointer = HOME / "rasa-models" / "current"
+    if not pointer.is_file() or not Path(pointer.read_text().strip()).is_file():
+        pytest.fail("no trained Rasa model: run scripts/setup.sh (scripts/test.sh does) before integration tests")
+    return Path(pointer.read_text().strip())
+
+
+@dataclass
+class Stack:
+    """The running dialogue back end: Rasa server plus action server."""
+
+    rasa_url: str
+    logs: Path
+
+
+@pytest.fixture(scope="session")
+def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("logs")
+
+
+@pytest.fixture(scope="session")
+def stack(logs_dir: Path) -> Iterator[Stack]:
+    """Action server and Rasa server with the setup's model, on free ports."""
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = logs_dir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
+    actions = start("actions", [sys.executable, "-m", "actions"], logs_dir, {"NONGHUI_PORT": str(action_port)})
+    rasa = start(
+        "rasa",
+        [
+            str(HOME / "rasa310" / "bin" / "rasa"),
+            "run",
+            "--enable-api",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(rasa_port),
+            "--model",
+            str(rasa_model()),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            "nlu/credentials.yml",
+        ],
+        logs_dir,
+        {},
+    )
+    try:
+        wait_until(actions, f"http://127.0.0.1:{action_port}/health", timeout=120)
+        wait_until(
+            rasa, f"http://127.0.0.1:{rasa_port}/status", timeout=240, ok=lambda r: bool(r.json().get("model_file"))
+        )
+        yield Stack(rasa_url=f"http://127.0.0.1:{rasa_port}", logs=logs_dir)
+    finally:
+        rasa.stop()
+        actions.stop()
+
+
+@pytest.fixture(scope="session")
+def start_bot(logs_dir: Path) -> Iterator[Callable[..., tuple[str, Proc]]]:
+    """Factory: start a bot process with extra environment; returns (web base URL, process)."""
+    started: list[Proc] = []
+
+    def _start(name: str, env: dict[str, str]) -> tuple[str, Proc]:
+        port = free_port()
+        db = logs_dir / f"{name}.db"
+        proc = start(
+            name,
+            [sys.executable, "-m", "bot"],
+            logs_dir,
+            {"NONGHUI_WEB_PORT": str(port), "NONGHUI_DATABASE_URL": f"sqlite:///{db}", **env},
+        )
+        started.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        wait_until(proc, f"{base}/healthz", timeout=60)
+        return base, proc
+
+    yield _start
+    for proc in started:
+        proc.stop()
