@@ -14,6 +14,7 @@ from bot.fallback import ResilientDialogue
 from bot.rasa_client import RasaDialogue
 from bot.settings import BotSettings
 from bot.web.app import create_web_app
+from knowledge.errors import NonghuiError
 from knowledge.service import build_knowledge_service
 from store.db import make_engine, migrate, session_factory
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
@@ -52,10 +53,14 @@ async def serve(settings: BotSettings) -> None:
 
 
 def main() -> None:
-    """Configure logging and run the bot."""
+    """Configure logging and run the bot; a configuration problem ends it with a clear message, not a traceback."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    asyncio.run(serve(BotSettings()))
+    try:
+        asyncio.run(serve(BotSettings()))
+    except NonghuiError as err:
+        log.error("cannot start: %s", err)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

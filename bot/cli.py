@@ -140,3 +140,7 @@ def kb_stats(index: IndexOption = None) -> None:
 def main() -> None:
     """Run the CLI."""
     app()
+
+
+if __name__ == "__main__":
+    main()

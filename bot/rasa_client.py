@@ -53,7 +53,7 @@ class RasaDialogue:
         The message has already been processed by then, so a missing tracker only costs the intent;
         falling back to another engine would answer the farmer twice.
         """
-        path = f"/conversations/{quote(sender_id, safe='')}/tracker"
+        path = f"/conversations/{quote(sender_id, safe=':@-._~')}/tracker"
         try:
             body = await self._request("GET", path, params={"include_events": "NONE"})
         except DialogueUnavailable as exc:

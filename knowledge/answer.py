@@ -21,18 +21,20 @@ OTHER_LANG_NOTE = {"zh": "（以下内容来自英文资料）", "en": "(From a 
 class AnswerComposer:
     """Picks the best passage and cuts it to a phone-screen answer; abstains below the confidence floor."""
 
-    def __init__(self, *, min_dense: float = 0.80, min_dense_with_bm25: float = 0.78) -> None:
+    def __init__(self, *, min_dense: float = 0.87, min_dense_lexical: float = 0.85, min_bm25: float = 6.0) -> None:
         self._min_dense = min_dense
-        self._min_dense_with_bm25 = min_dense_with_bm25
+        self._min_dense_lexical = min_dense_lexical
+        self._min_bm25 = min_bm25
 
     def is_confident(self, passages: list[Passage]) -> bool:
-        """Whether the best passage is close enough to the question to answer from it."""
+        """Whether the best passage is close enough to the question: very close in meaning, or close in
+        meaning with strong word overlap (multilingual-e5 cosines are compressed, so the floors are high)."""
         if not passages:
             return False
         top = passages[0]
         if top.dense_score >= self._min_dense:
             return True
-        return top.bm25_score > 0 and top.dense_score >= self._min_dense_with_bm25
+        return top.dense_score >= self._min_dense_lexical and top.bm25_score >= self._min_bm25
 
     def compose(self, question: str, passages: list[Passage], lang: Lang) -> Answer:
         """Return an Answer: the most relevant sentences of the best passage, in the farmer's language if possible."""

@@ -14,12 +14,12 @@ import numpy.typing as npt
 
 from knowledge.errors import NonghuiError
 from knowledge.index import IndexMissing, KnowledgeIndex, embed_text, text_key
-from knowledge.ingest.loader import ParsedDocument, expand_paths, load_document
+from knowledge.ingest.loader import ParsedDocument, dependencies, expand_paths, load_documents
 from knowledge.manifest import DocumentRecord, Manifest
 from knowledge.types import Chunk, Embedder
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "md-sections-v1"
+CHUNKER_VERSION = "md-sections-v2"
 ProgressFactory = Callable[[int, str], "Progress"]
 
 
@@ -47,11 +47,14 @@ class BuildReport:
 
 
 def corpus_hash(files: Sequence[Path], model: str) -> str:
-    """Hash of the corpus files' names and contents, the chunker version and the model name."""
+    """Hash of the corpus files' names and contents (with a catalogue's subtitles), chunker version and model."""
     digest = hashlib.sha256(f"{CHUNKER_VERSION}|{model}".encode())
     for path in sorted(files):
         digest.update(path.name.encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+        for dependency in dependencies(path):
+            digest.update(dependency.name.encode())
+            digest.update(hashlib.sha256(dependency.read_bytes()).digest())
     return digest.hexdigest()[:32]
 
 
@@ -62,9 +65,10 @@ def build_from_corpus(
     *,
     force: bool = False,
     progress: ProgressFactory | None = None,
+    extra_sources: Sequence[Path] = (),
 ) -> BuildReport:
-    """Make `index_dir` mirror `corpus_dir`; skips all work when the corpus hash is unchanged."""
-    files = expand_paths([corpus_dir])
+    """Make `index_dir` mirror `corpus_dir` plus `extra_sources` (e.g. the video catalogue); skips unchanged."""
+    files = expand_paths([corpus_dir, *(p for p in extra_sources if p.exists())])
     wanted_hash = corpus_hash(files, embedder.model_name)
     current = Manifest.load(index_dir)
     if current and current.corpus_hash == wanted_hash and not force:
@@ -93,28 +97,30 @@ def ingest_files(
         )
         previous_vectors: dict[str, npt.NDArray[np.float32]] = {}
     else:
-        previous_vectors = previous.stored_vectors() if previous else {}
+        previous_vectors = previous.stored_vectors(index_dir) if previous else {}
     old_docs = {d.doc_id: d for d in previous.manifest.documents} if previous else {}
 
     docs: dict[str, ParsedDocument] = {}
     seen_hashes: dict[str, str] = {}
     for path in expand_paths(paths):
         try:
-            doc = load_document(path)
+            loaded = load_documents(path)
         except NonghuiError as err:
             report.problems.append(str(err))
             continue
         except Exception as err:  # a broken file must not stop the batch
             report.problems.append(f"{path.name}: cannot be read ({type(err).__name__}: {err})")
             continue
-        if doc.sha256 in seen_hashes:
-            report.problems.append(f"{path.name}: duplicate of {seen_hashes[doc.sha256]}, skipped")
-            continue
-        if doc.meta.doc_id in docs:
-            report.problems.append(f"{path.name}: doc_id {doc.meta.doc_id!r} already used in this batch, skipped")
-            continue
-        seen_hashes[doc.sha256] = path.name
-        docs[doc.meta.doc_id] = doc
+        report.problems.extend(loaded.problems)
+        for doc in loaded.documents:
+            if doc.sha256 in seen_hashes:
+                report.problems.append(f"{doc.label}: duplicate of {seen_hashes[doc.sha256]}, skipped")
+                continue
+            if doc.meta.doc_id in docs:
+                report.problems.append(f"{doc.label}: doc_id {doc.meta.doc_id!r} already used in this batch, skipped")
+                continue
+            seen_hashes[doc.sha256] = doc.label
+            docs[doc.meta.doc_id] = doc
 
     kept_chunks: list[Chunk] = []
     if previous is not None and not replace_all:
@@ -130,7 +136,9 @@ def ingest_files(
     if replace_all:
         report.removed = sorted(set(old_docs) - set(docs))
 
-    new_chunks = [Chunk(0, d.meta, loc, text) for d in docs.values() for loc, text in d.sections]
+    new_chunks = [
+        Chunk(0, d.meta, loc, text, d.start_of(i)) for d in docs.values() for i, (loc, text) in enumerate(d.sections)
+    ]
     chunks = [Chunk(i, c.doc, c.locator, c.text, c.start_seconds) for i, c in enumerate(kept_chunks + new_chunks)]
     vectors, embedded = _vectors_for(chunks, embedder, previous_vectors, progress)
     report.embedded_chunks = embedded

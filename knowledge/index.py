@@ -27,8 +27,10 @@ class IndexMissing(NonghuiError):
 
 
 def embed_text(chunk: Chunk) -> str:
-    """The text embedded for a chunk: title and locator give the section its context."""
-    head = f"{chunk.doc.title}｜{chunk.locator}" if chunk.locator else chunk.doc.title
+    """The text embedded for a chunk: its section heading (or the title when it has none) gives context.
+
+    The document title is left out otherwise: shared by every section, it blurs them together."""
+    head = chunk.locator if chunk.locator and not chunk.locator.startswith("¶") else chunk.doc.title
     return f"{head}\n{chunk.text}"
 
 
@@ -100,9 +102,10 @@ class KnowledgeIndex:
         bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR)) if chunks else bm25s.BM25()
         return cls(chunks, vectors, manifest, dense, bm25)
 
-    def stored_vectors(self) -> dict[str, npt.NDArray[np.float32]]:
-        """Map of embedded-text key to vector, for reuse when rebuilding with the same model."""
-        return {text_key(embed_text(c)): self.vectors[i] for i, c in enumerate(self.chunks)}
+    def stored_vectors(self, index_dir: Path) -> dict[str, npt.NDArray[np.float32]]:
+        """Map of embedded-text key (as written when the vector was made) to vector, for reuse in rebuilds."""
+        keys = [json.loads(line)["key"] for line in (index_dir / CHUNKS_FILE).open(encoding="utf-8")]
+        return dict(zip(keys, self.vectors, strict=True))
 
 
 def _chunk_from(record: dict[str, object]) -> Chunk:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.index import KnowledgeIndex
+from knowledge.normalize import normalize_query
 from knowledge.tokenize import tokenize
 from knowledge.types import Embedder, Lang, Passage
 
@@ -57,7 +58,8 @@ class HybridRetriever:
     ) -> list[Passage]:
         """Return the k best passages; mode is "hybrid", "dense" or "bm25"."""
         index = self.index
-        if not index.chunks or not query.strip():
+        query = normalize_query(query)
+        if not index.chunks or not query:
             return []
         n = min(self._candidates, len(index.chunks))
         ranked: dict[str, list[tuple[int, float]]] = {}

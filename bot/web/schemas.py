@@ -15,7 +15,10 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     sender_id: str = Field(
-        min_length=1, max_length=128, description="Stable id of this chat, chosen by the client."
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9_.:@-]+$",
+        description="Stable id of this chat, chosen by the client (letters, digits and _ . : @ -).",
     )
     text: str = Field(
         description=f"What the farmer typed or a button payload; more than {MAX_TEXT_CHARS} characters "

@@ -64,3 +64,16 @@ def test_ingest_adds_to_an_existing_index_and_keeps_other_documents(corpus: Path
     assert report.added == ["notice"]
     docs = {d.doc_id for d in KnowledgeIndex.load(index_dir).manifest.documents}
     assert docs == {"loan-zh", "notice"}
+
+
+def test_vectors_are_reused_only_for_identical_embedded_text(corpus: Path, tmp_path: Path, monkeypatch):
+    import knowledge.index as index_module
+
+    index_dir = tmp_path / "index"
+    embedder = HashingEmbedder(dimension=64)
+    build_from_corpus(corpus, index_dir, embedder)
+    # A new way of composing the embedded text must not reuse vectors made from the old text.
+    monkeypatch.setattr(index_module, "embed_text", lambda chunk: "changed\n" + chunk.text)
+    monkeypatch.setattr("knowledge.builder.embed_text", index_module.embed_text)
+    report = build_from_corpus(corpus, index_dir, embedder, force=True)
+    assert report.embedded_chunks == 4

@@ -39,7 +39,7 @@ def test_language_boost_prefers_documents_in_the_farmers_language(retriever: Hyb
 
 
 def test_answer_cites_title_and_section_and_flags_local_variation(retriever: HybridRetriever):
-    service = KnowledgeService(retriever, AnswerComposer(min_dense=0.0, min_dense_with_bm25=0.0))
+    service = KnowledgeService(retriever, AnswerComposer(min_dense=0.0))
     answer = service.answer("小额信贷能贷多少", lang="zh")
     assert answer.confident
     assert answer.text.startswith("脱贫人口小额信贷每户原则上不超过5万元。")
@@ -49,7 +49,7 @@ def test_answer_cites_title_and_section_and_flags_local_variation(retriever: Hyb
 
 
 def test_answer_abstains_below_confidence_floor(retriever: HybridRetriever):
-    service = KnowledgeService(retriever, AnswerComposer(min_dense=1.01, min_dense_with_bm25=1.01))
+    service = KnowledgeService(retriever, AnswerComposer(min_dense=1.01, min_dense_lexical=1.01))
     answer = service.answer("明天下雨吗", lang="zh")
     assert not answer.confident
     assert answer.sources == []

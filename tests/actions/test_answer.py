@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answer import AnswerQuestion
+from knowledge.answer_types import SourceInfo
+from tests.actions.conftest import FakeKnowledge, IndexMissingError, make_tracker
+
+SOURCES_JSON = {"sources": [{"title": "小额信贷指南", "locator": "第2节", "url": "https://example.org/loan"}]}
+
+
+async def run_answer(knowledge: FakeKnowledge, text: str | None, intent: str, lang: str | None) -> list[dict]:
+    dispatcher = CollectingDispatcher()
+    events = await AnswerQuestion(knowledge).run(dispatcher, make_tracker(text, intent=intent, lang=lang), {})
+    assert events == []
+    return dispatcher.messages
+
+
+async def test_loan_answer_in_chinese_sends_text_buttons_and_sources_in_one_message(knowledge: FakeKnowledge):
+    messages = await run_answer(knowledge, "贷款能贷多少", "ask_loan", "zh")
+
+    assert len(messages) == 1
+    assert messages[0]["text"] == "扶贫小额信贷一般每户5万元以内，具体看当地政策。"
+    assert messages[0]["buttons"] == [
+        {"title": "我想申请贷款", "payload": "/apply_loan"},
+        {"title": "找工作人员", "payload": "/human_handoff"},
+    ]
+    assert messages[0]["custom"] == SOURCES_JSON
+
+
+async def test_loan_answer_in_english_labels_buttons_in_english(knowledge: FakeKnowledge):
+    knowledge.answer_text = "Poverty microcredit is usually up to 50,000 yuan per household."
+
+    messages = await run_answer(knowledge, "how much can I borrow", "ask_loan", "en")
+
+    assert messages[0]["text"] == "Poverty microcredit is usually up to 50,000 yuan per household."
+    assert messages[0]["buttons"] == [
+        {"title": "I want to apply", "payload": "/apply_loan"},
+        {"title": "Talk to a person", "payload": "/human_handoff"},
+    ]
+    assert knowledge.questions[0].lang == "en"
+
+
+@pytest.mark.parametrize(
+    ("intent", "topic"),
+    [("ask_loan", "loan"), ("ask_insurance", "insurance"), ("ask_scam", "scam"), ("nlu_fallback", None)],
+)
+async def test_intent_decides_the_topic_passed_to_the_knowledge_service(
+    knowledge: FakeKnowledge, intent: str, topic: str | None
+):
+    await run_answer(knowledge, "这个咋办", intent, "zh")
+
+    assert [(q.text, q.lang, q.topic, q.region) for q in knowledge.questions] == [("这个咋办", "zh", topic, None)]
+
+
+async def test_fallback_answer_offers_menu_and_person(knowledge: FakeKnowledge):
+    messages = await run_answer(knowledge, "村里信用社几点开门", "nlu_fallback", "zh")
+
+    assert messages[0]["buttons"] == [
+        {"title": "返回菜单", "payload": "/greet"},
+        {"title": "找工作人员", "payload": "/human_handoff"},
+    ]
+
+
+async def test_answer_without_sources_sends_no_custom_json(knowledge: FakeKnowledge):
+    knowledge.sources = []
+
+    messages = await run_answer(knowledge, "保险怎么买", "ask_insurance", "zh")
+
+    assert messages[0]["custom"] == {}
+
+
+async def test_sources_without_url_keep_a_null_url(knowledge: FakeKnowledge):
+    knowledge.sources = [SourceInfo(title="Scam guide", locator="00:01:30")]
+
+    messages = await run_answer(knowledge, "is this a scam", "ask_scam", "en")
+
+    assert messages[0]["custom"] == {"sources": [{"title": "Scam guide", "locator": "00:01:30", "url": None}]}
+
+
+async def test_low_confidence_answer_is_replaced_by_the_not_sure_response(knowledge: FakeKnowledge):
+    knowledge.confident = False
+
+    messages = await run_answer(knowledge, "贷款能贷多少", "ask_loan", "zh")
+
+    assert len(messages) == 1
+    assert messages[0]["response"] == "utter_not_sure"
+    assert messages[0]["text"] is None
+
+
+async def test_service_error_sends_the_knowledge_error_response(knowledge: FakeKnowledge):
+    knowledge.error = IndexMissingError("index not found at /root/.cache/nonghui/index")
+
+    messages = await run_answer(knowledge, "贷款能贷多少", "ask_loan", "zh")
+
+    assert [m["response"] for m in messages] == ["utter_knowledge_error"]
+
+
+async def test_service_error_log_leaves_out_the_question_and_phone_numbers(
+    knowledge: FakeKnowledge, caplog: pytest.LogCaptureFixture
+):
+    knowledge.error = RuntimeError("model crashed while reading 13812345678")
+
+    await run_answer(knowledge, "我电话13812345678，能贷款吗", "ask_loan", "zh")
+
+    assert "RuntimeError" in caplog.text
+    assert "13812345678" not in caplog.text
+    assert "能贷款吗" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("intent", "response"),
+    [
+        ("ask_loan", "utter_intro_loan"),
+        ("ask_insurance", "utter_intro_insurance"),
+        ("ask_scam", "utter_intro_scam"),
+    ],
+)
+async def test_button_payload_introduces_the_topic_without_asking_the_service(
+    knowledge: FakeKnowledge, intent: str, response: str
+):
+    messages = await run_answer(knowledge, f"/{intent}", intent, "zh")
+
+    assert [m["response"] for m in messages] == [response]
+    assert knowledge.questions == []
+
+
+async def test_empty_message_asks_to_rephrase(knowledge: FakeKnowledge):
+    messages = await run_answer(knowledge, "   ", "nlu_fallback", "en")
+
+    assert [m["response"] for m in messages] == ["utter_default"]
+    assert knowledge.questions == []
+
+
+async def test_very_long_message_is_cut_before_retrieval(knowledge: FakeKnowledge):
+    await run_answer(knowledge, "贷" * 10_000, "ask_loan", "zh")
+
+    assert len(knowledge.questions[0].text) == 500
+
+
+async def test_missing_lang_slot_falls_back_to_the_message_language(knowledge: FakeKnowledge):
+    await run_answer(knowledge, "is this sms a scam", "ask_scam", None)
+
+    assert knowledge.questions[0].lang == "en"
