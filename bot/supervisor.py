@@ -78,50 +78,50 @@ def _ready(url: str) -> bool:
         return False
 
 
-def main() -> int:
-    """Start all processes and supervise them until interrupted or one of them dies."""
-    settings = BotSettings()
+@dataclass(frozen=True)
+class ChildSpec:
+    """What to start: a name for messages and logs, and the command line."""
+
+    name: str
+    args: list[str]
+
+
+def plan(settings: BotSettings) -> list[ChildSpec] | None:
+    """The three processes of a local deployment, or None when setup has not trained a Rasa model yet."""
     home = settings.home
     model_file = home / "rasa-models" / "current"
     if not model_file.is_file():
-        print("No trained Rasa model: run scripts/setup.sh first.", file=sys.stderr)
-        return 2
+        return None
     rasa_port = httpx.URL(settings.rasa_url).port or 5005
     rasa_args = [
-        str(home / "rasa310" / "bin" / "rasa"),
-        "run",
-        "--enable-api",
-        "-i",
-        "127.0.0.1",
-        "-p",
-        str(rasa_port),
-        "--model",
-        model_file.read_text().strip(),
-        "--endpoints",
-        "nlu/endpoints.yml",
-        "--credentials",
-        "nlu/credentials.yml",
-    ]
+        str(home / "rasa310" / "bin" / "rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
+        "--model", model_file.read_text().strip(), "--endpoints", "nlu/endpoints.yml",
+        "--credentials", "nlu/credentials.yml",
+    ]  # fmt: skip
     if settings.rasa_token:
         rasa_args += ["--auth-token", settings.rasa_token.get_secret_value()]
-    python = sys.executable
-    children = [
-        _start("actions", [python, "-m", "actions"], home),
-        _start("rasa", rasa_args, home),
-        _start("bot", [python, "-m", "bot"], home),
+    return [
+        ChildSpec("actions", [sys.executable, "-m", "actions"]),
+        ChildSpec("rasa", rasa_args),
+        ChildSpec("bot", [sys.executable, "-m", "bot"]),
     ]
+
+
+def supervise(specs: list[ChildSpec], home: Path, ready_urls: list[str], *, banner: list[str]) -> int:
+    """Start every child, announce readiness once all `ready_urls` answer, and stop all on a signal or a crash.
+
+    Returns 0 after a clean stop (SIGINT/SIGTERM) and 1 when a child exited on its own.
+    """
+    children = [_start(spec.name, spec.args, home) for spec in specs]
     stopping = False
 
     def _on_signal(signum: int, _frame: object) -> None:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, _on_signal)
-    signal.signal(signal.SIGTERM, _on_signal)
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     announced = False
-    web = f"http://{settings.web_host}:{settings.web_port}"
-    print(f"Starting Rasa, the action server and the bot (logs in {home / 'logs'}) …", flush=True)
     try:
         while not stopping:
             for child in children:
@@ -133,18 +133,34 @@ def main() -> int:
                         flush=True,
                     )
                     return 1
-            if not announced and _ready(f"{web}/healthz") and _ready(f"{settings.rasa_url}/status"):
+            if not announced and all(_ready(url) for url in ready_urls):
                 announced = True
-                print(f"✓ Ready after {time.monotonic() - started:.0f} s. Chat in your browser: {web}", flush=True)
-                if settings.telegram_bot_token:
-                    print(f"✓ Telegram {settings.telegram_mode} is on as well.", flush=True)
-                else:
-                    print("  (Set TELEGRAM_BOT_TOKEN to serve Telegram as well.) Ctrl-C stops everything.", flush=True)
+                print(f"✓ Ready after {time.monotonic() - started:.0f} s.", *banner, sep="\n", flush=True)
             time.sleep(0.5)
         print("\nStopping …", flush=True)
         return 0
     finally:
         _stop(children)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def main() -> int:
+    """Start Rasa, the action server and the bot, and supervise them until interrupted or one of them dies."""
+    settings = BotSettings()
+    specs = plan(settings)
+    if specs is None:
+        print("No trained Rasa model: run scripts/setup.sh first.", file=sys.stderr)
+        return 2
+    web = f"http://{settings.web_host}:{settings.web_port}"
+    banner = [f"  Chat in your browser: {web}"]
+    if settings.telegram_bot_token:
+        banner.append(f"  Telegram ({settings.telegram_mode}) is on as well.")
+    else:
+        banner.append("  (Set TELEGRAM_BOT_TOKEN to serve Telegram as well.)")
+    banner.append("  Ctrl-C stops everything.")
+    print(f"Starting Rasa, the action server and the bot (logs in {settings.home / 'logs'}) …", flush=True)
+    return supervise(specs, settings.home, [f"{web}/healthz", f"{settings.rasa_url}/status"], banner=banner)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,117 @@
+"""The scam-risk detector: text in, risk 0–1 with a level and explained signals out."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Protocol
+
+from knowledge.scam.model import ScamModel, ScamModelError
+from knowledge.scam.rate import LprConfig, find_annual_rate, format_percent
+from knowledge.scam.rules import RuleSet, normalise
+from knowledge.scam.types import LEVEL_THRESHOLDS, Level, ScamAssessment, ScamSignal, level_for
+
+log = logging.getLogger(__name__)
+
+_MAX_CHARS = 5000
+RATE_SIGNAL = "rate_above_cap"
+
+
+class RiskModel(Protocol):
+    """A learned scorer: `predict` returns a 0–1 risk on the detector's scale; `warm_up` loads it."""
+
+    def warm_up(self) -> None:
+        """Load or train the model."""
+
+    def predict(self, text: str) -> float:
+        """Return the risk that the text is a scam."""
+        ...
+
+
+class ScamDetector:
+    """Scores a message for scam risk by combining explainable rules with an optional learned model."""
+
+    def __init__(
+        self,
+        rules: RuleSet,
+        model: RiskModel | None = None,
+        lpr: LprConfig | None = None,
+        thresholds: dict[Level, float] | None = None,
+        model_weight: float = 1.0,
+    ) -> None:
+        self._rules = rules
+        self._model = model
+        self._lpr = lpr
+        self._thresholds = thresholds or dict(LEVEL_THRESHOLDS)
+        self._model_weight = model_weight
+        self._model_failed = False
+
+    @classmethod
+    def default(cls, with_model: bool = True) -> ScamDetector:
+        """Build a detector from the shipped rule, LPR and training files (the model still loads lazily)."""
+        return cls(RuleSet.from_yaml(), ScamModel() if with_model else None, LprConfig.from_yaml())
+
+    def warm_up(self) -> None:
+        """Train or load the learned model now instead of on the first message."""
+        if self._model is None or self._model_failed:
+            return
+        try:
+            self._model.warm_up()
+        except ScamModelError as exc:
+            self._model_failed = True
+            log.warning("scam model unavailable, rules only: %s", exc)
+
+    def _rate_signal(self, text: str) -> tuple[ScamSignal, float] | None:
+        wording = self._rules.computed.get(RATE_SIGNAL)
+        if self._lpr is None or wording is None:
+            return None
+        finding = find_annual_rate(text)
+        if finding is None or finding.annual_rate <= self._lpr.cap:
+            return None
+        values = {
+            "rate": format_percent(finding.annual_rate),
+            "cap": format_percent(self._lpr.cap),
+            "lpr": f"{self._lpr.one_year_lpr_percent:g}%",
+            "date": self._lpr.date,
+            "evidence": finding.evidence,
+        }
+        signal = ScamSignal(
+            code=RATE_SIGNAL,
+            explanation_zh=wording.explanation_zh.format(**values),
+            explanation_en=wording.explanation_en.format(**values),
+            evidence=finding.evidence,
+        )
+        return signal, wording.weight
+
+    def _model_risk(self, text: str) -> float | None:
+        if self._model is None or self._model_failed:
+            return None
+        try:
+            return self._model.predict(text)
+        except ScamModelError as exc:
+            self._model_failed = True
+            log.warning("scam model unavailable, rules only: %s", exc)
+            return None
+
+    def assess(self, text: str) -> ScamAssessment:
+        """Assess one incoming message (any language, any length) and explain what was found."""
+        if not isinstance(text, str) or not text.strip():
+            return ScamAssessment(risk=0.0, level="none", signals=[])
+        normalised = normalise(text[:_MAX_CHARS])
+        hits = [(hit.signal, hit.weight) for hit in self._rules.match(normalised)]
+        rate = self._rate_signal(normalised)
+        if rate is not None:
+            hits.append(rate)
+        keep = 1.0
+        for _, weight in hits:
+            keep *= 1.0 - weight
+        model_risk = self._model_risk(normalised)
+        if model_risk is not None:
+            keep *= 1.0 - self._model_weight * model_risk
+        risk = min(1.0, max(0.0, 1.0 - keep))
+        if math.isnan(risk):
+            risk = 0.0
+        signals = [signal for signal, _ in hits]
+        return ScamAssessment(
+            risk=risk, level=level_for(risk, self._thresholds), signals=signals, model_risk=model_risk
+        )

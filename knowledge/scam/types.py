@@ -1,0 +1,108 @@
+"""Typed values the scam-risk detector hands to the rest of the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from knowledge.types import Lang
+
+Level = Literal["none", "low", "medium", "high"]
+
+# Lower bounds of each level on the 0–1 risk scale; "medium" is the warning operating point.
+LEVEL_THRESHOLDS: dict[Level, float] = {"low": 0.25, "medium": 0.5, "high": 0.8}
+
+
+def level_for(risk: float, thresholds: dict[Level, float] | None = None) -> Level:
+    """Map a 0–1 risk to none/low/medium/high with the given (or default) lower bounds."""
+    bounds = thresholds or LEVEL_THRESHOLDS
+    if risk >= bounds["high"]:
+        return "high"
+    if risk >= bounds["medium"]:
+        return "medium"
+    if risk >= bounds["low"]:
+        return "low"
+    return "none"
+
+
+@dataclass(frozen=True)
+class ScamSignal:
+    """One concrete warning sign found in a message, explained plainly in both languages."""
+
+    code: str
+    explanation_zh: str
+    explanation_en: str
+    evidence: str
+
+    def explanation(self, lang: Lang) -> str:
+        """Return the explanation in the farmer's language."""
+        return self.explanation_zh if lang == "zh" else self.explanation_en
+
+
+_LEVEL_NAMES: dict[Lang, dict[Level, str]] = {
+    "zh": {"none": "未发现", "low": "低", "medium": "中", "high": "高"},
+    "en": {"none": "none found", "low": "low", "medium": "medium", "high": "high"},
+}
+
+_ADVICE: dict[Lang, tuple[str, ...]] = {
+    "zh": (
+        "先停下：不要再回复、不要按对方说的操作。",
+        "不要转账、不要交任何“手续费”“保证金”“解冻费”。",
+        "不要把验证码、密码、银行卡号告诉任何人，不要共享屏幕、不要装对方给的APP。",
+        "保留证据：截图聊天记录、短信、对方电话和收款账号。",
+        "拿不准就拨打96110反诈专线咨询；如果已经转了钱，立刻拨打110报警，并联系银行冻结银行卡。",
+    ),
+    "en": (
+        "Stop: do not reply or do what the sender says.",
+        'Do not transfer money or pay any "fee", "deposit" or "unfreezing charge".',
+        "Never share verification codes, passwords or card numbers; do not share your screen or install their app.",
+        "Keep evidence: screenshots of the chat or text, the sender's number and any account they gave.",
+        "If unsure, call the 96110 anti-fraud line; if you have already sent money, call 110 at once "
+        "and ask your bank to freeze the card.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ScamAssessment:
+    """The detector's verdict on one message: risk 0–1, level and the signals behind it."""
+
+    risk: float
+    level: Level
+    signals: list[ScamSignal] = field(default_factory=list)
+    model_risk: float | None = None
+
+    @property
+    def should_warn(self) -> bool:
+        """True when the bot must warn before answering (medium or high)."""
+        return self.level in ("medium", "high")
+
+    def signal_codes(self) -> list[str]:
+        """Return the codes of the signals found, in order."""
+        return [signal.code for signal in self.signals]
+
+    def to_api(self, lang: Lang | None = None) -> dict[str, Any]:
+        """Return the web API's `scam` object; signals are codes, or explanations when a lang is given."""
+        signals = self.signal_codes() if lang is None else [signal.explanation(lang) for signal in self.signals]
+        return {"risk": round(float(self.risk), 4), "level": self.level, "signals": signals}
+
+    def advice(self, lang: Lang) -> str:
+        """Return what to do now, as a short numbered list in the farmer's language."""
+        steps = _ADVICE[lang]
+        return "\n".join(f"{number}. {step}" for number, step in enumerate(steps, start=1))
+
+    def warning(self, lang: Lang) -> str:
+        """Return the full farmer-facing warning: level, signals explained, and advice."""
+        level_name = _LEVEL_NAMES[lang][self.level]
+        if lang == "zh":
+            head = f"⚠️ 诈骗风险：{level_name}"
+            found = "发现的可疑情况：" if self.signals else "这条消息的写法和常见骗局很像。"
+            todo = "现在请这样做："
+        else:
+            head = f"⚠️ Scam risk: {level_name}"
+            found = "Warning signs found:" if self.signals else "This message reads like common scams."
+            todo = "What to do now:"
+        lines = [head, found]
+        lines.extend(f"• {signal.explanation(lang)}" for signal in self.signals)
+        lines.extend([todo, self.advice(lang)])
+        return "\n".join(lines)

@@ -1,0 +1,114 @@
+"""The learned scorer: trained from shipped text into a cache dir, calibrated, and loaded lazily."""
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.scam.detector import ScamDetector
+from knowledge.scam.model import ScamModel, ScamModelError, read_training_file
+from knowledge.scam.rules import RuleSet
+
+TINY_ZH = "\n".join(
+    [f"scam\tloan\t放款前请先交解冻费{i}元，否则贷款被冻结" for i in range(8)]
+    + [f"scam\tpolice\t我是公安局警官，你涉嫌洗钱，转到安全账户{i}" for i in range(8)]
+    + [f"legit\tpromo\t本店周年庆全场{i}折，欢迎光临，退订回T" for i in range(8)]
+    + [f"legit\tfamily\t妈，我周末回家吃饭，带{i}斤苹果" for i in range(8)]
+)
+
+
+def _tiny_training(tmp_path: Path) -> tuple[Path, ...]:
+    path = tmp_path / "train_zh.tsv"
+    path.write_text("# tiny\n" + TINY_ZH + "\n", encoding="utf-8")
+    return (path,)
+
+
+def test_model_is_not_loaded_until_first_use(tmp_path: Path) -> None:
+    model = ScamModel(_tiny_training(tmp_path), cache_dir=tmp_path / "cache")
+    assert not model.loaded
+    assert not (tmp_path / "cache").exists()
+
+
+def test_model_trains_into_cache_and_scores_scams_above_legit(tmp_path: Path) -> None:
+    model = ScamModel(_tiny_training(tmp_path), cache_dir=tmp_path / "cache")
+    scam = model.predict("请先交解冻费，贷款才能放款")
+    legit = model.predict("周末回家吃饭，妈")
+    assert model.loaded
+    assert scam > legit
+    assert len(list((tmp_path / "cache").glob("scam-tfidf-lr-*.pkl"))) == 1
+
+
+def test_second_model_instance_loads_the_cached_artefact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = _tiny_training(tmp_path)
+    first = ScamModel(files, cache_dir=tmp_path / "cache")
+    expected = first.predict("我是警官，转到安全账户")
+
+    def refuse_training(self: ScamModel) -> None:
+        raise AssertionError("should load from cache, not retrain")
+
+    monkeypatch.setattr(ScamModel, "train", refuse_training)
+    second = ScamModel(files, cache_dir=tmp_path / "cache")
+    assert second.predict("我是警官，转到安全账户") == pytest.approx(expected)
+
+
+def test_changed_training_text_invalidates_the_cache(tmp_path: Path) -> None:
+    files = _tiny_training(tmp_path)
+    ScamModel(files, cache_dir=tmp_path / "cache").warm_up()
+    files[0].write_text(TINY_ZH + "\nlegit\tbank\t您的账户收入工资3000元\n", encoding="utf-8")
+    ScamModel(files, cache_dir=tmp_path / "cache").warm_up()
+    assert len(list((tmp_path / "cache").glob("scam-tfidf-lr-*.pkl"))) == 2
+
+
+def test_malformed_training_row_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "train_zh.tsv"
+    path.write_text("maybe\tkind\ttext\n", encoding="utf-8")
+    with pytest.raises(ScamModelError):
+        read_training_file(path)
+
+
+def test_shipped_training_data_has_both_languages_and_labels() -> None:
+    model_files = ScamModel()._training_files
+    rows = [row for path in model_files for row in read_training_file(path)]
+    for lang in ("zh", "en"):
+        labels = {row.label for row in rows if row.lang == lang}
+        assert labels == {0, 1}
+    assert len(rows) >= 300
+
+
+@pytest.fixture(scope="module")
+def full_detector(tmp_path_factory: pytest.TempPathFactory) -> ScamDetector:
+    """The shipped rules plus the model trained from the shipped text (about 10 s, once per module)."""
+    from knowledge.scam.rate import LprConfig
+
+    detector = ScamDetector(RuleSet.from_yaml(), ScamModel(cache_dir=tmp_path_factory.mktemp("scam-cache")),
+                            LprConfig.from_yaml())
+    detector.warm_up()
+    return detector
+
+
+TRICKY_LEGIT = [
+    "【中国农业银行】尊敬的客户，您的惠农e贷本期应还款1,235.00元，请于15日前存入您尾号4410的账户。如已还款请忽略。",
+    "【人保财险】您的玉米种植保险理赔案件已受理，查勘员将于近日联系您，理赔全程不收取任何费用。",
+    "各位村民，本周日上午9点在村委会开会，讨论修路的事情，请每户来一个人。",
+    "【顺丰速运】您的快件已到村口代收点，取件码8-3-112，请凭取件码领取。",
+    "【支付宝】验证码693021，您正在登录，请勿将验证码告诉任何人，包括客服。",
+    "Your verification code is 204981. Do not tell anyone this code, we will never ask for it.",
+    "Reminder from your bank: your loan repayment of 180.00 is due on 3 July.",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_LEGIT)
+def test_tricky_legitimate_messages_do_not_trigger_a_warning(full_detector: ScamDetector, text: str) -> None:
+    assert not full_detector.assess(text).should_warn
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您好，我是网贷平台的客服，您的借款因卡号错误被冻结，需要先缴纳解冻金才能重新放款。",
+        "你好，我是县公安局的，你的银行卡涉嫌洗钱，请配合调查，把钱转到我们指定的账户核查。",
+        "I'm your manager, in a meeting now. Urgently need you to buy gift cards for a client and text me the codes.",
+        "WINNER! You have been selected for a £900 prize. Call 09061701461 to claim. Valid 12 hours.",
+    ],
+)
+def test_scam_messages_trigger_a_warning(full_detector: ScamDetector, text: str) -> None:
+    assert full_detector.assess(text).should_warn

@@ -1,0 +1,125 @@
+"""Every rule signal, with positive and negative examples in both languages."""
+
+import pytest
+
+from knowledge.scam.detector import ScamDetector
+
+POSITIVE = [
+    ("advance_fee", "您的贷款已审批，放款前需要先交2000元解冻费。"),
+    ("advance_fee", "Your loan is approved. Pay the processing fee of $150 before the funds are released."),
+    ("loan_frozen", "您的银行卡号填写错误，贷款资金已被冻结，请联系客服处理。"),
+    ("loan_frozen", "Your loan payout failed and the funds are frozen because of a wrong card number."),
+    ("credential_request", "我是银行客服，请把收到的验证码告诉我，我帮您取消扣费。"),
+    ("credential_request", "This is your bank. Please read out the code we just sent you."),
+    ("personal_data_request", "请提供您的银行卡号和身份证正反面照片。"),
+    ("personal_data_request", "Please confirm your card number and sort code to continue."),
+    ("remote_control", "请下载腾讯会议，开启屏幕共享，我指导您操作退款。"),
+    ("remote_control", "Please install AnyDesk so our technician can take remote control of your phone."),
+    ("safe_account", "为了证明清白，请把存款转到安全账户接受核查。"),
+    ("safe_account", "Move your savings into a safe account that we have set up for you."),
+    ("impersonate_authority", "我是市公安局的警官，你的身份证涉嫌一起洗钱案件。"),
+    ("impersonate_authority", "This is the police. A warrant has been issued for your arrest over money laundering."),
+    ("impersonate_service", "我是淘宝客服，您的商品有质量问题要给您退款，请扫码添加理赔专员。"),
+    ("impersonate_service", "Amazon customer service: an unauthorised purchase was made. Click the link to cancel."),
+    ("subsidy_scam", "扶贫资金发放通知：请扫码下载APP领取补贴，需缴纳1%手续费。"),
+    ("subsidy_scam", "You qualify for a government grant. Click the link and pay a small fee to claim it."),
+    ("high_return", "投资养殖项目，保本保息，稳赚不赔，每天收益2%。"),
+    ("high_return", "Guaranteed returns of 5% daily with our crypto trading robot!"),
+    ("recruit_fundraise", "加入互助会，拉人头越多分红越多，发展下线还有奖励。"),
+    ("recruit_fundraise", "Recruit friends into the scheme and build your downline for bigger bonuses."),
+    ("urgency", "请在2小时内完成操作，否则账户将被注销。"),
+    ("urgency", "Act now or your account will be closed. This is your final notice."),
+    ("secrecy", "这个案子需要保密，不要告诉家人和银行工作人员。"),
+    ("secrecy", "Don't tell your family or your bank about this, keep it confidential."),
+    ("unofficial_link", "点击 http://loan-fast.top/apply 立即申请。"),
+    ("unofficial_link", "Apply now at www.cash-now-loans.xyz today"),
+    ("offstore_app", "请点击链接下载我们的贷款APP完成签约。"),
+    ("offstore_app", "Download the installer quickloan.apk to finish your application."),
+    ("relative_money", "妈，我换号了，同学住院急需用钱，你先转3000到这个卡号。"),
+    ("relative_money", "Hi mum, I lost my phone, this is my new number. Can you send me money for rent?"),
+    ("private_chat", "详情请添加客服QQ 12345678 进一步沟通。"),
+    ("private_chat", "For details add me on WhatsApp and join our VIP group."),
+    ("prize_claim", "恭喜您被抽中二等奖，领奖前请先缴纳个人所得税和手续费。"),
+    ("prize_claim", "Congratulations, you have won a £1000 cash prize! To claim call now."),
+    ("premium_rate", "回复1领取，领取中奖奖金请拨打00855123456789。"),
+    ("premium_rate", "Text WIN to 80086 for a chance to win. Calls 150p/min, ring 09061234567."),
+    ("rate_above_cap", "借1万，一个月还1200，当天到账。"),
+    ("rate_above_cap", "I can lend you 1000, pay back 1500 in two weeks."),
+]
+
+NEGATIVE = [
+    ("advance_fee", "正规贷款放款前不收任何费用，遇到先收费的请报警。"),
+    ("advance_fee", "Real lenders never charge a processing fee before the loan is paid out."),
+    ("advance_fee", "【邮储银行】您的贷款本期应还款金额2,356.40元，还款日为12月20日，请提前存入足额资金。"),
+    ("loan_frozen", "【中国银行】您的账户已成功扣收本月贷款还款1,500.00元。"),
+    ("loan_frozen", "Your loan has been paid into your account; the first repayment is due on 1 May."),
+    ("credential_request", "【微信】你的验证码是470251，有效期10分钟。不要告诉任何人，包括自称微信工作人员的人。"),
+    ("credential_request", "Your verification code is 482913. Never share this code with anyone."),
+    ("personal_data_request", "请本人携带身份证到网点办理，我行不会通过短信索要卡号。"),
+    ("personal_data_request", "Your card ending 4821 was used at Tesco. If it wasn't you, call the bank."),
+    ("remote_control", "【李家村委会】本周六上午9点在村委会召开村民代表大会，请各户派代表参加。"),
+    ("remote_control", "Staff meeting agenda for Monday is attached, see you in room 3."),
+    ("safe_account", "【国家反诈中心】公检法机关不存在所谓的安全账户，让您转账的都是诈骗。"),
+    ("safe_account", "We will never ask you to move money to a safe account."),
+    ("impersonate_authority", "【XX公安】反诈提醒：任何自称公检法要求转账的都是诈骗，谨防上当。"),
+    ("impersonate_authority", "The police station is open from 9 to 5 for passport photos."),
+    ("impersonate_service", "【淘宝】您的退款申请已通过，退款23.80元已原路退回，请注意查收。"),
+    ("impersonate_service", "Your refund has been processed and will reach your card in 3 days."),
+    ("subsidy_scam", "各组组长：种粮补贴已经打到各户一卡通上了，有问题到村委会问。"),
+    ("subsidy_scam", "Your farm subsidy has been paid into your account."),
+    ("high_return", "【XX银行】理财有风险，投资需谨慎，产品说明书请到网点领取。"),
+    ("high_return", "Savings account interest is 2% a year, see our branch for details."),
+    ("recruit_fundraise", "借给老王一万块钱买化肥，说好秋收后还，写了借条。"),
+    ("recruit_fundraise", "The co-op meeting is on Friday, members only."),
+    ("urgency", "妈，我这周末回家，给你带了点药。"),
+    ("urgency", "See you at the station at 6, no rush."),
+    ("secrecy", "【农业银行】验证码662014，切勿告诉他人，银行工作人员不会索取此验证码。"),
+    ("secrecy", "Your one-time passcode is 5521. Never tell anyone this code, not even bank staff."),
+    ("unofficial_link", "【中国邮政】您的包裹已到达李家村服务站，请凭取件码6-2-3021到村超市领取。"),
+    ("unofficial_link", "Your parcel will be delivered today between 10:00 and 12:00."),
+    ("offstore_app", "请在手机自带的应用商店搜索官方APP。"),
+    ("offstore_app", "Only install apps from the official app store."),
+    ("relative_money", "爸，上次借你的两千块我明天当面还给你。"),
+    ("relative_money", "Hi dad, I'm fine, just busy with exams. I'll call you on Sunday."),
+    ("private_chat", "老李，明天村里开会说医保缴费的事，你记得去一下。"),
+    ("private_chat", "Hey, are you coming to the pub tonight?"),
+    ("prize_claim", "本店周年庆，到店消费满200元可参加抽奖，退订回T。"),
+    ("prize_claim", "Lol you won't feel bad when we go out for dinner"),
+    ("premium_rate", "【中国电信】您的宽带将于下月到期，续费可拨打10000办理。"),
+    ("premium_rate", "Call me on my mobile when you get home."),
+    ("rate_above_cap", "我在邮储银行办了5万元的产业贷，三年期，年利率3.85%。"),
+    ("rate_above_cap", "The bank lends 5000 at an interest rate of 4% a year."),
+]
+
+
+@pytest.mark.parametrize(("code", "text"), POSITIVE)
+def test_signal_fires_on_positive_example(rules_only: ScamDetector, code: str, text: str) -> None:
+    assert code in rules_only.assess(text).signal_codes()
+
+
+@pytest.mark.parametrize(("code", "text"), NEGATIVE)
+def test_signal_stays_silent_on_negative_example(rules_only: ScamDetector, code: str, text: str) -> None:
+    assert code not in rules_only.assess(text).signal_codes()
+
+
+def test_every_rule_signal_has_positive_and_negative_examples_in_both_languages(rules_only: ScamDetector) -> None:
+    from knowledge.scam.rules import RuleSet
+
+    codes = {rule.code for rule in RuleSet.from_yaml().rules} | {"rate_above_cap"}
+    for examples in (POSITIVE, NEGATIVE):
+        for code in codes:
+            texts = [text for found, text in examples if found == code]
+            has_zh = any(any("\u4e00" <= char <= "\u9fff" for char in text) for text in texts)
+            has_en = any(text.isascii() or "£" in text for text in texts)
+            assert has_zh and has_en, code
+
+
+def test_signal_explanations_quote_the_evidence_in_both_languages(rules_only: ScamDetector) -> None:
+    signal = rules_only.assess("您的贷款已审批，放款前需要先交2000元解冻费。").signals[0]
+    assert signal.evidence in signal.explanation_zh
+    assert signal.evidence in signal.explanation_en
+    assert "放款前不收任何费用" in signal.explanation_zh
+
+
+def test_spaced_out_keywords_are_still_caught(rules_only: ScamDetector) -> None:
+    assert "safe_account" in rules_only.assess("请把钱转到 安 全 账 户 里").signal_codes()
