@@ -15,6 +15,10 @@ log = logging.getLogger(__name__)
 
 _MAX_CHARS = 5000
 RATE_SIGNAL = "rate_above_cap"
+# A warning (medium or above) needs evidence the farmer can be shown: a rule signal at least this strong, or a
+# learned score of at least MODEL_ALONE. Weak hints alone (urgency, a link, "add my WeChat") never warn.
+CORROBORATING_WEIGHT = 0.3
+MODEL_ALONE = 0.9
 
 
 class RiskModel(Protocol):
@@ -38,12 +42,14 @@ class ScamDetector:
         lpr: LprConfig | None = None,
         thresholds: dict[Level, float] | None = None,
         model_weight: float = 1.0,
+        model_alone: float = MODEL_ALONE,
     ) -> None:
         self._rules = rules
         self._model = model
         self._lpr = lpr
         self._thresholds = thresholds or dict(LEVEL_THRESHOLDS)
         self._model_weight = model_weight
+        self._model_alone = model_alone
         self._model_failed = False
 
     @classmethod
@@ -111,6 +117,12 @@ class ScamDetector:
         risk = min(1.0, max(0.0, 1.0 - keep))
         if math.isnan(risk):
             risk = 0.0
+        corroborated = any(weight >= CORROBORATING_WEIGHT for _, weight in hits) or (
+            model_risk is not None and model_risk >= self._model_alone
+        )
+        if not corroborated:
+            # Only weak hints: cap the risk just under the warning point so level and risk stay consistent.
+            risk = min(risk, self._thresholds["medium"] - 0.01)
         signals = [signal for signal, _ in hits]
         return ScamAssessment(
             risk=risk, level=level_for(risk, self._thresholds), signals=signals, model_risk=model_risk
