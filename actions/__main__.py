@@ -16,27 +16,40 @@ from actions.apply import ApplyLoanInfo
 from actions.deps import LazyKnowledgeService, build_knowledge_service
 from actions.language import ValidateSlotMappings
 from actions.logsafe import redact
+from actions.scam import CheckLender, CheckMessage, LazyScamServices, ScamServices
 from actions.settings import ActionSettings
 from knowledge.answer_types import AnswersQuestions
 
 logger = logging.getLogger("actions")
 
 
-def build_actions(knowledge: AnswersQuestions) -> list[Action]:
-    """Every custom action of the domain, with its collaborators injected."""
-    return [ValidateSlotMappings(), AnswerQuestion(knowledge), ApplyLoanInfo(knowledge)]
+def build_actions(knowledge: AnswersQuestions, scam: ScamServices | None = None) -> list[Action]:
+    """Every custom action of the domain, with its collaborators injected (scam services built lazily)."""
+    scam_services = scam if scam is not None else LazyScamServices()
+    return [
+        ValidateSlotMappings(),
+        AnswerQuestion(knowledge),
+        ApplyLoanInfo(knowledge),
+        CheckMessage(scam_services, knowledge),
+        CheckLender(scam_services),
+    ]
 
 
-def build_executor(knowledge: AnswersQuestions) -> ActionExecutor:
+def build_executor(knowledge: AnswersQuestions, scam: ScamServices | None = None) -> ActionExecutor:
     """An ActionExecutor holding action instances (no package scanning, no import-time construction)."""
     executor = ActionExecutor()
-    for action in build_actions(knowledge):
+    for action in build_actions(knowledge, scam):
         executor.register_action(action)
     return executor
 
 
-async def _warm_up_in_background(knowledge: LazyKnowledgeService) -> None:
-    """Load the index and embedding model after the server is up; a failure leaves answers to retry later."""
+async def _warm_up_in_background(knowledge: LazyKnowledgeService, scam: LazyScamServices) -> None:
+    """Load the scam detector, index and embedding model after the server is up; failures are retried later."""
+    try:
+        await asyncio.to_thread(scam.warm_up)
+        logger.info("Scam detector and lender registry are ready.")
+    except Exception as exc:
+        logger.error("Scam services warm-up failed; checks retry on use: %s: %s", type(exc).__name__, redact(str(exc)))
     try:
         await asyncio.to_thread(knowledge.warm_up)
         logger.info("Knowledge service is warm.")
@@ -53,10 +66,11 @@ def build_app(settings: ActionSettings) -> Sanic:
     knowledge = LazyKnowledgeService(
         partial(build_knowledge_service, settings.resolved_index_dir, settings.resolved_embedding_model)
     )
-    app = create_app(build_executor(knowledge), cors_origins=None)
+    scam = LazyScamServices()
+    app = create_app(build_executor(knowledge, scam), cors_origins=None)
 
     async def start_warm_up(app: Sanic) -> None:
-        app.add_task(_warm_up_in_background(knowledge))
+        app.add_task(_warm_up_in_background(knowledge, scam))
 
     app.register_listener(start_warm_up, "after_server_start")
     return app

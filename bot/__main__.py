@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 import httpx
 import uvicorn
@@ -12,9 +13,11 @@ from bot.arrivals import ArrivalRecorder
 from bot.conversation import Conversation
 from bot.fallback import ResilientDialogue
 from bot.rasa_client import RasaDialogue
+from bot.scam_shield import ScamShield
 from bot.settings import BotSettings
 from bot.web.app import create_web_app
 from knowledge.errors import NonghuiError
+from knowledge.scam import ScamDetector
 from knowledge.service import build_knowledge_service
 from store.db import make_engine, migrate, session_factory
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
@@ -33,7 +36,8 @@ async def serve(settings: BotSettings) -> None:
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
     async with httpx.AsyncClient() as http:
         rasa = RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds)
-        conversation = Conversation(ResilientDialogue(rasa, knowledge))
+        conversation = ScamShield(Conversation(ResilientDialogue(rasa, knowledge)), ScamDetector.default())
+        threading.Thread(target=conversation.warm_up, name="scam-warm-up", daemon=True).start()
         web = create_web_app(ArrivalRecorder(conversation, contacts))
         server = uvicorn.Server(
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)

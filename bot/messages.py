@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 Lang = Literal["zh", "en"]
 Channel = Literal["telegram", "web"]
+ScamLevel = Literal["none", "low", "medium", "high"]
 
 
 class Button(BaseModel):
@@ -50,9 +51,18 @@ class UserTurn(BaseModel):
     metadata: dict[str, object] = Field(default_factory=dict)
 
 
+class ScamInfo(BaseModel):
+    """The scam-risk score of the farmer's text: risk 0–1, level and the codes of the signals found."""
+
+    risk: float
+    level: ScamLevel
+    signals: list[str] = Field(default_factory=list)
+
+
 class TurnResult(BaseModel):
     """Everything the bot answers to one turn."""
 
     replies: list[BotReply]
     intent: IntentInfo | None = None
     lang: Lang
+    scam: ScamInfo | None = None

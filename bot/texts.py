@@ -13,6 +13,9 @@ TextKey = Literal[
     "unavailable",
     "text_too_long",
     "internal_error",
+    "scam_button_learn",
+    "scam_button_person",
+    "scam_check_unavailable",
 ]
 
 _TEXTS: dict[TextKey, dict[Lang, str]] = {
@@ -48,6 +51,19 @@ _TEXTS: dict[TextKey, dict[Lang, str]] = {
     "internal_error": {
         "zh": "抱歉，服务器出了点问题，请稍后再试。",
         "en": "Sorry, something went wrong on our side. Please try again later.",
+    },
+    "scam_button_learn": {"zh": "怎么防骗", "en": "How to avoid scams"},
+    "scam_button_person": {"zh": "找工作人员", "en": "Talk to a person"},
+    "scam_check_unavailable": {
+        "zh": (
+            "抱歉，我现在没法检查这条消息。记住：放款前要交钱的、要验证码的、让转到“安全账户”的，都是骗子。"
+            "拿不准就打 96110 反诈专线；已经转了钱，马上打 110。"
+        ),
+        "en": (
+            "Sorry, I cannot check this message right now. Remember: anyone asking for money before a loan, for "
+            'your codes, or to move money to a "safe account" is a scammer. If unsure, call the 96110 anti-fraud '
+            "line; if you have sent money, call 110 at once."
+        ),
     },
 }
 

@@ -8,7 +8,7 @@ import re
 import traceback
 from typing import Final
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -38,6 +38,11 @@ def start_payload(args: list[str] | None) -> str | None:
         return None
     candidate = args[0]
     return candidate if _START_PAYLOAD.match(candidate) else None
+
+
+def forwarded_metadata(message: Message) -> dict[str, object]:
+    """`{"forwarded": True}` for a message forwarded from another chat (checked for scams, not answered)."""
+    return {"forwarded": True} if message.forward_origin is not None else {}
 
 
 def sender_id(chat_id: int) -> str:
@@ -164,14 +169,14 @@ class TelegramChannel:
         message = update.effective_message
         if message is None or not message.text:
             return
-        await self._converse(update, context, message.text, {})
+        await self._converse(update, context, message.text, forwarded_metadata(message))
 
     async def on_photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo: its caption is the turn when present; otherwise explain that the bot reads text."""
         message = update.effective_message
         caption = message.caption if message else None
-        if caption and caption.strip():
-            await self._converse(update, context, caption, {"with_photo": True})
+        if message is not None and caption and caption.strip():
+            await self._converse(update, context, caption, {"with_photo": True, **forwarded_metadata(message)})
             return
         await self.on_unsupported(update, context)
 

@@ -34,7 +34,7 @@ _PAGE_HEADERS = {
 
 
 def create_web_app(conversation: DialogueEngine) -> FastAPI:
-    """Build the web app around `conversation`, usually Conversation(ResilientDialogue(...))."""
+    """Build the web app around `conversation`, usually ScamShield(Conversation(ResilientDialogue(...)))."""
     app = FastAPI(
         title="Nonghui web chat",
         summary="Bilingual chatbot on loans, farm insurance and scams for farmers.",
@@ -73,7 +73,7 @@ def create_web_app(conversation: DialogueEngine) -> FastAPI:
             metadata=metadata,
         )
         result = await conversation.handle(turn)
-        return ChatResponse(replies=result.replies, intent=result.intent, lang=result.lang)
+        return ChatResponse(replies=result.replies, intent=result.intent, lang=result.lang, scam=result.scam)
 
     return app
 

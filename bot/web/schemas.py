@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.messages import BotReply, IntentInfo, Lang
+from bot.messages import BotReply, IntentInfo, Lang, ScamInfo
 
 MAX_TEXT_CHARS = 10_000
 
@@ -36,6 +36,11 @@ class ChatResponse(BaseModel):
     replies: list[BotReply]
     intent: IntentInfo | None
     lang: Lang
+    scam: ScamInfo | None = Field(
+        default=None,
+        description="Scam-risk score of the farmer's text; null when it was not scored (button payload, "
+        "empty text, scorer unavailable).",
+    )
 
 
 class ErrorMessage(BaseModel):

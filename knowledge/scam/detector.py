@@ -15,10 +15,11 @@ log = logging.getLogger(__name__)
 
 _MAX_CHARS = 5000
 RATE_SIGNAL = "rate_above_cap"
-# A warning (medium or above) needs evidence the farmer can be shown: a rule signal at least this strong, or a
-# learned score of at least MODEL_ALONE. Weak hints alone (urgency, a link, "add my WeChat") never warn.
+# A warning (medium or above) needs a rule signal at least this strong (something concrete to show the farmer),
+# or a learned score of at least MODEL_ALONE, clearly above the 0.5 operating point. Weak hints (urgency, a link,
+# "add my WeChat") add to the risk but never tip a message into a warning on their own.
 CORROBORATING_WEIGHT = 0.3
-MODEL_ALONE = 0.9
+MODEL_ALONE = 0.65
 
 
 class RiskModel(Protocol):

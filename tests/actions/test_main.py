@@ -30,7 +30,13 @@ def action_call(action: str, text: str, intent: str, lang: str) -> dict[str, Any
 def test_executor_registers_every_domain_action():
     names = {item.name for item in build_executor(FakeKnowledge()).list_actions()}
 
-    assert names == {"action_validate_slot_mappings", "action_answer_question", "action_apply_loan_info"}
+    assert names == {
+        "action_validate_slot_mappings",
+        "action_answer_question",
+        "action_apply_loan_info",
+        "action_check_message",
+        "action_check_lender",
+    }
 
 
 async def test_executor_runs_the_answer_action_from_a_webhook_payload():

@@ -14,6 +14,7 @@ from actions.__main__ import build_actions
 from actions.answer import INTRO_BY_TOPIC, UTTER_KNOWLEDGE_ERROR, UTTER_NOT_SURE
 from actions.apply import UTTER_PREAPPLICATION_COMING
 from actions.buttons import FOLLOW_UPS_BY_TOPIC, MAX_PAYLOAD_BYTES
+from actions.scam import UTTER_CHECK_ASK, UTTER_CHECK_UNAVAILABLE
 from tests.actions.conftest import FakeKnowledge
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +41,8 @@ TOPIC_INTENTS = [
     "application_status",
     "human_handoff",
     "out_of_scope",
+    "check_message",
+    "ask_lender",
 ]
 SMALL_TALK_INTENTS = ["greet", "goodbye", "thanks", "affirm", "deny"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -143,7 +146,14 @@ def test_intent_payloads_name_domain_intents(domain: dict[str, Any]):
 
 
 def test_responses_used_by_actions_exist_in_the_domain(domain: dict[str, Any]):
-    used = {*INTRO_BY_TOPIC.values(), UTTER_NOT_SURE, UTTER_KNOWLEDGE_ERROR, UTTER_PREAPPLICATION_COMING}
+    used = {
+        *INTRO_BY_TOPIC.values(),
+        UTTER_NOT_SURE,
+        UTTER_KNOWLEDGE_ERROR,
+        UTTER_PREAPPLICATION_COMING,
+        UTTER_CHECK_ASK,
+        UTTER_CHECK_UNAVAILABLE,
+    }
 
     assert used <= set(domain["responses"])
 

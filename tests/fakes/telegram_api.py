@@ -364,6 +364,27 @@ class FakeTelegramServer:
             },
         }
 
+    def forwarded_update(
+        self,
+        chat_id: int,
+        text: str | None = None,
+        *,
+        caption: str | None = None,
+        sender_name: str = "95xxx",
+        **kw: Any,
+    ) -> dict[str, Any]:
+        """An update with a message forwarded from another chat (`forward_origin` of a hidden user).
+
+        With `caption` the forwarded message is a photo with that caption, otherwise a text message.
+        """
+        origin = {"type": "hidden_user", "date": int(time.time()) - 600, "sender_user_name": sender_name}
+        if caption is not None:
+            update = self.photo_update(chat_id, caption, **kw)
+        else:
+            update = self.text_update(chat_id, text or "", **kw)
+        update["message"]["forward_origin"] = origin
+        return update
+
     def photo_update(self, chat_id: int, caption: str | None = None, **kw: Any) -> dict[str, Any]:
         """An update with a photo (two sizes) and an optional caption."""
         fields: dict[str, Any] = {
@@ -447,6 +468,10 @@ class FakeTelegramServer:
     def push_callback(self, chat_id: int, data: str, message_id: int | None = None) -> dict[str, Any]:
         """Queue a button tap with callback `data`."""
         return self.push_raw(self.callback_update(chat_id, data, message_id))
+
+    def push_forwarded(self, chat_id: int, text: str | None = None, **kw: Any) -> dict[str, Any]:
+        """Queue a message forwarded from another chat (text, or a photo with `caption=`)."""
+        return self.push_raw(self.forwarded_update(chat_id, text, **kw))
 
     def push_photo(self, chat_id: int, caption: str | None = None, **kw: Any) -> dict[str, Any]:
         """Queue a photo (with optional caption)."""

@@ -46,7 +46,8 @@ def test_chat_response_has_exactly_the_documented_shape(client: TestClient) -> N
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"replies", "intent", "lang"}
+    assert set(body) == {"replies", "intent", "lang", "scam"}
+    assert body["scam"] is None
     assert body["lang"] in ("zh", "en")
     assert set(body["intent"]) == {"name", "confidence"}
     assert isinstance(body["intent"]["name"], str)
@@ -215,5 +216,5 @@ def test_openapi_documents_the_chat_request_and_response(client: TestClient) -> 
     assert ok_schema["$ref"].endswith("ChatResponse")
     components = schema["components"]["schemas"]
     assert set(components["ChatRequest"]["properties"]) == {"sender_id", "text", "lang", "start_payload"}
-    assert set(components["ChatResponse"]["properties"]) == {"replies", "intent", "lang"}
+    assert set(components["ChatResponse"]["properties"]) == {"replies", "intent", "lang", "scam"}
     assert "413" in operation["responses"]

@@ -60,13 +60,37 @@ def test_several_signals_combine_to_high(rules_only: ScamDetector) -> None:
 
 def test_model_risk_combines_with_rules(rules: RuleSet) -> None:
     quiet = ScamDetector(rules, model=FixedModel(0.0))
-    worried = ScamDetector(rules, model=FixedModel(0.6))
+    worried = ScamDetector(rules, model=FixedModel(0.7))
     text = "您好，这边有个好消息要通知您。"
     assert quiet.assess(text).level == "none"
     assessment = worried.assess(text)
     assert assessment.level == "medium"
-    assert assessment.model_risk == pytest.approx(0.6)
+    assert assessment.model_risk == pytest.approx(0.7)
     assert assessment.signals == []
+
+
+def test_model_score_just_above_the_operating_point_alone_does_not_warn(rules: RuleSet) -> None:
+    assessment = ScamDetector(rules, model=FixedModel(0.6)).assess("您好，这边有个好消息要通知您。")
+
+    assert assessment.level == "low"
+    assert assessment.risk < 0.5
+
+
+def test_weak_hints_do_not_tip_a_middling_model_score_into_a_warning(rules: RuleSet) -> None:
+    text = "限时优惠，马上点击 www.shop-example.com 领取"
+    assessment = ScamDetector(rules, model=FixedModel(0.45)).assess(text)
+
+    assert set(assessment.signal_codes()) <= {"urgency", "unofficial_link"}
+    assert assessment.signal_codes()
+    assert assessment.level == "low"
+
+
+def test_a_corroborating_rule_signal_lets_the_model_score_count(rules: RuleSet) -> None:
+    text = "这是客服，请把收到的验证码告诉我。"
+    with_model = ScamDetector(rules, model=FixedModel(0.5)).assess(text)
+
+    assert "credential_request" in with_model.signal_codes()
+    assert with_model.level == "high"
 
 
 def test_warm_up_loads_the_model() -> None:
