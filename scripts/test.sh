@@ -11,5 +11,5 @@ cd "$ROOT"
 PY="$NONGHUI_HOME/py311/bin/python"
 export PYTHONPATH="$ROOT"
 echo "== ruff"; "$PY" -m ruff check .
-echo "== mypy"; "$PY" -m mypy bot actions knowledge store
+echo "== mypy"; "$PY" -m mypy bot actions knowledge store loans
 echo "== pytest"; exec "$PY" -m pytest "$@"

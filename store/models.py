@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -52,3 +52,108 @@ class ProcessedUpdate(Base):
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Station(Base):
+    """A rural financial service station that receives pre-applications (synced from the station registry)."""
+
+    __tablename__ = "stations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    county_code: Mapped[str] = mapped_column(String(8))
+    name_zh: Mapped[str] = mapped_column(String(128))
+    name_en: Mapped[str] = mapped_column(String(128))
+    township_zh: Mapped[str] = mapped_column(String(64))
+    township_en: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(32))
+    hours_zh: Mapped[str] = mapped_column(String(128))
+    hours_en: Mapped[str] = mapped_column(String(128))
+    rules_region: Mapped[str] = mapped_column(String(64))
+    sample: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReferenceCounter(Base):
+    """Last reference number used per county and year (ZJ-2026-000123)."""
+
+    __tablename__ = "reference_counters"
+
+    county_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PreApplication(Base):
+    """A farmer's loan pre-application. Resident ID and phone are encrypted; personal fields null once deleted."""
+
+    __tablename__ = "pre_applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    form_token: Mapped[str] = mapped_column(String(64), unique=True)
+    farmer_id: Mapped[int | None] = mapped_column(ForeignKey("farmers.id", ondelete="SET NULL"), index=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    lang: Mapped[str] = mapped_column(String(8))
+    applicant_name: Mapped[str | None] = mapped_column(String(64))
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_masked: Mapped[str | None] = mapped_column(String(16))
+    resident_id_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    resident_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    resident_id_masked: Mapped[str | None] = mapped_column(String(24))
+    age_at_submission: Mapped[int | None] = mapped_column(Integer)
+    household_status: Mapped[str] = mapped_column(String(16))
+    amount_yuan: Mapped[int] = mapped_column(Integer)
+    term_months: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(32))
+    purpose_note: Mapped[str | None] = mapped_column(String(200))
+    rules_id: Mapped[str | None] = mapped_column(String(64))
+    rules_version: Mapped[str | None] = mapped_column(String(32))
+    precheck_outcome: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StatusChange(Base):
+    """One step of an application's status history: when, who, from what to what, and an optional note."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("pre_applications.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(500))
+
+
+class StationTicket(Base):
+    """The work item a station sees for one application."""
+
+    __tablename__ = "station_tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("pre_applications.id", ondelete="CASCADE"), unique=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    summary: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ConsentRecord(Base):
+    """Proof of consent: when, which wording version, in which language, and the hash of the exact text."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("pre_applications.id", ondelete="CASCADE"), index=True)
+    farmer_id: Mapped[int | None] = mapped_column(ForeignKey("farmers.id", ondelete="SET NULL"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    wording_version: Mapped[str] = mapped_column(String(32))
+    lang: Mapped[str] = mapped_column(String(8))
+    text_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,1 @@
+"""Loan pre-application domain: validators, eligibility pre-check, repayment calculator, service stations."""
