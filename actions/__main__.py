@@ -19,17 +19,21 @@ from actions.logsafe import redact
 from actions.scam import CheckLender, CheckMessage, LazyScamServices, ScamServices
 from actions.settings import ActionSettings
 from knowledge.answer_types import AnswersQuestions
+from loans.quotes import QuotesRepayments, RepaymentQuotes
 
 logger = logging.getLogger("actions")
 
 
-def build_actions(knowledge: AnswersQuestions, scam: ScamServices | None = None) -> list[Action]:
+def build_actions(
+    knowledge: AnswersQuestions, scam: ScamServices | None = None, quotes: QuotesRepayments | None = None
+) -> list[Action]:
     """Every custom action of the domain, with its collaborators injected (scam services built lazily)."""
     scam_services = scam if scam is not None else LazyScamServices()
+    repayment = quotes if quotes is not None else RepaymentQuotes()
     return [
         ValidateSlotMappings(),
-        AnswerQuestion(knowledge),
-        ApplyLoanInfo(knowledge),
+        AnswerQuestion(knowledge, repayment),
+        ApplyLoanInfo(knowledge, repayment),
         CheckMessage(scam_services, knowledge),
         CheckLender(scam_services),
     ]

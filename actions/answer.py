@@ -15,6 +15,7 @@ from actions.logsafe import redact
 from actions.turn import current_lang, latest_intent, question_text
 from knowledge.answer_types import Answer, AnswersQuestions, SourceInfo
 from knowledge.types import Lang
+from loans.quotes import QuotesRepayments
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,23 @@ async def ask_knowledge(knowledge: AnswersQuestions, question: str, *, lang: Lan
         return None
 
 
+def dispatch_quote(
+    dispatcher: CollectingDispatcher, quotes: QuotesRepayments | None, question: str, lang: Lang
+) -> bool:
+    """Send a repayment quote when the question names an amount and a term; True when one was sent."""
+    if quotes is None:
+        return False
+    try:
+        text = quotes.quote_for(question, lang)
+    except Exception as exc:  # the calculator must never cost the farmer an answer
+        logger.error("Repayment quote failed: %s", type(exc).__name__)
+        return False
+    if text is None:
+        return False
+    dispatcher.utter_message(text=text, buttons=follow_up_buttons("loan", lang))
+    return True
+
+
 def dispatch_answer(dispatcher: CollectingDispatcher, answer: Answer, buttons: list[dict[str, str]]) -> None:
     """Send the answer text, its buttons and its sources in one message, so channels keep them together."""
     dispatcher.utter_message(text=answer.text, buttons=buttons, json_message=sources_message(answer.sources))
@@ -59,8 +77,9 @@ def dispatch_answer(dispatcher: CollectingDispatcher, answer: Answer, buttons: l
 class AnswerQuestion(Action):
     """Answers from the knowledge base; says honestly when it is not sure or the knowledge base is down."""
 
-    def __init__(self, knowledge: AnswersQuestions) -> None:
+    def __init__(self, knowledge: AnswersQuestions, quotes: QuotesRepayments | None = None) -> None:
         self._knowledge = knowledge
+        self._quotes = quotes
 
     def name(self) -> str:
         """The action name used in the domain and rules."""
@@ -73,6 +92,8 @@ class AnswerQuestion(Action):
         question = question_text(tracker)
         if question is None:
             dispatcher.utter_message(response=INTRO_BY_TOPIC[topic])
+            return []
+        if topic in ("loan", None) and dispatch_quote(dispatcher, self._quotes, question, lang):
             return []
         answer = await ask_knowledge(self._knowledge, question, lang=lang, topic=topic)
         if answer is None:

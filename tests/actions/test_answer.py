@@ -143,3 +143,28 @@ async def test_missing_lang_slot_falls_back_to_the_message_language(knowledge: F
     await run_answer(knowledge, "is this sms a scam", "ask_scam", None)
 
     assert knowledge.questions[0].lang == "en"
+
+
+async def test_repayment_question_is_answered_by_the_calculator_not_the_knowledge_base(knowledge: FakeKnowledge):
+    from loans.quotes import RepaymentQuotes
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("借3万3年每年还多少", intent="ask_loan", lang="zh")
+    await AnswerQuestion(knowledge, RepaymentQuotes()).run(dispatcher, tracker, {})
+
+    assert knowledge.questions == []
+    assert len(dispatcher.messages) == 1
+    assert "等额本息" in dispatcher.messages[0]["text"]
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/apply_loan"
+
+
+async def test_loan_question_without_amount_and_term_still_goes_to_the_knowledge_base(knowledge: FakeKnowledge):
+    from loans.quotes import RepaymentQuotes
+
+    dispatcher = CollectingDispatcher()
+    await AnswerQuestion(knowledge, RepaymentQuotes()).run(
+        dispatcher, make_tracker("贷款能贷多少", intent="ask_loan"), {}
+    )
+
+    assert [q.text for q in knowledge.questions] == ["贷款能贷多少"]
+    assert dispatcher.messages[0]["text"] == "扶贫小额信贷一般每户5万元以内，具体看当地政策。"

@@ -90,3 +90,10 @@ def test_rasa_down_still_gets_a_retrieval_answer(start_bot):  # type: ignore[no-
     texts = "\n".join(r["text"] for r in body["replies"])
     assert "5万" in texts
     assert any(r["sources"] for r in body["replies"])
+
+
+def test_repayment_question_gets_a_calculated_schedule(web: str):
+    body = chat(web, "e2e-calc", "借3万3年每年还多少")
+    text = body["replies"][0]["text"]
+    assert "30,000" in text
+    assert "等额本息" in text
