@@ -58,6 +58,10 @@ def kb_build(
     corpus: Annotated[Path, typer.Option(help="Corpus directory.")] = CORPUS_DIR,
     index: IndexOption = None,
     force: Annotated[bool, typer.Option(help="Rebuild even when the corpus is unchanged.")] = False,
+    videos: Annotated[
+        Path | None,
+        typer.Option(help="Also index this video catalogue (off by default: the shipped one is SAMPLE content)."),
+    ] = None,
 ) -> None:
     """Build the index from the corpus; does nothing when corpus and model are unchanged."""
     from knowledge.builder import build_from_corpus
@@ -65,7 +69,12 @@ def kb_build(
     settings = BotSettings()
     started = time.perf_counter()
     report = build_from_corpus(
-        corpus, index or settings.resolved_index_dir, _embedder(settings), force=force, progress=_Bar
+        corpus,
+        index or settings.resolved_index_dir,
+        _embedder(settings),
+        force=force,
+        progress=_Bar,
+        extra_sources=[videos] if videos else (),
     )
     _print_report(report)
     typer.echo(f"done in {time.perf_counter() - started:.1f} s")
@@ -93,13 +102,19 @@ def kb_search(
     k: Annotated[int, typer.Option("-k", help="How many results.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     mode: Annotated[str, typer.Option(help="hybrid, dense or bm25.")] = "hybrid",
+    lang: Annotated[str | None, typer.Option(help="Farmer's language, zh or en (ranked higher).")] = None,
+    region: Annotated[str | None, typer.Option(help="Farmer's region (others ranked lower).")] = None,
 ) -> None:
     """Search the index and print the best passages."""
     from knowledge.retriever import HybridRetriever
 
     settings = BotSettings()
     retriever = HybridRetriever(index or settings.resolved_index_dir, _embedder(settings))
-    passages = retriever.search(query, k, mode=mode)
+    if lang not in (None, "zh", "en"):
+        raise typer.BadParameter("lang must be zh or en")
+    if mode not in ("hybrid", "dense", "bm25"):
+        raise typer.BadParameter("mode must be hybrid, dense or bm25")
+    passages = retriever.search(query, k, mode=mode, lang=lang, region=region)  # type: ignore[arg-type]
     rows: list[dict[str, Any]] = [
         {
             "rank": p.rank,

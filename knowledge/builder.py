@@ -19,7 +19,7 @@ from knowledge.manifest import DocumentRecord, Manifest
 from knowledge.types import Chunk, Embedder
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "md-sections-v2"
+CHUNKER_VERSION = "md-sections-v3-bm25-title-heading"
 ProgressFactory = Callable[[int, str], "Progress"]
 
 

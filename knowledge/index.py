@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from knowledge.errors import NonghuiError
 from knowledge.manifest import Manifest
-from knowledge.tokenize import tokenize
+from knowledge.tokenize import bm25_tokens
 from knowledge.types import Chunk, DocumentMeta
 
 CHUNKS_FILE = "chunks.jsonl"
@@ -32,6 +32,15 @@ def embed_text(chunk: Chunk) -> str:
     The document title is left out otherwise: shared by every section, it blurs them together."""
     head = chunk.locator if chunk.locator and not chunk.locator.startswith("¶") else chunk.doc.title
     return f"{head}\n{chunk.text}"
+
+
+def bm25_text(chunk: Chunk) -> str:
+    """The text BM25 indexes for a chunk: document title, the section heading twice, then the text.
+
+    Headings are written as the question a section answers, so they weigh double; measured on the golden
+    dev split, BM25 Recall@1 went from 0.729 (heading + text) to 0.783 (title + 2 × heading + text)."""
+    head = chunk.locator if chunk.locator and not chunk.locator.startswith(("¶", "▶")) else ""
+    return "\n".join(part for part in (chunk.doc.title, head, head, chunk.text) if part)
 
 
 def text_key(text: str) -> str:
@@ -60,7 +69,7 @@ class KnowledgeIndex:
             dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
         bm25 = bm25s.BM25()
         if chunks:
-            bm25.index([tokenize(embed_text(c)) or [""] for c in chunks], show_progress=False)
+            bm25.index([bm25_tokens(bm25_text(c)) or [""] for c in chunks], show_progress=False)
         return cls(chunks, vectors, manifest, dense, bm25)
 
     def save(self, index_dir: Path) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from knowledge.answer import AnswerComposer
 from knowledge.answer_types import Answer
 from knowledge.retriever import HybridRetriever
-from knowledge.types import Lang
+from knowledge.types import Embedder, Lang
 
 log = logging.getLogger(__name__)
+# Threads for embedding one short query: measured on this 2-core host (see knowledge/eval/REPORT.md).
+DEFAULT_QUERY_THREADS = 1
 
 
 class KnowledgeService:
@@ -21,9 +24,18 @@ class KnowledgeService:
         self._composer = composer
         self._k = k
 
+    @property
+    def retriever(self) -> HybridRetriever:
+        """The retriever this service searches with."""
+        return self._retriever
+
     def warm_up(self) -> None:
         """Load the index and the embedding model now."""
         self._retriever.warm_up()
+
+    def describe(self) -> dict[str, Any]:
+        """The retrieval and answer settings in use (for evaluation reports)."""
+        return {"k": self._k, "retriever": self._retriever.describe(), "composer": self._composer.describe()}
 
     def answer(self, question: str, *, lang: Lang, topic: str | None = None, region: str | None = None) -> Answer:
         """Return a short sourced answer, or `confident=False` when nothing in the corpus fits."""
@@ -33,9 +45,14 @@ class KnowledgeService:
         return answer
 
 
+def knowledge_service_for(index_dir: Path, embedder: Embedder) -> KnowledgeService:
+    """The production retriever and composer settings over `index_dir` with the given embedder."""
+    return KnowledgeService(HybridRetriever(index_dir, embedder), AnswerComposer())
+
+
 def build_knowledge_service(index_dir: Path, embedding_model: str) -> KnowledgeService:
     """Wire the default service: sentence-transformers embedder, hybrid retriever, composer (all lazy)."""
     from knowledge.embedding.embedder import SentenceTransformerEmbedder
 
-    retriever = HybridRetriever(index_dir, SentenceTransformerEmbedder(embedding_model))
-    return KnowledgeService(retriever, AnswerComposer())
+    embedder = SentenceTransformerEmbedder(embedding_model, num_threads=DEFAULT_QUERY_THREADS)
+    return knowledge_service_for(index_dir, embedder)

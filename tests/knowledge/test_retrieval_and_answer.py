@@ -49,7 +49,7 @@ def test_answer_cites_title_and_section_and_flags_local_variation(retriever: Hyb
 
 
 def test_answer_abstains_below_confidence_floor(retriever: HybridRetriever):
-    service = KnowledgeService(retriever, AnswerComposer(min_dense=1.01, min_dense_lexical=1.01))
+    service = KnowledgeService(retriever, AnswerComposer(min_dense=1.01, min_bm25=float("inf")))
     answer = service.answer("明天下雨吗", lang="zh")
     assert not answer.confident
     assert answer.sources == []

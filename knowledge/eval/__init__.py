@@ -1,0 +1,1 @@
+"""Measuring retrieval and answers against the golden question set."""

@@ -1,0 +1,72 @@
+from knowledge.answer import AnswerComposer, is_placeholder_url
+from knowledge.types import Chunk, DocumentMeta, Passage
+
+
+def _passage(
+    text: str,
+    *,
+    dense: float,
+    bm25: float = 0.0,
+    lang: str = "zh",
+    url: str | None = None,
+    start: float | None = None,
+    locator: str = "一、能贷多少",
+    varies: bool = False,
+) -> Passage:
+    doc = DocumentMeta(doc_id="d", title="标题", lang=lang, topic="loan", url=url, varies_locally=varies)  # type: ignore[arg-type]
+    return Passage(Chunk(0, doc, locator, text, start), score=1.0, rank=1, dense_score=dense, bm25_score=bm25)
+
+
+def test_chinese_question_below_the_chinese_floor_is_not_answered():
+    composer = AnswerComposer(min_dense=0.867, min_dense_en=0.85)
+    assert not composer.compose("明天下雨吗", [_passage("每户最多5万元。", dense=0.86)], "zh").confident
+    assert composer.compose("能贷多少", [_passage("每户最多5万元。", dense=0.87)], "zh").confident
+
+
+def test_english_questions_have_their_own_lower_floor():
+    composer = AnswerComposer(min_dense=0.867, min_dense_en=0.85)
+    passage = _passage("At most 50,000 yuan.", dense=0.855, lang="en")
+    assert composer.compose("How much can I borrow?", [passage], "en").confident
+    assert not composer.compose("能贷多少", [passage], "zh").confident
+
+
+def test_strong_word_overlap_rescues_a_passage_just_below_the_floor():
+    composer = AnswerComposer(min_dense=0.867, lexical_margin=0.01, min_bm25=15.0)
+    assert composer.compose("能贷多少", [_passage("每户最多5万元。", dense=0.86, bm25=20.0)], "zh").confident
+    assert not composer.compose("能贷多少", [_passage("每户最多5万元。", dense=0.86, bm25=10.0)], "zh").confident
+    assert not composer.compose("能贷多少", [_passage("每户最多5万元。", dense=0.85, bm25=20.0)], "zh").confident
+
+
+def test_video_answer_says_where_to_watch_and_links_to_that_second():
+    url = "https://videos.nonghui.cn/v/code"
+    passage = _passage("验证码不能告诉任何人。", dense=0.95, url=url, start=133.0, locator="▶ 02:13")
+    answer = AnswerComposer().compose("验证码能给别人吗", [passage], "zh")
+    assert "视频从02:13开始看。" in answer.text
+    assert answer.sources[0].url == "https://videos.nonghui.cn/v/code?t=133"
+    english = AnswerComposer().compose("code", [passage], "en")
+    assert "Watch the video from 02:13." in english.text
+
+
+def test_sample_video_links_on_example_hosts_never_reach_the_farmer():
+    passage = _passage("验证码不能告诉任何人。", dense=0.95, url="https://example.org/videos/code", start=133.0)
+    answer = AnswerComposer().compose("验证码能给别人吗", [passage], "zh")
+    assert answer.confident
+    assert answer.sources[0].url is None
+    assert "example.org" not in answer.text and "开始看" not in answer.text
+
+
+def test_placeholder_hosts_are_recognised_and_real_ones_are_not():
+    assert is_placeholder_url("https://example.org/videos/x")
+    assert is_placeholder_url("http://www.example.com/a")
+    assert is_placeholder_url("https://videos.test/a")
+    assert not is_placeholder_url("https://www.gov.cn/zhengce/x.htm")
+    assert not is_placeholder_url("https://notexample.org/x")
+
+
+def test_answer_flags_local_variation_and_whom_to_ask_in_the_farmers_language():
+    passage = _passage("每户原则上最多5万元。", dense=0.95, varies=True)
+    zh = AnswerComposer().compose("能贷多少", [passage], "zh")
+    assert zh.text.startswith("每户原则上最多5万元。")
+    assert "各地规定不同" in zh.text and "村委会" in zh.text
+    en = AnswerComposer().compose("how much", [passage], "en")
+    assert "Rules differ by county" in en.text and "(From a Chinese-language document:)" in en.text
