@@ -167,3 +167,19 @@ def start_bot(logs_dir: Path) -> Iterator[Callable[..., tuple[str, Proc]]]:
     yield _start
     for proc in started:
         proc.stop()
+
+
+def chat(base: str, sender: str, text: str, lang: str | None = None, **extra: object) -> dict:  # type: ignore[type-arg]
+    """POST one farmer turn to a bot's web API and return the JSON body (asserting HTTP 200)."""
+    response = httpx.post(
+        f"{base}/api/chat", json={"sender_id": sender, "text": text, "lang": lang, **extra}, timeout=120
+    )
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def web(stack: Stack, start_bot: Callable[..., tuple[str, Proc]]) -> str:
+    """One bot process in front of the shared Rasa stack, for web API tests."""
+    base, _ = start_bot("bot-web", {"NONGHUI_RASA_URL": stack.rasa_url})
+    return base

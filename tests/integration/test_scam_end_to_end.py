@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import pytest
 
 from tests.fakes.telegram_api import FakeTelegramServer
-from tests.integration.conftest import Stack
+from tests.integration.conftest import Stack, chat
 
 pytestmark = pytest.mark.integration
 
 SCAM_SMS = "【惠民快贷】您的5万元贷款已审批，因银行卡号填写错误资金被冻结，请先缴纳2000元解冻费，解冻后马上放款。"
 BANK_REMINDER = (
-    "【信用社】您好，您的惠农贷款本月应还利息186.20元，还款日为本月21日，"
-    "系统将自动从尾号0932账户扣款，请保证余额充足。"
+    "【信用社】您好，您的惠农贷款本月应还利息186.20元，还款日为本月21日，系统将自动从尾号0932账户扣款，请保证余额充足。"
 )
 CHAT = 737373
-
-
-def chat(base: str, sender: str, text: str) -> dict:  # type: ignore[type-arg]
-    response = httpx.post(f"{base}/api/chat", json={"sender_id": sender, "text": text}, timeout=120)
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-@pytest.fixture(scope="module")
-def web(stack: Stack, start_bot) -> str:  # type: ignore[no-untyped-def]
-    base, _ = start_bot("bot-scam-web", {"NONGHUI_RASA_URL": stack.rasa_url})
-    return base
 
 
 def test_question_with_scam_signs_gets_the_warning_before_the_answer(web: str):

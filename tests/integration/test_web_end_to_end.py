@@ -5,23 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.integration.conftest import Stack, free_port
+from tests.integration.conftest import chat, free_port
 
 pytestmark = pytest.mark.integration
-
-
-def chat(base: str, sender: str, text: str, lang: str | None = None, **extra: object) -> dict:  # type: ignore[type-arg]
-    response = httpx.post(
-        f"{base}/api/chat", json={"sender_id": sender, "text": text, "lang": lang, **extra}, timeout=120
-    )
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-@pytest.fixture(scope="module")
-def web(stack: Stack, start_bot) -> str:  # type: ignore[no-untyped-def]
-    base, _ = start_bot("bot-web", {"NONGHUI_RASA_URL": stack.rasa_url})
-    return base
 
 
 def test_chinese_loan_question_is_answered_with_amount_and_source(web: str):
