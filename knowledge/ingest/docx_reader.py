@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.ingest.frontmatter import DocumentError, meta_from
-from knowledge.ingest.markdown import split_long
+from knowledge.ingest.markdown import emit_section
 from knowledge.types import DocumentMeta
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
@@ -89,15 +89,8 @@ def _sections(blocks: list[tuple[int | None, str]]) -> Iterator[tuple[str, str]]
         if level == TITLE_LEVEL:
             continue
         if level is not None and level <= MAX_SECTION_LEVEL:
-            yield from _emit(heading, lines)
+            yield from emit_section(heading, lines)
             heading, lines = text, []
         else:
             lines.append(text)
-    yield from _emit(heading, lines)
-
-
-def _emit(heading: str, lines: list[str]) -> Iterator[tuple[str, str]]:
-    text = "\n".join(lines).strip()
-    if text:
-        for piece in split_long(text):
-            yield heading, piece
+    yield from emit_section(heading, lines)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.ingest.frontmatter import DocumentError, meta_from
-from knowledge.ingest.markdown import split_long
+from knowledge.ingest.markdown import emit_section
 from knowledge.ingest.textcodec import decode_text
 from knowledge.types import DocumentMeta
 
@@ -83,15 +83,8 @@ def _sections(text: str) -> Iterator[tuple[str, str]]:
     for raw_line in text.splitlines():
         line = re.sub(r"\s+", " ", raw_line).strip().strip("|").strip()
         if line.startswith(_HEADING_MARK):
-            yield from _emit(heading, lines)
+            yield from emit_section(heading, lines)
             heading, lines = line[len(_HEADING_MARK) :].strip(), []
         elif line:
             lines.append(line)
-    yield from _emit(heading, lines)
-
-
-def _emit(heading: str, lines: list[str]) -> Iterator[tuple[str, str]]:
-    text = "\n".join(lines).strip()
-    if text:
-        for piece in split_long(text):
-            yield heading, piece
+    yield from emit_section(heading, lines)

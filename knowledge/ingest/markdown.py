@@ -51,16 +51,17 @@ def _sections(body: str) -> Iterator[tuple[str, str]]:
     for line in body.splitlines():
         match = _HEADING.match(line)
         if match and len(match.group(1)) >= 2:
-            yield from _emit(heading, lines)
+            yield from emit_section(heading, lines)
             heading, lines = match.group(2), []
         elif match:
             continue  # the document title: already in metadata
         else:
             lines.append(line)
-    yield from _emit(heading, lines)
+    yield from emit_section(heading, lines)
 
 
-def _emit(heading: str, lines: list[str]) -> Iterator[tuple[str, str]]:
+def emit_section(heading: str, lines: list[str]) -> Iterator[tuple[str, str]]:
+    """Join a section's lines and yield (heading, piece) for each phone-sized piece; nothing when empty."""
     text = "\n".join(lines).strip()
     if text:
         for piece in split_long(text):

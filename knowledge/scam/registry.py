@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -192,17 +192,7 @@ class LenderRegistry:
         check = self.lookup(name)
         if assessment is None or not assessment.signals:
             return check
-        return LenderCheck(
-            query=check.query,
-            status=check.status,
-            institution=check.institution,
-            explanation_zh=check.explanation_zh,
-            explanation_en=check.explanation_en,
-            how_to_verify_zh=check.how_to_verify_zh,
-            how_to_verify_en=check.how_to_verify_en,
-            registry_is_sample=check.registry_is_sample,
-            signals=list(assessment.signals),
-        )
+        return replace(check, signals=list(assessment.signals))
 
     def _check(self, query: str, status: LenderStatus, item: Institution | None, zh: str, en: str) -> LenderCheck:
         return LenderCheck(
