@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -157,3 +157,68 @@ class ConsentRecord(Base):
     wording_version: Mapped[str] = mapped_column(String(32))
     lang: Mapped[str] = mapped_column(String(8))
     text_hash: Mapped[str] = mapped_column(String(64))
+
+# --- Publicity campaigns (bot/campaigns/, store/campaigns.py; migration 0004_campaigns) ---
+
+
+class Campaign(Base):
+    """A publicity campaign: who runs it, on which topic, where, when and in which language."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organiser: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(128))
+    station_code: Mapped[str | None] = mapped_column(String(32))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    lang: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CampaignPlacement(Base):
+    """One place a campaign's link appears (a poster in a village, a leaflet batch, a video), with its own code."""
+
+    __tablename__ = "campaign_placements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    location: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CampaignArrival(Base):
+    """An arrival carrying a deep-link payload: the placement it proved, or why not (expired / unknown)."""
+
+    __tablename__ = "campaign_arrivals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    farmer_id: Mapped[int] = mapped_column(ForeignKey("farmers.id", ondelete="CASCADE"), index=True)
+    placement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign_placements.id", ondelete="SET NULL"), index=True
+    )
+    outcome: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class ApplicationAttribution(Base):
+    """First-touch and last-touch placements copied onto a pre-application when it is submitted."""
+
+    __tablename__ = "application_attributions"
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("pre_applications.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    first_placement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign_placements.id", ondelete="SET NULL"), index=True
+    )
+    last_placement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign_placements.id", ondelete="SET NULL"), index=True
+    )
