@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -33,8 +34,8 @@ _PAGE_HEADERS = {
 }
 
 
-def create_web_app(conversation: DialogueEngine) -> FastAPI:
-    """Build the web app around `conversation`, usually ScamShield(Conversation(ResilientDialogue(...)))."""
+def create_web_app(conversation: DialogueEngine, extensions: Sequence[Callable[[FastAPI], None]] = ()) -> FastAPI:
+    """Build the web app around `conversation`; each of `extensions` then adds its routes (e.g. the staff console)."""
     app = FastAPI(
         title="Nonghui web chat",
         summary="Bilingual chatbot on loans, farm insurance and scams for farmers.",
@@ -75,6 +76,8 @@ def create_web_app(conversation: DialogueEngine) -> FastAPI:
         result = await conversation.handle(turn)
         return ChatResponse(replies=result.replies, intent=result.intent, lang=result.lang, scam=result.scam)
 
+    for extend in extensions:
+        extend(app)
     return app
 
 
