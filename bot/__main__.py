@@ -12,15 +12,19 @@ import uvicorn
 from bot.arrivals import ArrivalRecorder
 from bot.conversation import Conversation
 from bot.fallback import ResilientDialogue
+from bot.handoff.delivery import TelegramSender
+from bot.handoff.wiring import HandoffParts
 from bot.rasa_client import RasaDialogue
 from bot.scam_shield import ScamShield
 from bot.settings import BotSettings
+from bot.transcript import TranscriptRecorder
 from bot.web.app import create_web_app
 from knowledge.errors import NonghuiError
 from knowledge.scam import ScamDetector
 from knowledge.service import build_knowledge_service
 from store.db import make_engine, migrate, session_factory
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
+from store.transcript import SqlTranscript
 
 log = logging.getLogger("bot")
 
@@ -31,14 +35,16 @@ async def serve(settings: BotSettings) -> None:
     await asyncio.to_thread(migrate, engine)
     sessions = session_factory(engine)
     contacts = SqlFarmerContacts(sessions)
+    handoff = HandoffParts.build(settings, sessions)
     seen = SqlSeenUpdates(sessions)
     knowledge = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model)
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
     async with httpx.AsyncClient() as http:
         rasa = RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds)
-        conversation = ScamShield(Conversation(ResilientDialogue(rasa, knowledge)), ScamDetector.default())
-        threading.Thread(target=conversation.warm_up, name="scam-warm-up", daemon=True).start()
-        web = create_web_app(ArrivalRecorder(conversation, contacts))
+        shield = ScamShield(Conversation(ResilientDialogue(rasa, knowledge)), ScamDetector.default())
+        threading.Thread(target=shield.warm_up, name="scam-warm-up", daemon=True).start()
+        conversation = TranscriptRecorder(handoff.gate(shield), SqlTranscript(sessions))
+        web = create_web_app(ArrivalRecorder(conversation, contacts), extensions=[handoff.install])
         server = uvicorn.Server(
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)
         )
@@ -46,11 +52,16 @@ async def serve(settings: BotSettings) -> None:
         if settings.telegram_bot_token:
             from bot.telegram.runner import TelegramRunner
 
-            telegram = TelegramRunner.from_settings(settings, dialogue=conversation, seen=seen, contacts=contacts)
+            telegram = TelegramRunner.from_settings(
+                settings, dialogue=conversation, seen=seen, contacts=contacts, handoffs=handoff.handoffs
+            )
             await telegram.start()
+            handoff.senders["telegram"] = TelegramSender(telegram.application.bot)
+        handoff.start_jobs()
         try:
             await server.serve()
         finally:
+            await handoff.stop_jobs()
             if telegram is not None:
                 await telegram.stop()
             engine.dispose()

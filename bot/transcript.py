@@ -1,0 +1,94 @@
+"""Records every farmer turn and the bot's replies in the transcript (masked), without ever failing a turn."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.dialogue import DialogueEngine
+from bot.messages import TurnResult, UserTurn
+from bot.privacy import mask_personal_data
+from store.transcript import TurnRecord
+
+log = logging.getLogger(__name__)
+
+# Intents whose turns are questions to the knowledge base (they count as "answered" only with a sourced reply).
+QUESTION_INTENTS = frozenset({"ask_loan", "ask_insurance", "ask_scam", "nlu_fallback", "out_of_scope", "ask_lender"})
+TOPICS = {
+    "ask_loan": "loan",
+    "ask_insurance": "insurance",
+    "ask_scam": "scam",
+    "check_message": "scam",
+    "ask_lender": "scam",
+    "apply_loan": "apply",
+    "application_status": "apply",
+}
+
+
+class RecordsTurns(Protocol):
+    """Where transcript records go (store.transcript.SqlTranscript in production)."""
+
+    def record_turns(self, records: Sequence[TurnRecord]) -> None:
+        """Store the records in order."""
+        ...
+
+
+class TranscriptRecorder:
+    """A DialogueEngine decorator that stores the farmer's turn and every reply after the inner engine answered."""
+
+    def __init__(self, inner: DialogueEngine, transcript: RecordsTurns) -> None:
+        self._inner = inner
+        self._transcript = transcript
+
+    async def handle(self, turn: UserTurn) -> TurnResult:
+        """Answer the turn, then record it; a storage failure is logged and the farmer still gets the answer."""
+        result = await self._inner.handle(turn)
+        try:
+            await asyncio.to_thread(self._transcript.record_turns, records_for(turn, result))
+        except Exception:
+            log.exception("could not record a conversation turn")
+        return result
+
+
+def split_sender(sender_id: str) -> tuple[str, str]:
+    """('telegram', '42') from 'telegram:42'; a sender id without a prefix counts as web."""
+    channel, sep, external = sender_id.partition(":")
+    return (channel, external) if sep else ("web", sender_id)
+
+
+def records_for(turn: UserTurn, result: TurnResult) -> list[TurnRecord]:
+    """The transcript records of one turn: the farmer's message, then each reply, all masked."""
+    channel, external_id = split_sender(turn.sender_id)
+    intent = result.intent.name if result.intent else None
+    confidence = result.intent.confidence if result.intent else None
+    sources = [_source_label(ref.title, ref.locator) for reply in result.replies for ref in reply.sources]
+    answered = bool(sources) if intent in QUESTION_INTENTS else None
+    inbound = TurnRecord(
+        channel=channel,
+        external_id=external_id,
+        direction="in",
+        text=mask_personal_data(turn.text),
+        intent=intent,
+        confidence=confidence,
+        topic=TOPICS.get(intent or "", "other" if intent else None),
+        answered=answered,
+        scam_level=result.scam.level if result.scam else None,
+    )
+    replies = [
+        TurnRecord(
+            channel=channel,
+            external_id=external_id,
+            direction="out",
+            text=mask_personal_data(reply.text),
+            sources=[_source_label(ref.title, ref.locator) for ref in reply.sources],
+        )
+        for reply in result.replies
+        if reply.text
+    ]
+    return [inbound, *replies]
+
+
+def _source_label(title: str, locator: str) -> str:
+    return f"{title} {locator}".strip()
