@@ -35,6 +35,25 @@ find_python() {  # find_python 3.11 → path of an interpreter of that minor ver
 
 stamp_of() { cat "$@" | sha256sum | cut -c1-16; }
 
+# Debian packages for posters (CJK font, pdftoppm) and the staff-console browser tests (chromium).
+ensure_system_packages() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+  ls /usr/share/fonts/opentype/noto/NotoSansCJK-*.ttc >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "${missing[@]}" >/dev/null; } \
+      || log "could not install ${missing[*]}: posters and browser tests will report what is missing"
+  else
+    log "please install ${missing[*]} (Debian packages): posters and browser tests need them"
+  fi
+}
+ensure_system_packages
+
 make_venv() {  # make_venv DIR PYTHON STAMP INSTALL_FUNCTION
   local dir=$1 python=$2 stamp=$3 installer=$4
   if [ -f "$dir/.nonghui-stamp" ] && [ "$(cat "$dir/.nonghui-stamp")" = "$stamp" ]; then
