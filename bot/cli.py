@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from bot.campaigns.cli import campaign_app
 from bot.settings import BotSettings
 from knowledge.builder import BuildReport, Progress
 from knowledge.embedding.embedder import SentenceTransformerEmbedder
@@ -16,6 +17,7 @@ from knowledge.embedding.embedder import SentenceTransformerEmbedder
 app = typer.Typer(help="Nonghui (农惠) operator commands.", no_args_is_help=True, add_completion=False)
 kb = typer.Typer(help="Knowledge base: build, ingest, search, stats.", no_args_is_help=True)
 app.add_typer(kb, name="kb")
+app.add_typer(campaign_app, name="campaign")
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
 IndexOption = Annotated[Path | None, typer.Option("--index", help="Index directory (default: the bot's own).")]

@@ -42,6 +42,11 @@ class BotSettings(BaseSettings):
     telegram_webhook_port: int = 8443
     telegram_poll_interval: float = 0.0
 
+    # Publicity campaigns: the key signing deep-link payloads, and where the links point.
+    campaign_key: SecretStr | None = Field(default=None, validation_alias="NONGHUI_CAMPAIGN_KEY")
+    telegram_bot_username: str | None = None
+    public_web_url: str | None = None
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -68,3 +73,8 @@ class BotSettings(BaseSettings):
     def resolved_embedding_model(self) -> str:
         """Embedding model path or name, defaulting to the converted e5 model under `home`."""
         return self.embedding_model or str(self.home / "models" / "multilingual-e5-small")
+
+    @property
+    def resolved_public_web_url(self) -> str:
+        """Address of the web chat printed in campaign links, defaulting to the local web server."""
+        return self.public_web_url or f"http://{self.web_host}:{self.web_port}/"

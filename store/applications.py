@@ -20,6 +20,7 @@ from loans.forms import PreApplicationForm
 from loans.status import ApplicationStatus, can_change
 from loans.text import Bilingual, bi
 from loans.validation import mask_phone, term_text
+from store.campaigns import attribute_application
 from store.crypto import FieldCipher
 from store.db import session_scope
 from store.models import (
@@ -207,6 +208,7 @@ class ApplicationStore:
         )
         session.add(app)
         session.flush()
+        attribute_application(session, application_id=app.id, farmer_id=farmer.id)
         session.add_all(
             [
                 StatusChange(

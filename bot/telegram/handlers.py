@@ -113,6 +113,8 @@ class TelegramChannel:
             # The greeting matters more to the farmer than the campaign statistics.
             _LOG.warning("could not record a telegram start: %s", type(err).__name__)
         metadata: dict[str, object] = {"start_payload": payload}
+        if payload is None and context.args:
+            metadata["start_payload_rejected"] = True  # counted as an unknown campaign arrival
         if lang is not None:
             metadata["client_lang"] = lang
         await self._converse(update, context, GREET_TURN, metadata)

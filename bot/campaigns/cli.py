@@ -1,0 +1,225 @@
+"""`nonghui campaign ...`: register campaigns and placements, print links, make posters, print the funnel."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.campaigns.keys import campaign_key
+from bot.campaigns.links import LinkError, telegram_link, web_link
+from bot.campaigns.payloads import PayloadSigner, new_placement_code
+from bot.settings import BotSettings
+from knowledge.errors import NonghuiError
+from store.campaigns import CampaignSpec, CampaignStore, CampaignView, PlacementSpec, PlacementView
+
+campaign_app = typer.Typer(
+    help="Publicity campaigns: placements, links, QR posters, funnel report.", no_args_is_help=True
+)
+
+
+@dataclass(frozen=True)
+class CampaignTools:
+    """What the commands work with, built from the settings."""
+
+    settings: BotSettings
+    store: CampaignStore
+    signer: PayloadSigner
+    sessions: sessionmaker[Session]
+
+
+@contextmanager
+def open_tools(settings: BotSettings) -> Iterator[CampaignTools]:
+    """Open the database (migrated) and the signer for one command."""
+    from store.db import make_engine, migrate, session_factory
+
+    secret = settings.campaign_key.get_secret_value() if settings.campaign_key else None
+    signer = PayloadSigner(campaign_key(secret, env=settings.env, home=settings.home))
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        migrate(engine)
+        sessions = session_factory(engine)
+        yield CampaignTools(settings, CampaignStore(sessions, new_code=new_placement_code), signer, sessions)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _tools() -> Iterator[CampaignTools]:
+    try:
+        with open_tools(BotSettings()) as tools:
+            yield tools
+    except NonghuiError as err:
+        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
+
+
+def placement_links(tools: CampaignTools, placement: PlacementView) -> tuple[str, str | None, str]:
+    """(payload, Telegram link or None when no bot username is configured, web-chat link)."""
+    payload = tools.signer.sign(placement.code)
+    username = tools.settings.telegram_bot_username
+    tg = telegram_link(username, payload) if username else None
+    return payload, tg, web_link(tools.settings.resolved_public_web_url, payload)
+
+
+def _campaign(tools: CampaignTools, slug: str) -> CampaignView:
+    campaign = tools.store.get_campaign(slug)
+    if campaign is None:
+        typer.secho(f"error: no campaign {slug!r} (see `nonghui campaign list`)", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
+    return campaign
+
+
+@campaign_app.command("add")
+def add(
+    slug: Annotated[str, typer.Argument(help="Short id: lower-case letters, digits and '-', e.g. qs-scam-2026w.")],
+    name: Annotated[str, typer.Option(help="Campaign name (shown on posters).")],
+    organiser: Annotated[str, typer.Option(help="Who runs it, e.g. 县金融办.")],
+    topic: Annotated[str, typer.Option(help="loan, insurance, scam or general.")],
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD (China time).")],
+    end: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD.")],
+    region: Annotated[str | None, typer.Option(help="Region the campaign covers.")] = None,
+    station: Annotated[str | None, typer.Option(help="Service station code named on posters, e.g. ZJ-QS.")] = None,
+    lang: Annotated[str, typer.Option(help="Main language: zh or en.")] = "zh",
+) -> None:
+    """Register a campaign."""
+    try:
+        spec = CampaignSpec(
+            slug=slug,
+            name=name,
+            organiser=organiser,
+            topic=topic,  # type: ignore[arg-type]
+            region=region,
+            station_code=station,
+            starts_on=date.fromisoformat(start),
+            ends_on=date.fromisoformat(end),
+            lang=lang,  # type: ignore[arg-type]
+        )
+    except (ValidationError, ValueError) as err:
+        raise typer.BadParameter(_first_error(err)) from None
+    with _tools() as tools:
+        if station and tools.store.station_contact(station) is None:
+            typer.secho(f"warning: no active station {station!r}; posters will not name one", fg=typer.colors.YELLOW)
+        campaign = tools.store.add_campaign(spec)
+    typer.echo(f"campaign {campaign.slug} added ({campaign.topic}, {campaign.starts_on} – {campaign.ends_on})")
+
+
+@campaign_app.command("place")
+def place(
+    slug: Annotated[str, typer.Argument(help="The campaign.")],
+    location: Annotated[str, typer.Option(help="Where, e.g. 李家村村委会公告栏.")],
+    kind: Annotated[str, typer.Option(help="poster, leaflet, video, meeting or other.")] = "poster",
+    note: Annotated[str | None, typer.Option(help="Anything else (batch size, who put it up).")] = None,
+) -> None:
+    """Add a placement to a campaign and print its links."""
+    try:
+        spec = PlacementSpec(kind=kind, location=location, note=note)  # type: ignore[arg-type]
+    except ValidationError as err:
+        raise typer.BadParameter(_first_error(err)) from None
+    with _tools() as tools:
+        _campaign(tools, slug)
+        placement = tools.store.add_placement(slug, spec)
+        _print_links(tools, placement)
+
+
+@campaign_app.command("list")
+def list_campaigns() -> None:
+    """List campaigns and their placements."""
+    with _tools() as tools:
+        campaigns = tools.store.list_campaigns()
+    if not campaigns:
+        typer.echo("no campaigns yet: `nonghui campaign add ...`")
+        return
+    for c in campaigns:
+        typer.echo(f"{c.slug}  [{c.topic}]  {c.starts_on} – {c.ends_on}  {c.name}  ({c.organiser})")
+        for p in c.placements:
+            typer.echo(f"    {p.code}  {p.kind:<8} {p.location}")
+
+
+@campaign_app.command("links")
+def links(slug: Annotated[str, typer.Argument(help="The campaign.")]) -> None:
+    """Print each placement's payload, Telegram deep link and web-chat link."""
+    with _tools() as tools:
+        for placement in _campaign(tools, slug).placements:
+            _print_links(tools, placement)
+
+
+def _print_links(tools: CampaignTools, placement: PlacementView) -> None:
+    try:
+        payload, tg, web = placement_links(tools, placement)
+    except LinkError as err:
+        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(f"{placement.code}  {placement.kind}  {placement.location}")
+    typer.echo(f"    payload:  {payload}")
+    typer.echo(f"    telegram: {tg or '(set NONGHUI_TELEGRAM_BOT_USERNAME for t.me links)'}")
+    typer.echo(f"    web chat: {web}")
+
+
+@campaign_app.command("posters")
+def posters(
+    slug: Annotated[str, typer.Argument(help="The campaign.")],
+    out: Annotated[Path, typer.Option(help="Folder for the PDF and PNG files.")] = Path("posters"),
+) -> None:
+    """Make an A4 PDF and a PNG poster per placement; each QR code is decoded back before it is written."""
+    from bot.campaigns.posters import PosterContent, PosterMaker, find_cjk_fonts, poster_files
+
+    with _tools() as tools:
+        campaign = _campaign(tools, slug)
+        station = tools.store.station_contact(campaign.station_code)
+        try:
+            maker = PosterMaker(find_cjk_fonts())
+            started = time.perf_counter()
+            for placement in campaign.placements:
+                _payload, tg, web = placement_links(tools, placement)
+                content = PosterContent(campaign.topic, campaign.name, placement.location, tg or web, station)
+                pdf, png = poster_files(out, f"{campaign.slug}-{placement.code}", maker.make(content))
+                typer.echo(f"{placement.code}: {pdf} ({pdf.stat().st_size // 1024} kB), {png}")
+        except NonghuiError as err:
+            typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=2) from None
+    elapsed = time.perf_counter() - started
+    typer.echo(f"{len(campaign.placements)} posters in {elapsed:.1f} s; QR codes checked")
+
+
+@campaign_app.command("report")
+def report(
+    slug: Annotated[str | None, typer.Argument(help="One campaign (default: all).")] = None,
+    model: Annotated[str, typer.Option(help="Attribution: first or last touch.")] = "first",
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Write CSV to this file ('-' prints CSV instead of the table).")
+    ] = None,
+) -> None:
+    """Print the funnel per placement (counts only; 1–4 shown as <5) or export it as CSV."""
+    from bot.campaigns.report import to_csv, to_table
+    from store.campaign_report import CampaignReports
+
+    if model not in ("first", "last"):
+        raise typer.BadParameter("model must be first or last")
+    with _tools() as tools:
+        if slug is not None:
+            _campaign(tools, slug)
+        funnel = CampaignReports(tools.sessions).funnel(campaign=slug, model="last" if model == "last" else "first")
+    if csv_out is None:
+        typer.echo(to_table(funnel))
+    elif str(csv_out) == "-":
+        typer.echo(to_csv(funnel), nl=False)
+    else:
+        csv_out.write_text(to_csv(funnel), encoding="utf-8")
+        typer.echo(f"wrote {csv_out}")
+
+
+def _first_error(err: ValidationError | ValueError) -> str:
+    if isinstance(err, ValidationError):
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
+    return str(err)
