@@ -42,6 +42,19 @@ class BotSettings(BaseSettings):
     telegram_webhook_port: int = 8443
     telegram_poll_interval: float = 0.0
 
+    # Human hand-off and the staff console (bot/handoff, bot/staff).
+    stations_file: Path | None = None
+    handoff_default_station: str | None = None
+    handoff_default_hours_zh: str = "工作日 9:00–17:00"
+    handoff_default_hours_en: str = "Mon–Fri 9:00–17:00"
+    handoff_idle_minutes: float = 30.0
+    handoff_staff_groups: dict[str, str] = Field(default_factory=dict)
+    outbox_poll_seconds: float = 1.0
+    staff_session_hours: float = 12.0
+    staff_max_failed_logins: int = 5
+    staff_lockout_minutes: float = 15.0
+    staff_cookie_secure: bool | None = None
+
     # Publicity campaigns: the key signing deep-link payloads, and where the links point.
     campaign_key: SecretStr | None = Field(default=None, validation_alias="NONGHUI_CAMPAIGN_KEY")
     telegram_bot_username: str | None = None

@@ -18,6 +18,7 @@ from telegram.ext import (
 from bot.dialogue import DialogueEngine
 from bot.telegram.callback_payloads import CallbackPayloads
 from bot.telegram.handlers import LANG_CALLBACK_PATTERN, TelegramChannel
+from bot.telegram.media import OpenHandoffs
 from bot.telegram.ports import FarmerContacts, SeenUpdates
 from bot.telegram.typing_indicator import DEFAULT_REFRESH_SECONDS
 from bot.telegram.update_processor import PerChatUpdateProcessor
@@ -61,6 +62,7 @@ def build_telegram_application(
     typing_interval: float = DEFAULT_REFRESH_SECONDS,
     max_concurrent_updates: int = 32,
     max_long_payloads: int = 4096,
+    handoffs: OpenHandoffs | None = None,
 ) -> Application:
     """Return an un-started Application with every handler of the channel registered (no persistence)."""
     application = (
@@ -77,6 +79,7 @@ def build_telegram_application(
         contacts=contacts,
         payloads=CallbackPayloads(max_long_payloads),
         typing_interval=typing_interval,
+        handoffs=handoffs,
     )
     application.bot_data[POLL_INTERVAL_KEY] = poll_interval
     application.bot_data[CHANNEL_KEY] = channel

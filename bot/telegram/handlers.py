@@ -16,6 +16,7 @@ from bot.dialogue import DialogueEngine
 from bot.messages import Lang, UserTurn
 from bot.telegram.callback_payloads import CHANNEL_PREFIX, CallbackPayloads
 from bot.telegram.chat_language import ChatLanguage, chat_language, client_lang, parse_lang
+from bot.telegram.media import OpenHandoffs, media_metadata
 from bot.telegram.ports import FarmerContacts, SeenUpdates
 from bot.telegram.rendering import render_reply
 from bot.telegram.texts import LANG_BUTTON_TITLES, ChannelText, channel_text
@@ -71,12 +72,14 @@ class TelegramChannel:
         contacts: FarmerContacts,
         payloads: CallbackPayloads,
         typing_interval: float = DEFAULT_REFRESH_SECONDS,
+        handoffs: OpenHandoffs | None = None,
     ) -> None:
         self._dialogue = dialogue
         self._seen = seen
         self._contacts = contacts
         self._payloads = payloads
         self._typing_interval = typing_interval
+        self._handoffs = handoffs
 
     async def drop_repeats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Group -1 guard: stop processing an update whose `update_id` was already handled."""
@@ -178,7 +181,8 @@ class TelegramChannel:
         message = update.effective_message
         caption = message.caption if message else None
         if message is not None and caption and caption.strip():
-            await self._converse(update, context, caption, {"with_photo": True, **forwarded_metadata(message)})
+            metadata = {"with_photo": True, **forwarded_metadata(message), **media_metadata(message)}
+            await self._converse(update, context, caption, metadata)
             return
         await self.on_unsupported(update, context)
 
@@ -196,7 +200,14 @@ class TelegramChannel:
         await self._converse(update, context, SHARE_CONTACT_TURN, metadata)
 
     async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Stickers, voice, documents, locations, photos without caption: a polite 'I read text' reply."""
+        """Stickers, voice, documents, locations, photos without caption: a polite 'I read text' reply.
+
+        While a person handles the conversation, the media goes to them instead (its file_id is kept).
+        """
+        message = update.effective_message
+        if message is not None and await self._with_person(update):
+            await self._converse(update, context, message.caption or "", media_metadata(message))
+            return
         lang = chat_language(context.chat_data).for_text()
         await self._send_channel_text(update, context, ChannelText.MEDIA_NOT_SUPPORTED, lang)
 
@@ -223,6 +234,18 @@ class TelegramChannel:
             )
         except TelegramError as err:
             _LOG.error("could not send the apology for update %s: %s", update_id, type(err).__name__)
+
+    async def _with_person(self, update: Update) -> bool:
+        """Whether a hand-off is open for this chat (False when unknown: the farmer then gets the usual reply)."""
+        chat = update.effective_chat
+        if self._handoffs is None or chat is None:
+            return False
+        try:
+            found = await asyncio.to_thread(self._handoffs.open_for, CHANNEL, str(chat.id))
+        except Exception as err:
+            _LOG.warning("could not check for an open hand-off: %s", type(err).__name__)
+            return False
+        return found is not None
 
     async def _switch_lang(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, language: ChatLanguage, chosen: Lang

@@ -14,6 +14,7 @@ from telegram.ext import Application
 from bot.dialogue import DialogueEngine
 from bot.settings import BotSettings
 from bot.telegram.app import POLL_INTERVAL_KEY, build_telegram_application
+from bot.telegram.media import OpenHandoffs
 from bot.telegram.ports import FarmerContacts, SeenUpdates
 from knowledge.errors import NonghuiError
 
@@ -160,6 +161,7 @@ class TelegramRunner:
         dialogue: DialogueEngine,
         seen: SeenUpdates,
         contacts: FarmerContacts,
+        handoffs: OpenHandoffs | None = None,
     ) -> TelegramRunner:
         """Build the application from `BotSettings`; raises TelegramStartError for unusable settings."""
         if settings.telegram_bot_token is None:
@@ -186,6 +188,7 @@ class TelegramRunner:
             seen=seen,
             contacts=contacts,
             poll_interval=settings.telegram_poll_interval,
+            handoffs=handoffs,
         )
         return cls(application, webhook=webhook)
 

@@ -1,0 +1,1 @@
+"""Human hand-off: the `HandoffGate` decorator, farmer texts, outbox delivery and the web chat's message polling."""

@@ -1,0 +1,130 @@
+"""Background jobs of the bot process: deliver the outbox to Telegram, and close idle hand-offs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.handoff.gate import rating_request
+from bot.messages import BotReply, Button, Lang
+from bot.telegram.callback_payloads import CallbackPayloads
+from bot.telegram.rendering import render_reply
+from store.handoffs import SqlHandoffs
+from store.models import utcnow
+from store.outbox import OutboxItem, SqlOutbox
+
+log = logging.getLogger(__name__)
+
+
+class Sender(Protocol):
+    """Sends one outbox message on a channel; raises on failure (the message is retried)."""
+
+    async def send(self, item: OutboxItem) -> None:
+        """Deliver `item`."""
+        ...
+
+
+class TelegramSender:
+    """Sends outbox messages with the PTB bot, rendered like every other reply (buttons, splitting)."""
+
+    def __init__(self, bot: object, payloads: CallbackPayloads | None = None) -> None:
+        self._bot = bot
+        self._payloads = payloads or CallbackPayloads()
+
+    async def send(self, item: OutboxItem) -> None:
+        """Send `item` to the chat `item.external_id`."""
+        lang: Lang = "en" if item.lang == "en" else "zh"
+        reply = BotReply(text=item.text, buttons=[Button(title=b.title, payload=b.payload) for b in item.buttons])
+        for message in render_reply(reply, lang, self._payloads):
+            await self._bot.send_message(  # type: ignore[attr-defined]
+                chat_id=int(item.external_id), text=message.text, reply_markup=message.reply_markup
+            )
+
+
+class OutboxDelivery:
+    """Delivers pending outbox messages per channel; `wake()` makes it look at once instead of at the next tick."""
+
+    def __init__(self, outbox: SqlOutbox, senders: dict[str, Sender], *, interval: float = 1.0) -> None:
+        self._outbox = outbox
+        self._senders = senders
+        self._interval = interval
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Ask for a delivery round now (call from the event loop's thread)."""
+        self._wake.set()
+
+    async def deliver_once(self) -> int:
+        """One round over every channel; returns how many messages were delivered."""
+        delivered = 0
+        for channel, sender in self._senders.items():
+            for item in await asyncio.to_thread(self._outbox.pending, channel):
+                try:
+                    await sender.send(item)
+                except Exception as err:  # any send failure is retried with back-off, never lost
+                    gave_up = await asyncio.to_thread(self._outbox.mark_attempt_failed, item.id, type(err).__name__)
+                    log.warning(
+                        "outbox %s (%s) not delivered: %s%s",
+                        item.id,
+                        item.kind,
+                        type(err).__name__,
+                        "; giving up" if gave_up else "; will retry",
+                    )
+                    continue
+                await asyncio.to_thread(self._outbox.mark_delivered, item.id)
+                delivered += 1
+        return delivered
+
+    async def run(self) -> None:
+        """Deliver until cancelled; a store failure is logged and retried at the next tick."""
+        while True:
+            try:
+                await self.deliver_once()
+            except Exception:
+                log.exception("outbox delivery round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+            self._wake.clear()
+
+
+class IdleCloser:
+    """Closes hand-offs that staff answered but where nobody wrote for `idle`, asking the farmer for a rating."""
+
+    def __init__(
+        self,
+        handoffs: SqlHandoffs,
+        idle: timedelta,
+        *,
+        interval: float = 60.0,
+        clock: Callable[[], datetime] = utcnow,
+        on_closed: Callable[[], None] | None = None,
+    ) -> None:
+        self._handoffs = handoffs
+        self._idle = idle
+        self._interval = interval
+        self._clock = clock
+        self._on_closed = on_closed
+
+    def close_idle(self) -> int:
+        """Close every idle hand-off now; returns how many were closed."""
+        closed = 0
+        for handoff_id in self._handoffs.idle_since(self._clock() - self._idle):
+            view = self._handoffs.close(
+                handoff_id, actor="system", reason="idle", notice=lambda v: rating_request(v, idle=True)
+            )
+            closed += view is not None
+        return closed
+
+    async def run(self) -> None:
+        """Check every `interval` seconds until cancelled."""
+        while True:
+            try:
+                if await asyncio.to_thread(self.close_idle) and self._on_closed is not None:
+                    self._on_closed()
+            except Exception:
+                log.exception("closing idle hand-offs failed")
+            await asyncio.sleep(self._interval)

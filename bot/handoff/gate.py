@@ -1,0 +1,290 @@
+"""`HandoffGate`: a DialogueEngine decorator that hands a conversation to station staff and keeps the bot quiet."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from bot.dialogue import DialogueEngine
+from bot.handoff import texts
+from bot.messages import BotReply, Lang, TurnResult, UserTurn
+from loans.stations import StationMatcher
+from loans.text import Bilingual, bi
+from store.handoffs import HandoffView, NoticeBuilder, StationInfo
+from store.models import utcnow
+from store.outbox import NewMessage, OutboxButton
+
+log = logging.getLogger(__name__)
+
+HANDOFF_INTENT = "human_handoff"
+SHARE_CONTACT_TURN = "/share_contact"
+_ASKS_FOR_PERSON = re.compile(
+    r"(我要找人|找个人|找人工|转人工|人工客服|人工服务|找真人|真人客服|找工作人员|"
+    r"\b(talk|speak|chat)\s+(to|with)\s+(a|an|some)?\s*(real\s+)?(person|human|agent|someone|staff)\b|"
+    r"\breal person\b|\bhuman agent\b)",
+    re.IGNORECASE,
+)
+
+
+class HandoffStore(Protocol):
+    """The store operations the gate needs (store.handoffs.SqlHandoffs)."""
+
+    def open_for(self, channel: str, external_id: str) -> HandoffView | None:
+        """The conversation's open hand-off."""
+        ...
+
+    def station(self, code: str) -> StationInfo | None:
+        """An active station by code."""
+        ...
+
+    def station_of_latest_application(self, channel: str, external_id: str) -> StationInfo | None:
+        """The station of the farmer's newest pre-application."""
+        ...
+
+    def open(
+        self,
+        *,
+        channel: str,
+        external_id: str,
+        lang: str,
+        reason: str,
+        station_code: str | None,
+        alerts: Callable[[HandoffView], list[NewMessage]] | None = None,
+    ) -> tuple[HandoffView, bool]:
+        """Open a hand-off or return the open one."""
+        ...
+
+    def record_farmer_message(
+        self, handoff_id: int, *, text: str, media_type: str | None = None, media_ref: str | None = None
+    ) -> None:
+        """Keep a farmer message for staff."""
+        ...
+
+    def route_to_station(self, handoff_id: int, station_code: str, *, note: str) -> bool:
+        """Move a default-queue hand-off to a station."""
+        ...
+
+    def close(
+        self, handoff_id: int, *, actor: str, reason: str, notice: NoticeBuilder | None = None
+    ) -> HandoffView | None:
+        """Close an open hand-off."""
+        ...
+
+    def rate(self, channel: str, external_id: str, rating: int) -> bool:
+        """Store a rating on the latest closed hand-off."""
+        ...
+
+
+@dataclass(frozen=True)
+class HandoffOptions:
+    """Configuration of the gate: default queue, its hours, staff group chats per station code, console URL."""
+
+    default_station_code: str | None = None
+    default_hours: Bilingual = field(default_factory=lambda: bi("工作日 9:00–17:00", "Mon–Fri 9:00–17:00"))
+    staff_groups: dict[str, str] = field(default_factory=dict)
+    console_url: str | None = None
+
+
+def split_sender(turn: UserTurn) -> tuple[str, str]:
+    """(channel, id without the channel prefix) of a turn: ('telegram', '42') for 'tg:42'."""
+    _prefix, sep, rest = turn.sender_id.partition(":")
+    return turn.channel, rest if sep else turn.sender_id
+
+
+def asks_for_person(text: str) -> bool:
+    """Whether the farmer's words or button ask for a person."""
+    return text.startswith(texts.REQUEST_PAYLOAD) or bool(_ASKS_FOR_PERSON.search(text[:300]))
+
+
+def rating_request(view: HandoffView, *, idle: bool) -> NewMessage | None:
+    """The outbox message that tells the farmer the bot is back and asks for 1–5 (None for staff groups)."""
+    return NewMessage(
+        channel=view.channel,
+        external_id=view.external_id,
+        kind="rating_request",
+        text=texts.closed_text(view.lang, idle=idle),
+        lang=view.lang,
+        buttons=[OutboxButton(title=t, payload=p) for t, p in texts.rating_buttons(view.lang)],
+        handoff_id=view.id,
+        dedupe_key=f"handoff-closed:{view.id}",
+    )
+
+
+def staff_message(view: HandoffView, text: str) -> NewMessage:
+    """The outbox message carrying a staff reply to the farmer."""
+    return NewMessage(
+        channel=view.channel,
+        external_id=view.external_id,
+        kind="staff_reply",
+        text=texts.staff_reply_text(text, view.station, view.lang),
+        lang=view.lang,
+        handoff_id=view.id,
+    )
+
+
+class HandoffGate:
+    """Opens hand-offs when asked, stores the farmer's messages for staff while one is open, takes ratings."""
+
+    def __init__(
+        self,
+        inner: DialogueEngine,
+        store: HandoffStore,
+        *,
+        matcher: StationMatcher | None = None,
+        options: HandoffOptions | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        on_open: Callable[[HandoffView], None] | None = None,
+    ) -> None:
+        self._inner = inner
+        self._store = store
+        self._matcher = matcher
+        self._options = options or HandoffOptions()
+        self._clock = clock
+        self._on_open = on_open
+
+    async def handle(self, turn: UserTurn) -> TurnResult:
+        """Route the turn: rating, message for staff (hand-off open), new hand-off, or the bot's own answer."""
+        channel, external_id = split_sender(turn)
+        text = turn.text.strip()
+        rating = texts.parse_rating(text)
+        if rating is not None:
+            return await self._rate(channel, external_id, rating, turn.lang)
+        current = await asyncio.to_thread(self._store.open_for, channel, external_id)
+        if current is not None:
+            return await self._relay(turn, current, text)
+        if text.startswith(texts.REQUEST_PAYLOAD) and turn.lang is not None:
+            return await self._open(turn, channel, external_id, turn.lang, text, intent=None)
+        result = await self._inner.handle(turn)
+        named = result.intent is not None and result.intent.name == HANDOFF_INTENT
+        if named or asks_for_person(text):
+            return await self._open(turn, channel, external_id, result.lang, text, intent=result)
+        return result
+
+    async def _rate(self, channel: str, external_id: str, rating: int, lang: Lang | None) -> TurnResult:
+        current = await asyncio.to_thread(self._store.open_for, channel, external_id)
+        lang = lang or (("en" if current.lang == "en" else "zh") if current else "zh")
+        stored = await asyncio.to_thread(self._store.rate, channel, external_id, rating)
+        message = texts.RATED if stored else texts.NOTHING_TO_RATE
+        return TurnResult(replies=[BotReply(text=message.get(lang))], lang=lang)
+
+    async def _relay(self, turn: UserTurn, current: HandoffView, text: str) -> TurnResult:
+        lang: Lang = "en" if current.lang == "en" else "zh"
+        channel, external_id = current.channel, current.external_id
+        if text == texts.CANCEL_PAYLOAD:
+            staff_answered = current.first_staff_reply_at is not None
+            await asyncio.to_thread(
+                self._store.close,
+                current.id,
+                actor="farmer",
+                reason="farmer",
+                notice=(lambda view: rating_request(view, idle=False)) if staff_answered else None,
+            )
+            return TurnResult(replies=[BotReply(text=texts.CANCELLED.get(lang))], lang=lang)
+        if text.startswith(texts.REQUEST_PAYLOAD):
+            return TurnResult(replies=[BotReply(text=texts.ALREADY_OPEN.get(lang))], lang=lang)
+        media_type, media_ref, shown = _media(turn, text)
+        if not shown and not media_type:
+            return TurnResult(replies=[], lang=lang)
+        await asyncio.to_thread(
+            self._store.record_farmer_message, current.id, text=shown, media_type=media_type, media_ref=media_ref
+        )
+        replies: list[BotReply] = []
+        if current.station is None and shown and not shown.startswith("/"):
+            station = await self._named_station(shown)
+            if station is not None:
+                note = f"farmer named a place → {station.code}"
+                moved = await asyncio.to_thread(self._store.route_to_station, current.id, station.code, note=note)
+                if moved:
+                    replies.append(texts.routed_reply(station, lang))
+        _log_relay(current.id, channel, external_id, media_type)
+        return TurnResult(replies=replies, lang=lang)
+
+    async def _open(
+        self,
+        turn: UserTurn,
+        channel: str,
+        external_id: str,
+        lang: Lang,
+        text: str,
+        *,
+        intent: TurnResult | None,
+    ) -> TurnResult:
+        station = await asyncio.to_thread(self._store.station_of_latest_application, channel, external_id)
+        if station is None and text and not text.startswith("/"):
+            station = await self._named_station(text)
+        code = station.code if station else self._options.default_station_code
+        reason = _reason(text)
+        view, _created = await asyncio.to_thread(
+            lambda: self._store.open(
+                channel=channel,
+                external_id=external_id,
+                lang=lang,
+                reason=reason,
+                station_code=code,
+                alerts=self._alerts,
+            )
+        )
+        if text and not text.startswith("/"):
+            await asyncio.to_thread(self._store.record_farmer_message, view.id, text=text)
+        if self._on_open is not None:
+            self._on_open(view)
+        reply = texts.opened_reply(view, self._options.default_hours, self._clock())
+        return TurnResult(
+            replies=[reply],
+            intent=intent.intent if intent else None,
+            lang=lang,
+            scam=intent.scam if intent else None,
+        )
+
+    def _alerts(self, view: HandoffView) -> list[NewMessage]:
+        key = view.station.code if view.station else "default"
+        chat = self._options.staff_groups.get(key)
+        if not chat:
+            return []
+        return [
+            NewMessage(
+                channel="telegram",
+                external_id=chat,
+                kind="staff_alert",
+                text=texts.staff_alert(view, self._options.console_url),
+                lang="zh",
+                handoff_id=view.id,
+                dedupe_key=f"handoff-alert:{view.id}",
+            )
+        ]
+
+    async def _named_station(self, text: str) -> StationInfo | None:
+        if self._matcher is None:
+            return None
+        match = self._matcher.match(text)
+        if match.kind not in ("village", "township") or match.station is None:
+            return None
+        return await asyncio.to_thread(self._store.station, match.station.code)
+
+
+def _reason(text: str) -> str:
+    """Why the hand-off was opened: the payload's `reason` when a button says, else "request"."""
+    match = re.search(r'"reason"\s*:\s*"([a-z_]{1,32})"', text)
+    return match.group(1) if match else "request"
+
+
+def _media(turn: UserTurn, text: str) -> tuple[str | None, str | None, str]:
+    """(media type, media reference, text to show staff) of a farmer message during a hand-off."""
+    if text == SHARE_CONTACT_TURN and "contact_phone" in turn.metadata:
+        return "contact", None, f"📇 {turn.metadata.get('contact_phone')}"
+    media_type = turn.metadata.get("media_type")
+    media_ref = turn.metadata.get("media_ref")
+    if isinstance(media_type, str):
+        return media_type[:16], str(media_ref)[:256] if media_ref else None, text
+    return None, None, text
+
+
+def _log_relay(handoff_id: int, channel: str, external_id: str, media_type: str | None) -> None:
+    """Log that a message was kept for staff, without its content or the farmer's id."""
+    del channel, external_id
+    log.info("hand-off %s: farmer message kept for staff%s", handoff_id, f" ({media_type})" if media_type else "")

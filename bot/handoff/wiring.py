@@ -1,0 +1,125 @@
+"""Builds the hand-off gate, the staff console and their background jobs for the bot's composition root."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.dialogue import DialogueEngine
+from bot.handoff.delivery import IdleCloser, OutboxDelivery, Sender
+from bot.handoff.gate import HandoffGate, HandoffOptions
+from bot.handoff.web_api import messages_router
+from bot.settings import BotSettings
+from bot.staff.console import ConsoleServices, StaffConsole
+from loans.stations import SAMPLE_STATIONS, Station, StationMatcher, load_stations
+from loans.text import bi
+from store.applications import ApplicationStore
+from store.crypto import FieldCipher, require_key
+from store.handoffs import SqlHandoffs
+from store.outbox import SqlOutbox
+from store.staff import SqlStaff
+from store.station_applications import SqlStationApplications
+from store.transcript import SqlTranscript
+
+
+@dataclass
+class HandoffParts:
+    """The hand-off pieces one bot process runs: stores, console, and the jobs started with `start_jobs`."""
+
+    settings: BotSettings
+    handoffs: SqlHandoffs
+    outbox: SqlOutbox
+    console: StaffConsole
+    stations: list[Station]
+    senders: dict[str, Sender] = field(default_factory=dict)
+    delivery: OutboxDelivery | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, settings: BotSettings, sessions: sessionmaker[Session]) -> HandoffParts:
+        """Create the stores and the console (no I/O beyond reading the station registry and the data key)."""
+        stations = load_stations(settings.stations_file or SAMPLE_STATIONS)
+        handoffs = SqlHandoffs(sessions)
+        outbox = SqlOutbox(sessions)
+        staff = SqlStaff(
+            sessions,
+            max_failed_logins=settings.staff_max_failed_logins,
+            lockout=timedelta(minutes=settings.staff_lockout_minutes),
+            session_lifetime=timedelta(hours=settings.staff_session_hours),
+        )
+        applications = ApplicationStore(sessions, FieldCipher(require_key(settings.env, home=settings.home)))
+        parts = cls(
+            settings=settings,
+            handoffs=handoffs,
+            outbox=outbox,
+            console=StaffConsole(
+                ConsoleServices(
+                    staff=staff,
+                    handoffs=handoffs,
+                    applications=applications,
+                    station_applications=SqlStationApplications(sessions),
+                    outbox=outbox,
+                    transcript=SqlTranscript(sessions),
+                    stations=stations,
+                ),
+                secure_cookies=(
+                    settings.staff_cookie_secure
+                    if settings.staff_cookie_secure is not None
+                    else settings.env == "production"
+                ),
+            ),
+            stations=stations,
+        )
+        parts.console.services.notify_outbox = parts.wake_delivery
+        return parts
+
+    def gate(self, inner: DialogueEngine) -> HandoffGate:
+        """The DialogueEngine decorator that hands conversations to staff."""
+        options = HandoffOptions(
+            default_station_code=self.settings.handoff_default_station,
+            default_hours=bi(self.settings.handoff_default_hours_zh, self.settings.handoff_default_hours_en),
+            staff_groups=dict(self.settings.handoff_staff_groups),
+            console_url=self.settings.public_web_url.rstrip("/") if self.settings.public_web_url else None,
+        )
+        return HandoffGate(
+            inner,
+            self.handoffs,
+            matcher=StationMatcher(self.stations),
+            options=options,
+            on_open=lambda _view: self.wake_delivery(),
+        )
+
+    def install(self, app: FastAPI) -> None:
+        """Web extension: `GET /api/messages` and the staff console."""
+        app.include_router(messages_router(self.outbox))
+        self.console.install(app)
+
+    def wake_delivery(self) -> None:
+        """Deliver queued messages now rather than at the next tick."""
+        if self.delivery is not None:
+            self.delivery.wake()
+
+    def start_jobs(self) -> None:
+        """Start outbox delivery (for the channels in `senders`) and the idle closer in the running loop."""
+        self.delivery = OutboxDelivery(self.outbox, self.senders, interval=self.settings.outbox_poll_seconds)
+        closer = IdleCloser(
+            self.handoffs,
+            timedelta(minutes=self.settings.handoff_idle_minutes),
+            interval=min(60.0, self.settings.handoff_idle_minutes * 60 / 4),
+            on_closed=self.wake_delivery,
+        )
+        self.tasks = [
+            asyncio.create_task(self.delivery.run(), name="outbox-delivery"),
+            asyncio.create_task(closer.run(), name="handoff-idle-closer"),
+        ]
+
+    async def stop_jobs(self) -> None:
+        """Cancel the background jobs and wait for them."""
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.tasks = []
