@@ -12,10 +12,27 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
 from actions.answer import AnswerQuestion
+from actions.applications import ApplicationStatusAction, DeleteFarmerData
+from actions.applications_deps import (
+    ApplicationServices,
+    LazyApplicationServices,
+    build_application_services,
+)
 from actions.apply import ApplyLoanInfo
 from actions.deps import LazyKnowledgeService, build_knowledge_service
 from actions.language import ValidateSlotMappings
 from actions.logsafe import redact
+from actions.preapplication import (
+    AskAmount,
+    AskConfirmed,
+    AskConsent,
+    AskPhone,
+    AskTerm,
+    CancelPreApplication,
+    CorrectField,
+    SubmitPreApplication,
+    ValidatePreApplicationForm,
+)
 from actions.scam import CheckLender, CheckMessage, LazyScamServices, ScamServices
 from actions.settings import ActionSettings
 from knowledge.answer_types import AnswersQuestions
@@ -25,24 +42,54 @@ logger = logging.getLogger("actions")
 
 
 def build_actions(
-    knowledge: AnswersQuestions, scam: ScamServices | None = None, quotes: QuotesRepayments | None = None
+    knowledge: AnswersQuestions,
+    scam: ScamServices | None = None,
+    quotes: QuotesRepayments | None = None,
+    applications: ApplicationServices | None = None,
 ) -> list[Action]:
-    """Every custom action of the domain, with its collaborators injected (scam services built lazily)."""
+    """Every custom action of the domain, with its collaborators injected (scam and form services built lazily)."""
     scam_services = scam if scam is not None else LazyScamServices()
     repayment = quotes if quotes is not None else RepaymentQuotes()
+    forms = applications if applications is not None else _default_application_services(ActionSettings())
     return [
         ValidateSlotMappings(),
         AnswerQuestion(knowledge, repayment),
-        ApplyLoanInfo(knowledge, repayment),
+        ApplyLoanInfo(repayment),
         CheckMessage(scam_services, knowledge),
         CheckLender(scam_services),
+        ValidatePreApplicationForm(forms),
+        AskPhone(),
+        AskAmount(forms),
+        AskTerm(forms),
+        AskConsent(),
+        AskConfirmed(forms),
+        CorrectField(),
+        CancelPreApplication(),
+        SubmitPreApplication(forms),
+        ApplicationStatusAction(forms),
+        DeleteFarmerData(forms),
     ]
 
 
-def build_executor(knowledge: AnswersQuestions, scam: ScamServices | None = None) -> ActionExecutor:
+def _default_application_services(settings: ActionSettings) -> LazyApplicationServices:
+    """Form services from settings, built on first use (the database is not touched before then)."""
+    return LazyApplicationServices(
+        partial(
+            build_application_services,
+            settings.resolved_database_url,
+            settings.resolved_stations_file,
+            settings.env,
+            settings.home,
+        )
+    )
+
+
+def build_executor(
+    knowledge: AnswersQuestions, scam: ScamServices | None = None, applications: ApplicationServices | None = None
+) -> ActionExecutor:
     """An ActionExecutor holding action instances (no package scanning, no import-time construction)."""
     executor = ActionExecutor()
-    for action in build_actions(knowledge, scam):
+    for action in build_actions(knowledge, scam, applications=applications):
         executor.register_action(action)
     return executor
 
@@ -71,7 +118,8 @@ def build_app(settings: ActionSettings) -> Sanic:
         partial(build_knowledge_service, settings.resolved_index_dir, settings.resolved_embedding_model)
     )
     scam = LazyScamServices()
-    app = create_app(build_executor(knowledge, scam), cors_origins=None)
+    applications = _default_application_services(settings)
+    app = create_app(build_executor(knowledge, scam, applications), cors_origins=None)
 
     async def start_warm_up(app: Sanic) -> None:
         app.add_task(_warm_up_in_background(knowledge, scam))
@@ -84,6 +132,10 @@ def main() -> None:
     """Run the action server in one process on the configured host and port."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = ActionSettings()
+    if settings.env == "production":
+        from store.crypto import require_key
+
+        require_key(settings.env)  # refuse to start without the data key rather than fail at the first form
     app = build_app(settings)
     logger.info("Action server listening on http://%s:%s", settings.host, settings.port)
     # One process: the executor and the lazy service live here; nothing is pickled or forked.

@@ -1,4 +1,4 @@
-"""`action_apply_loan_info`: how to apply for a loan, until in-chat pre-applications exist."""
+"""`action_apply_loan_info`: opens the in-chat pre-application (or resumes a half-finished one)."""
 
 from __future__ import annotations
 
@@ -8,22 +8,19 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.answer import ask_knowledge, dispatch_answer, dispatch_quote
+from actions.answer import dispatch_quote
 from actions.turn import current_lang, question_text
-from knowledge.answer_types import AnswersQuestions
-from knowledge.types import Lang
+from loans.preapplication import FIELDS
 from loans.quotes import QuotesRepayments
 
-# Asked when the farmer pressed a button (a payload carries no question of its own).
-HOW_TO_APPLY: dict[Lang, str] = {"zh": "怎么申请贷款", "en": "How do I apply for a loan?"}
-UTTER_PREAPPLICATION_COMING = "utter_preapplication_coming"
+UTTER_PREAPPLICATION_INTRO = "utter_preapplication_intro"
+UTTER_PREAPPLICATION_RESUME = "utter_preapplication_resume"
 
 
 class ApplyLoanInfo(Action):
-    """Explains how to apply (when the knowledge base knows) and that in-chat pre-application is coming."""
+    """Says what the pre-application is (a quote first when the farmer named an amount and a term)."""
 
-    def __init__(self, knowledge: AnswersQuestions, quotes: QuotesRepayments | None = None) -> None:
-        self._knowledge = knowledge
+    def __init__(self, quotes: QuotesRepayments | None = None) -> None:
         self._quotes = quotes
 
     def name(self) -> str:
@@ -31,15 +28,11 @@ class ApplyLoanInfo(Action):
         return "action_apply_loan_info"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        """Send a confident knowledge-base answer on applying, then where to apply today."""
+        """Quote when asked ("借3万3年每年还多少，我想申请"), then introduce or resume the form that follows."""
         lang = current_lang(tracker)
         asked = question_text(tracker)
-        if asked is not None and dispatch_quote(dispatcher, self._quotes, asked, lang):
-            dispatcher.utter_message(response=UTTER_PREAPPLICATION_COMING)
-            return []
-        question = asked or HOW_TO_APPLY[lang]
-        answer = await ask_knowledge(self._knowledge, question, lang=lang, topic="loan")
-        if answer is not None and answer.confident:
-            dispatch_answer(dispatcher, answer, buttons=[])
-        dispatcher.utter_message(response=UTTER_PREAPPLICATION_COMING)
+        if asked is not None:
+            dispatch_quote(dispatcher, self._quotes, asked, lang)
+        started = any(tracker.get_slot(name) is not None for name in FIELDS)
+        dispatcher.utter_message(response=UTTER_PREAPPLICATION_RESUME if started else UTTER_PREAPPLICATION_INTRO)
         return []

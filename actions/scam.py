@@ -141,9 +141,7 @@ class CheckMessage(Action):
         if message is None:
             dispatcher.utter_message(response=UTTER_CHECK_ASK)
             return []
-        assessment: ScamAssessment | None = await _call(
-            self._services.assess, message[:MAX_CHECK_CHARS], "scam check"
-        )
+        assessment: ScamAssessment | None = await _call(self._services.assess, message[:MAX_CHECK_CHARS], "scam check")
         if assessment is None:
             dispatcher.utter_message(response=UTTER_CHECK_UNAVAILABLE)
             return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import model_validator
 from pydantic_settings import (
@@ -26,6 +27,9 @@ class ActionSettings(BaseSettings):
     embedding_model: str | None = None
     host: str = "127.0.0.1"
     port: int = 5055
+    env: Literal["development", "production"] = "development"
+    database_url: str | None = None
+    stations_file: Path | None = None
 
     @model_validator(mode="after")
     def _fill_paths_from_home(self) -> ActionSettings:
@@ -47,6 +51,18 @@ class ActionSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Order: constructor arguments, environment, then the TOML config file."""
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Database URL, defaulting to the same SQLite file under `home` as the bot."""
+        return self.database_url or f"sqlite:///{self.home / 'nonghui.db'}"
+
+    @property
+    def resolved_stations_file(self) -> Path:
+        """Station registry file, defaulting to the sample registry shipped in loans/data."""
+        from loans.stations import SAMPLE_STATIONS
+
+        return self.stations_file or SAMPLE_STATIONS
 
     @property
     def resolved_index_dir(self) -> Path:

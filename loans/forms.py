@@ -40,6 +40,7 @@ class PreApplicationForm(BaseModel):
     term_months: int = Field(gt=0, le=120)
     purpose: PurposeId
     purpose_note: str | None = Field(default=None, max_length=200)
+    other_loans: bool | None = None
     station_code: str = Field(min_length=1, max_length=32)
     consent_version: str
     rules_id: str | None = Field(default=None, max_length=64)

@@ -244,8 +244,8 @@ def parse_amount(text: str, *, cap_yuan: int, min_yuan: int = 1000) -> Checked[i
         guess = int(value * 10_000)
         return Checked[int].bad(
             bi(
-                f"您是说 {_wan(value)} 万元（{_yuan(value * 10_000)} 元）吗？",
-                f"Do you mean {_yuan(value * 10_000)} yuan ({_wan(value)} 万)?",
+                f"您是说 {_wan(value * 10_000)} 万元（{_yuan(value * 10_000)} 元）吗？",
+                f"Do you mean {_yuan(value * 10_000)} yuan ({_wan(value * 10_000)} 万)?",
             ),
             suggestion=guess,
         )

@@ -224,7 +224,7 @@ class ApplicationStore:
                     station_id=station.id,
                     state="open",
                     created_at=now,
-                    summary=_ticket_summary(app),
+                    summary=_ticket_summary(app, form.other_loans),
                 ),
                 ConsentRecord(
                     application_id=app.id,
@@ -377,11 +377,12 @@ def _next_reference(session: Session, county_code: str, year: int) -> str:
     return f"{county_code}-{year}-{number:06d}"
 
 
-def _ticket_summary(app: PreApplication) -> str:
+def _ticket_summary(app: PreApplication, other_loans: bool | None = None) -> str:
     """What the station's ticket shows: masked contact data only."""
+    loans = {True: "yes", False: "no", None: "not asked"}[other_loans]
     return (
         f"{app.reference}: {app.applicant_name}, {app.phone_masked}, {app.amount_yuan} yuan / "
-        f"{app.term_months} months, {app.purpose}, household {app.household_status}"
+        f"{app.term_months} months, {app.purpose}, household {app.household_status}, other loans {loans}"
     )[:500]
 
 

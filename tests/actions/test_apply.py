@@ -1,50 +1,45 @@
 from __future__ import annotations
 
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.apply import ApplyLoanInfo
-from tests.actions.conftest import FakeKnowledge, IndexMissingError, make_tracker
+from loans.quotes import RepaymentQuotes
 
 
-async def run_apply(knowledge: FakeKnowledge, text: str, lang: str) -> list[dict]:
+def tracker(text: str, lang: str, slots: dict[str, object] | None = None) -> Tracker:
+    return Tracker(
+        sender_id="web:t",
+        slots={"lang": lang, **(slots or {})},
+        latest_message={"text": text, "intent": {"name": "apply_loan", "confidence": 0.9}, "entities": []},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+async def run_apply(text: str, lang: str, slots: dict[str, object] | None = None) -> list[dict]:  # type: ignore[type-arg]
     dispatcher = CollectingDispatcher()
-    await ApplyLoanInfo(knowledge).run(dispatcher, make_tracker(text, intent="apply_loan", lang=lang), {})
+    await ApplyLoanInfo(RepaymentQuotes()).run(dispatcher, tracker(text, lang, slots), {})
     return dispatcher.messages
 
 
-async def test_apply_sends_the_how_to_answer_then_the_coming_soon_note(knowledge: FakeKnowledge):
-    knowledge.answer_text = "申请小额信贷先到村委会或服务站登记。"
+async def test_apply_introduces_a_new_pre_application():
+    messages = await run_apply("我想申请贷款", "zh")
 
-    messages = await run_apply(knowledge, "我想申请贷款", "zh")
-
-    assert [(m["text"], m["response"]) for m in messages] == [
-        ("申请小额信贷先到村委会或服务站登记。", None),
-        (None, "utter_preapplication_coming"),
-    ]
-    assert messages[0]["buttons"] == []
-    assert messages[0]["custom"]["sources"][0]["title"] == "小额信贷指南"
-    assert [(q.text, q.topic) for q in knowledge.questions] == [("我想申请贷款", "loan")]
+    assert [m["response"] for m in messages] == ["utter_preapplication_intro"]
 
 
-async def test_apply_button_asks_the_knowledge_base_how_to_apply_in_the_farmers_language(
-    knowledge: FakeKnowledge,
-):
-    await run_apply(knowledge, "/apply_loan", "en")
+async def test_apply_with_an_amount_and_a_term_quotes_first_in_english():
+    messages = await run_apply("I want to borrow 30000 for 3 years", "en")
 
-    assert [(q.text, q.lang, q.topic) for q in knowledge.questions] == [("How do I apply for a loan?", "en", "loan")]
-
-
-async def test_apply_without_a_confident_answer_sends_only_the_coming_soon_note(knowledge: FakeKnowledge):
-    knowledge.confident = False
-
-    messages = await run_apply(knowledge, "我要带款", "zh")
-
-    assert [m["response"] for m in messages] == ["utter_preapplication_coming"]
+    assert "Borrow 30,000 yuan" in messages[0]["text"]
+    assert messages[1]["response"] == "utter_preapplication_intro"
 
 
-async def test_apply_when_the_service_fails_still_says_where_to_apply(knowledge: FakeKnowledge):
-    knowledge.error = IndexMissingError("no index")
+async def test_apply_with_answers_already_given_says_it_resumes():
+    messages = await run_apply("/apply_loan", "zh", {"applicant_name": "王秀英"})
 
-    messages = await run_apply(knowledge, "i want a loan", "en")
-
-    assert [m["response"] for m in messages] == ["utter_preapplication_coming"]
+    assert [m["response"] for m in messages] == ["utter_preapplication_resume"]

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from actions.__main__ import build_executor
 from tests.actions.conftest import FakeKnowledge
@@ -30,13 +33,9 @@ def action_call(action: str, text: str, intent: str, lang: str) -> dict[str, Any
 def test_executor_registers_every_domain_action():
     names = {item.name for item in build_executor(FakeKnowledge()).list_actions()}
 
-    assert names == {
-        "action_validate_slot_mappings",
-        "action_answer_question",
-        "action_apply_loan_info",
-        "action_check_message",
-        "action_check_lender",
-    }
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "nlu" / "domain.yml").read_text(encoding="utf-8"))
+    assert names == set(domain["actions"])
+    assert {"validate_preapplication_form", "action_submit_preapplication", "action_ask_confirmed"} <= names
 
 
 async def test_executor_runs_the_answer_action_from_a_webhook_payload():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -12,7 +13,7 @@ import yaml
 
 from actions.__main__ import build_actions
 from actions.answer import INTRO_BY_TOPIC, UTTER_KNOWLEDGE_ERROR, UTTER_NOT_SURE
-from actions.apply import UTTER_PREAPPLICATION_COMING
+from actions.apply import UTTER_PREAPPLICATION_INTRO, UTTER_PREAPPLICATION_RESUME
 from actions.buttons import FOLLOW_UPS_BY_TOPIC, MAX_PAYLOAD_BYTES
 from actions.scam import UTTER_CHECK_ASK, UTTER_CHECK_UNAVAILABLE
 from tests.actions.conftest import FakeKnowledge
@@ -142,7 +143,9 @@ def test_intent_payloads_name_domain_intents(domain: dict[str, Any]):
     payloads = [b["payload"] for vs in domain["responses"].values() for v in vs for b in v.get("buttons", [])]
     payloads += [f.payload for follow_ups in FOLLOW_UPS_BY_TOPIC.values() for f in follow_ups]
 
-    assert {p[1:] for p in payloads if p.startswith("/")} <= set(domain["intents"])
+    assert {p[1:].split("{")[0] for p in payloads if p.startswith("/")} <= set(domain["intents"])
+    entities = [json.loads(p[p.index("{") :]) for p in payloads if p.startswith("/") and "{" in p]
+    assert {key for found in entities for key in found} <= set(domain["entities"])
 
 
 def test_responses_used_by_actions_exist_in_the_domain(domain: dict[str, Any]):
@@ -150,7 +153,8 @@ def test_responses_used_by_actions_exist_in_the_domain(domain: dict[str, Any]):
         *INTRO_BY_TOPIC.values(),
         UTTER_NOT_SURE,
         UTTER_KNOWLEDGE_ERROR,
-        UTTER_PREAPPLICATION_COMING,
+        UTTER_PREAPPLICATION_INTRO,
+        UTTER_PREAPPLICATION_RESUME,
         UTTER_CHECK_ASK,
         UTTER_CHECK_UNAVAILABLE,
     }

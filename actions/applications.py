@@ -1,0 +1,85 @@
+"""The farmer's own applications: "我的申请怎么样了" and "删除我的信息"."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.applications_deps import ApplicationServices
+from actions.identity import farmer_identity
+from actions.preapplication import reset_events
+from actions.turn import current_lang
+from loans.text import bi
+from store.applications import DELETION_DONE
+
+logger = logging.getLogger(__name__)
+
+MAX_LISTED = 5
+UTTER_NO_APPLICATION = "utter_application_status"
+UTTER_STORE_DOWN = "utter_applications_unavailable"
+STATUS_HEADER = bi("您的预申请：", "Your pre-applications:")
+NOTHING_STORED = bi(
+    "我们这里没有保存您的个人信息，不需要删除。聊天里填了一半的内容也已清空。",
+    "We hold no personal data of yours, so there is nothing to delete. Any half-filled answers are cleared too.",
+)
+
+
+class ApplicationStatusAction(Action):
+    """Lists the farmer's applications with their status in the farmer's language and their station."""
+
+    def __init__(self, services: ApplicationServices) -> None:
+        self._services = services
+
+    def name(self) -> str:
+        """Run for the `application_status` intent."""
+        return "action_application_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Newest first, at most five; a polite reply when there are none or the store is down."""
+        lang = current_lang(tracker)
+        channel, external_id = farmer_identity(tracker)
+        try:
+            apps = await asyncio.to_thread(
+                self._services.store.applications_for_farmer, channel=channel, external_id=external_id
+            )
+        except Exception as exc:
+            logger.error("application status lookup failed: %s", type(exc).__name__)
+            dispatcher.utter_message(response=UTTER_STORE_DOWN)
+            return []
+        if not apps:
+            dispatcher.utter_message(response=UTTER_NO_APPLICATION)
+            return []
+        lines = [STATUS_HEADER.get(lang), *(app.summary(lang) for app in apps[:MAX_LISTED])]
+        dispatcher.utter_message(text="\n".join(lines))
+        return []
+
+
+class DeleteFarmerData(Action):
+    """After the farmer confirmed: erase their personal data and the form's answers."""
+
+    def __init__(self, services: ApplicationServices) -> None:
+        self._services = services
+
+    def name(self) -> str:
+        """Run by the `confirm_delete_data` button."""
+        return "action_delete_farmer_data"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Delete, confirm in the farmer's language, and clear every form slot."""
+        lang = current_lang(tracker)
+        channel, external_id = farmer_identity(tracker)
+        try:
+            report = await asyncio.to_thread(
+                self._services.store.delete_farmer_data, channel=channel, external_id=external_id
+            )
+        except Exception as exc:
+            logger.error("farmer data deletion failed: %s", type(exc).__name__)
+            dispatcher.utter_message(response=UTTER_STORE_DOWN)
+            return []
+        dispatcher.utter_message(text=(DELETION_DONE if report.farmer_found else NOTHING_STORED).get(lang))
+        return reset_events()

@@ -1,0 +1,484 @@
+"""The loan pre-application form: validation, the questions that need data, correction, cancel and submit.
+
+Thin: every answer is read by `loans.preapplication.PreApplicationService`, every write goes to
+`store.applications.ApplicationStore`; these actions only move slot values and messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from typing import Any
+
+from pydantic import ValidationError
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+from rasa_sdk.types import DomainDict
+
+from actions.applications_deps import ApplicationServices
+from actions.identity import farmer_identity, is_telegram
+from actions.turn import current_lang, is_payload, latest_intent, latest_metadata, latest_text
+from knowledge.types import Lang
+from loans.preapplication import (
+    CANCEL,
+    CHOICE_PREFIX,
+    EXTRA_SLOTS,
+    FAILURES_BEFORE_HELP,
+    FIELD_LABELS,
+    FIELDS,
+    HINTS,
+    HUMAN,
+    WHAT_TO_BRING,
+    Choice,
+    Field,
+    consent_prompt,
+    correction_choices,
+    field_to_correct,
+    summary_choices,
+)
+from loans.text import bi
+from store.applications import UnknownStationError
+
+logger = logging.getLogger(__name__)
+
+FORM_NAME = "preapplication_form"
+CHOICE_ENTITY = "choice"
+FIELD_ENTITY = "form_field"
+# Intents that leave the requested question unanswered (a rule handles them, then the form asks again),
+# unless the text also reads as an answer ("三万" classified as ask_loan still fills the amount).
+INTERRUPT_INTENTS = frozenset(
+    {
+        "ask_loan",
+        "ask_insurance",
+        "ask_scam",
+        "human_handoff",
+        "application_status",
+        "switch_language",
+        "check_message",
+        "ask_lender",
+        "out_of_scope",
+        "greet",
+        "goodbye",
+        "thanks",
+    }
+)
+# Intents that always leave the form's question: the farmer wants to stop, fix something or delete.
+CONTROL_INTENTS = frozenset({"cancel_form", "correct_field", "delete_data"})
+CONTROL_CONFIDENCE = 0.6
+UTTER_CANCELLED = "utter_preapplication_cancelled"
+UTTER_NOTHING_PENDING = "utter_no_form_in_progress"
+UTTER_SAVE_FAILED = "utter_preapplication_save_failed"
+UTTER_STATION_OFFLINE = "utter_station_offline"
+UTTER_ASK_PHONE = "utter_ask_phone"
+UTTER_ASK_PHONE_TELEGRAM = "utter_ask_phone_telegram"
+ALREADY_SENT = bi(
+    "（这份申请之前已经提交过，没有重复提交。）", "(This application had already been sent; it was not sent twice.)"
+)
+
+
+def new_form_token() -> str:
+    """A fresh token for one form instance: a retried confirm with the same token stores nothing twice."""
+    return f"pa-{secrets.token_hex(16)}"
+
+
+def choice_payload(choice: Choice) -> str:
+    """The Rasa payload of a choice: its own `/intent` payload, or `/inform{"choice": value}`."""
+    if choice.value.startswith("/"):
+        return choice.value
+    return "/inform" + json.dumps({CHOICE_ENTITY: choice.value}, ensure_ascii=False, separators=(",", ":"))
+
+
+def buttons_for(choices: tuple[Choice, ...] | list[Choice], lang: Lang) -> list[dict[str, str]]:
+    """rasa-sdk buttons for choices, labelled in the farmer's language, without duplicates."""
+    seen: set[str] = set()
+    buttons: list[dict[str, str]] = []
+    for choice in choices:
+        payload = choice_payload(choice)
+        if payload not in seen:
+            seen.add(payload)
+            buttons.append({"title": choice.title.get(lang), "payload": payload})
+    return buttons
+
+
+def latest_entity(tracker: Tracker, name: str) -> str | None:
+    """The value of entity `name` in the latest message (button payloads carry them)."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if isinstance(entity, dict) and entity.get("entity") == name and entity.get("value") is not None:
+            return str(entity["value"])
+    return None
+
+
+def intent_confidence(tracker: Tracker) -> float:
+    """Confidence of the latest intent (0 when unknown)."""
+    intent = tracker.latest_message.get("intent") or {}
+    value = intent.get("confidence") if isinstance(intent, dict) else None
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def reset_events() -> list[EventType]:
+    """Clear every slot of the form, so the next application starts empty with a new token."""
+    return [SlotSet(name, None) for name in (*FIELDS, *EXTRA_SLOTS)] + [SlotSet(REQUESTED_SLOT, None)]
+
+
+class ValidatePreApplicationForm(FormValidationAction):
+    """Reads the answer to the requested question and says clearly why one is not accepted."""
+
+    def __init__(self, services: ApplicationServices) -> None:
+        self._services = services
+
+    def name(self) -> str:
+        """The validation action Rasa calls for the form."""
+        return f"validate_{FORM_NAME}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Extract and validate, and give a new form instance its token."""
+        events = await super().run(dispatcher, tracker, domain)
+        if tracker.get_slot("form_token") is None:
+            events.append(SlotSet("form_token", new_form_token()))
+        return events
+
+    def _extract(self, name: Field, tracker: Tracker) -> dict[str, Any]:
+        """The raw answer to `name` when it is the question asked, or nothing when the farmer did something else."""
+        if tracker.get_slot(REQUESTED_SLOT) != name:
+            return {}
+        intent = latest_intent(tracker)
+        chosen = latest_entity(tracker, CHOICE_ENTITY)
+        if chosen is not None and intent == "inform":
+            return {name: CHOICE_PREFIX + chosen}
+        if name == "phone" and intent == "share_contact":
+            phone = latest_metadata(tracker).get("contact_phone")
+            return {name: str(phone)} if phone else {}
+        text = latest_text(tracker)
+        if is_payload(text):
+            return {}
+        if intent in CONTROL_INTENTS and intent_confidence(tracker) >= CONTROL_CONFIDENCE:
+            return {}
+        if intent in INTERRUPT_INTENTS and not self._services.form.recognises(name, text, tracker.slots):
+            return {}
+        return {name: text}
+
+    def _validate(self, name: Field, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """Accept the answer, or explain why not (differently, with a person to ask, after repeated failures)."""
+        if value is None:
+            return {name: None}
+        result = self._services.form.check(name, str(value), tracker.slots)
+        failures: dict[str, int] = dict(tracker.get_slot("form_failures") or {})
+        if result.ok:
+            failures.pop(name, None)
+            return {**result.updates, "form_failures": failures or None}
+        if result.counts_as_failure:
+            failures[name] = failures.get(name, 0) + 1
+        lang = current_lang(tracker)
+        text = result.reason.get(lang) if result.reason else ""
+        choices = list(result.choices)
+        if failures.get(name, 0) >= FAILURES_BEFORE_HELP:
+            text = f"{text}\n{HINTS[name].get(lang)}"
+            choices += [HUMAN, CANCEL]
+        dispatcher.utter_message(text=text, buttons=buttons_for(choices, lang))
+        return {name: None, "form_failures": failures or None}
+
+    def extract_applicant_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Name answer."""
+        return self._extract("applicant_name", tracker)
+
+    def validate_applicant_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Name check."""
+        return self._validate("applicant_name", value, dispatcher, tracker)
+
+    def extract_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Phone answer (typed or a shared Telegram contact)."""
+        return self._extract("phone", tracker)
+
+    def validate_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Mainland mobile check."""
+        return self._validate("phone", value, dispatcher, tracker)
+
+    def extract_resident_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Resident ID answer."""
+        return self._extract("resident_id", tracker)
+
+    def validate_resident_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Resident ID check (region, birth date, check character)."""
+        return self._validate("resident_id", value, dispatcher, tracker)
+
+    def extract_place(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Village/township answer."""
+        return self._extract("place", tracker)
+
+    def validate_place(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Place matched to a station, or "did you mean" choices."""
+        return self._validate("place", value, dispatcher, tracker)
+
+    def extract_household_status(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Household status answer."""
+        return self._extract("household_status", tracker)
+
+    def validate_household_status(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Household status check."""
+        return self._validate("household_status", value, dispatcher, tracker)
+
+    def extract_purpose(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Purpose answer."""
+        return self._extract("purpose", tracker)
+
+    def validate_purpose(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Purpose check against the allowed and forbidden uses."""
+        return self._validate("purpose", value, dispatcher, tracker)
+
+    def extract_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Amount answer."""
+        return self._extract("amount", tracker)
+
+    def validate_amount(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Amount check against the region's cap."""
+        return self._validate("amount", value, dispatcher, tracker)
+
+    def extract_term(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Term answer."""
+        return self._extract("term", tracker)
+
+    def validate_term(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Term check against the region's cap."""
+        return self._validate("term", value, dispatcher, tracker)
+
+    def extract_other_loans(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Other-loans answer."""
+        return self._extract("other_loans", tracker)
+
+    def validate_other_loans(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Yes/no check."""
+        return self._validate("other_loans", value, dispatcher, tracker)
+
+    def extract_consent(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """Consent answer."""
+        return self._extract("consent", tracker)
+
+    def validate_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Explicit consent: records the wording version shown and the time."""
+        checked = self._validate("consent", value, dispatcher, tracker)
+        if checked.get("consent"):
+            checked["consent_at"] = tracker.latest_message.get("timestamp") or _now_iso()
+        return checked
+
+    def extract_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Answer to the summary."""
+        return self._extract("confirmed", tracker)
+
+    def validate_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Only an explicit "send" completes the form."""
+        return self._validate("confirmed", value, dispatcher, tracker)
+
+
+def _now_iso() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class AskPhone(Action):
+    """Asks for the mobile number; on Telegram with a button that shares the farmer's contact."""
+
+    def name(self) -> str:
+        """Rasa calls `action_ask_<slot>` to ask for a slot."""
+        return "action_ask_phone"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Utter the right variation of the question."""
+        dispatcher.utter_message(response=UTTER_ASK_PHONE_TELEGRAM if is_telegram(tracker) else UTTER_ASK_PHONE)
+        return []
+
+
+class AskAmount(Action):
+    """Asks how much, naming the cap of the farmer's region."""
+
+    def __init__(self, services: ApplicationServices) -> None:
+        self._services = services
+
+    def name(self) -> str:
+        """Asks for the `amount` slot."""
+        return "action_ask_amount"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """The question with the region's minimum and cap."""
+        lang = current_lang(tracker)
+        rules = self._services.form.rules_for(tracker.get_slot("place"))
+        cap, low = rules.amount.cap_yuan, rules.amount.min_yuan
+        text = bi(
+            f"想借多少钱？您那里每户一般 {low:,}–{cap:,} 元（最多 {cap / 10000:g} 万）。直接说数，例如“3万”。",
+            f"How much would you like to borrow? Where you live it is usually {low:,}–{cap:,} yuan per household. "
+            'Just send the amount, e.g. "30000".',
+        )
+        dispatcher.utter_message(text=text.get(lang))
+        return []
+
+
+class AskTerm(Action):
+    """Asks for how long, with the region's terms as buttons."""
+
+    def __init__(self, services: ApplicationServices) -> None:
+        self._services = services
+
+    def name(self) -> str:
+        """Asks for the `term` slot."""
+        return "action_ask_term"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """The question and one button per whole year up to the cap."""
+        lang = current_lang(tracker)
+        rules = self._services.form.rules_for(tracker.get_slot("place"))
+        text = bi(
+            "想借多久？点一个，或者直接说，例如“两年”“18个月”。", 'For how long? Tap one or type it, e.g. "2 years".'
+        )
+        choices = self._services.form.term_choices(rules)
+        dispatcher.utter_message(text=text.get(lang), buttons=buttons_for(choices, lang))
+        return []
+
+
+class AskConsent(Action):
+    """Shows the current consent wording and asks for an explicit yes."""
+
+    def name(self) -> str:
+        """Asks for the `consent` slot."""
+        return "action_ask_consent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """The wording of the current version, with agree / cancel buttons."""
+        lang = current_lang(tracker)
+        choices = (Choice(bi("我同意", "I agree"), "yes"), Choice(bi("不同意", "I do not agree"), "no"), CANCEL)
+        dispatcher.utter_message(text=consent_prompt(lang), buttons=buttons_for(choices, lang))
+        return []
+
+
+class AskConfirmed(Action):
+    """The summary before sending: masked ID, pre-check explained, repayment figures, send/change/cancel."""
+
+    def __init__(self, services: ApplicationServices) -> None:
+        self._services = services
+
+    def name(self) -> str:
+        """Asks for the `confirmed` slot."""
+        return "action_ask_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Show the summary, unless the farmer just asked to change something (they are choosing what)."""
+        if latest_intent(tracker) == "correct_field":
+            return []
+        lang = current_lang(tracker)
+        text = self._services.form.summary(tracker.slots, lang)
+        dispatcher.utter_message(text=text, buttons=buttons_for(summary_choices(), lang))
+        return []
+
+
+class CorrectField(Action):
+    """ "电话填错了" / "change my phone": clears that answer so the form asks it again."""
+
+    def name(self) -> str:
+        """Run by the correction rule while the form is active."""
+        return "action_correct_field"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Clear the named answer, or ask which one when the farmer did not say."""
+        lang = current_lang(tracker)
+        named = latest_entity(tracker, FIELD_ENTITY) or field_to_correct(latest_text(tracker))
+        target = next((f for f in FIELDS if f == named and f not in ("consent", "confirmed")), None)
+        if target is None:
+            text = bi("要改哪一项？请点一下：", "Which answer do you want to change? Tap it:")
+            buttons = [
+                {"title": c.title.get(lang), "payload": "/correct_field" + json.dumps({FIELD_ENTITY: c.value})}
+                for c in correction_choices()
+            ]
+            dispatcher.utter_message(text=text.get(lang), buttons=buttons)
+            return []
+        label = FIELD_LABELS[target]
+        dispatcher.utter_message(text=bi(f"好的，重新填{label.zh}。", f"All right, let's redo: {label.en}.").get(lang))
+        return [SlotSet(target, None), SlotSet("confirmed", None)]
+
+
+class CancelPreApplication(Action):
+    """ "不办了" / "cancel": nothing is sent and the answers are forgotten."""
+
+    def name(self) -> str:
+        """Run after the form is deactivated by the cancel rule."""
+        return "action_cancel_preapplication"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Say so and clear every form slot."""
+        dispatcher.utter_message(response=UTTER_CANCELLED)
+        return reset_events()
+
+
+class SubmitPreApplication(Action):
+    """Sends the confirmed form to the station: one application, even when the confirm comes twice."""
+
+    def __init__(self, services: ApplicationServices) -> None:
+        self._services = services
+
+    def name(self) -> str:
+        """Run when the form is complete (and by the "try again" button)."""
+        return "action_submit_preapplication"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Store the application; keep the answers when storing fails so "try again" can send them."""
+        lang = current_lang(tracker)
+        if not tracker.get_slot("form_token") or not tracker.get_slot("confirmed"):
+            dispatcher.utter_message(response=UTTER_NOTHING_PENDING)
+            return []
+        channel, external_id = farmer_identity(tracker)
+        try:
+            form = self._services.form.build_form(tracker.slots, channel=channel, external_id=external_id, lang=lang)
+        except ValidationError as exc:
+            missing = sorted({str(err["loc"][0]) for err in exc.errors() if err.get("loc")})
+            logger.warning("pre-application incomplete at submit (fields: %s); starting over", ",".join(missing))
+            dispatcher.utter_message(response="utter_preapplication_incomplete")
+            return reset_events()
+        try:
+            result = await asyncio.to_thread(self._services.store.submit_application, form)
+        except UnknownStationError:
+            logger.warning("pre-application for a station missing from the database: %s", form.station_code)
+            dispatcher.utter_message(response=UTTER_STATION_OFFLINE)
+            return []
+        except Exception as exc:  # the database may be down: keep the answers, offer to try again
+            logger.error("pre-application could not be stored: %s", type(exc).__name__)
+            dispatcher.utter_message(response=UTTER_SAVE_FAILED)
+            return []
+        text = result.message(lang)
+        if not result.created:
+            text = f"{text}\n{ALREADY_SENT.get(lang)}"
+        dispatcher.utter_message(text=f"{text}\n{WHAT_TO_BRING.get(lang)}")
+        return reset_events()

@@ -1,0 +1,297 @@
+"""The pre-application form actions, run with built trackers against the real services on a SQLite file."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.applications import ApplicationStatusAction, DeleteFarmerData
+from actions.applications_deps import ReadyServices
+from actions.identity import farmer_identity
+from actions.preapplication import (
+    AskConfirmed,
+    AskPhone,
+    CorrectField,
+    SubmitPreApplication,
+    ValidatePreApplicationForm,
+)
+from loans.consent import CURRENT_CONSENT_VERSION
+from loans.preapplication import FIELDS, PreApplicationService
+from loans.stations import StationMatcher, load_stations, sync_stations
+from store.applications import ApplicationStore
+from store.crypto import FieldCipher, decode_key, generate_key
+from store.db import make_engine, migrate, session_factory, session_scope
+
+RESIDENT_ID = "440882197403151236"
+TODAY = date(2026, 12, 1)
+DOMAIN: dict[str, Any] = {"forms": {"preapplication_form": {"required_slots": list(FIELDS)}}}
+COMPLETE: dict[str, Any] = {
+    "applicant_name": "王秀英",
+    "phone": "13812345678",
+    "resident_id": RESIDENT_ID,
+    "place": "ZJ-QS|东岭村",
+    "household_status": "lifted_out",
+    "purpose": "livestock",
+    "purpose_note": "养牛",
+    "amount": 30000,
+    "term": 24,
+    "other_loans": False,
+    "consent": CURRENT_CONSENT_VERSION,
+    "confirmed": True,
+    "form_token": "pa-test-token-0001",
+}
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> ReadyServices:
+    engine = make_engine(f"sqlite:///{tmp_path / 'forms.db'}")
+    migrate(engine)
+    sessions = session_factory(engine)
+    stations = load_stations()
+    with session_scope(sessions) as session:
+        sync_stations(session, stations)
+    form = PreApplicationService(matcher=StationMatcher(stations), stations=stations, today=lambda: TODAY)
+    return ReadyServices(form=form, store=ApplicationStore(sessions, FieldCipher(decode_key(generate_key()))))
+
+
+def tracker(
+    text: str,
+    *,
+    intent: str = "inform",
+    requested: str | None = None,
+    slots: dict[str, Any] | None = None,
+    lang: str = "zh",
+    sender: str = "web:farmer-1",
+    entities: list[dict[str, Any]] | None = None,
+    metadata: dict[str, Any] | None = None,
+    confidence: float = 0.9,
+) -> Tracker:
+    """A tracker whose latest message answers (or not) the requested slot."""
+    values = {"lang": lang, "requested_slot": requested, "form_token": "pa-existing-token", **(slots or {})}
+    return Tracker(
+        sender_id=sender,
+        slots=values,
+        latest_message={
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": entities or [],
+            "metadata": metadata or {},
+        },
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "preapplication_form"},
+        latest_action_name="action_listen",
+    )
+
+
+async def validate(services: ReadyServices, t: Tracker) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = await ValidatePreApplicationForm(services).run(dispatcher, t, DOMAIN)
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}, dispatcher.messages
+
+
+async def test_a_spaced_phone_number_is_accepted_normalised(services: ReadyServices):
+    slots, messages = await validate(services, tracker("138 1234 5678", requested="phone"))
+
+    assert slots["phone"] == "13812345678"
+    assert messages == []
+
+
+async def test_a_wrong_check_character_is_refused_with_the_reason_in_english(services: ReadyServices):
+    slots, messages = await validate(services, tracker("440882197403151235", requested="resident_id", lang="en"))
+
+    assert slots["resident_id"] is None
+    assert slots["form_failures"] == {"resident_id": 1}
+    assert "check" in messages[0]["text"] and "440882197403151235" not in messages[0]["text"]
+
+
+async def test_the_third_failure_explains_differently_and_offers_a_person(services: ReadyServices):
+    t = tracker("12345", requested="phone", slots={"form_failures": {"phone": 2}})
+
+    slots, messages = await validate(services, t)
+
+    assert slots["form_failures"] == {"phone": 3}
+    assert "换个方式说" in messages[0]["text"]
+    assert {"title": "找工作人员", "payload": "/human_handoff"} in messages[0]["buttons"]
+
+
+async def test_a_question_mid_form_leaves_the_slot_for_the_interruption_rule(services: ReadyServices):
+    slots, messages = await validate(services, tracker("贷款利息多少", intent="ask_loan", requested="amount"))
+
+    assert slots == {} and messages == []
+
+
+async def test_an_answer_misread_as_a_question_still_fills_the_slot(services: ReadyServices):
+    slots, _ = await validate(services, tracker("三万", intent="ask_loan", requested="amount"))
+
+    assert slots["amount"] == 30000
+
+
+async def test_cancel_is_never_taken_for_a_no(services: ReadyServices):
+    slots, _ = await validate(services, tracker("不办了", intent="cancel_form", requested="other_loans"))
+
+    assert slots == {}
+
+
+async def test_a_shared_telegram_contact_fills_the_phone(services: ReadyServices):
+    t = tracker(
+        "/share_contact",
+        intent="share_contact",
+        requested="phone",
+        sender="tg:42",
+        metadata={"contact_phone": "+8613912345678", "contact_is_own": True},
+    )
+
+    slots, _ = await validate(services, t)
+
+    assert slots["phone"] == "13912345678"
+
+
+async def test_a_village_typo_offers_did_you_mean_buttons_without_counting_a_failure(services: ReadyServices):
+    slots, messages = await validate(services, tracker("东领村", requested="place"))
+
+    assert slots["place"] is None and slots["form_failures"] is None
+    payload = messages[0]["buttons"][0]["payload"]
+    assert payload.startswith("/inform") and json.loads(payload[len("/inform") :]) == {"choice": "ZJ-QS|东岭村"}
+
+
+async def test_a_tapped_choice_fills_the_slot(services: ReadyServices):
+    t = tracker(
+        '/inform{"choice":"monitored"}',
+        requested="household_status",
+        entities=[{"entity": "choice", "value": "monitored"}],
+    )
+
+    slots, _ = await validate(services, t)
+
+    assert slots["household_status"] == "monitored"
+
+
+async def test_a_forbidden_use_is_explained(services: ReadyServices):
+    slots, messages = await validate(services, tracker("盖房子", requested="purpose"))
+
+    assert slots["purpose"] is None
+    assert "不能" in messages[0]["text"] and len(messages[0]["buttons"]) == 5
+
+
+async def test_a_new_form_gets_a_token_once(services: ReadyServices):
+    t = tracker("/apply_loan", intent="apply_loan", slots={"form_token": None})
+
+    slots, _ = await validate(services, t)
+
+    assert slots["form_token"].startswith("pa-") and len(slots["form_token"]) == 35
+
+
+async def test_consent_records_the_wording_version_and_time(services: ReadyServices):
+    t = tracker("同意", intent="affirm", requested="consent")
+    t.latest_message["timestamp"] = 1796083200.0
+
+    slots, _ = await validate(services, t)
+
+    assert (slots["consent"], slots["consent_at"]) == (CURRENT_CONSENT_VERSION, 1796083200.0)
+
+
+async def test_the_summary_masks_the_id_and_phone_and_explains_the_pre_check(services: ReadyServices):
+    dispatcher = CollectingDispatcher()
+    await AskConfirmed(services).run(dispatcher, tracker("没有", requested="confirmed", slots=COMPLETE), DOMAIN)
+
+    text = dispatcher.messages[0]["text"]
+    assert "4408**********1236" in text and RESIDENT_ID not in text
+    assert "138****5678" in text and "13812345678" not in text
+    assert "年龄 52 岁" in text and "不是审批结果" in text and "等额本息" in text
+    assert [b["title"] for b in dispatcher.messages[0]["buttons"]] == ["确认提交", "修改", "取消"]
+
+
+async def test_confirming_twice_stores_one_application(services: ReadyServices):
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    t = tracker("/inform", slots=COMPLETE)
+
+    events = await SubmitPreApplication(services).run(first, t, DOMAIN)
+    await SubmitPreApplication(services).run(second, tracker("/inform", slots=COMPLETE), DOMAIN)
+
+    apps = services.store.applications_for_farmer(channel="web", external_id="farmer-1")
+    assert len(apps) == 1
+    assert apps[0].reference in first.messages[0]["text"] and "身份证" in first.messages[0]["text"]
+    assert "没有重复提交" in second.messages[0]["text"]
+    assert {e["name"]: e["value"] for e in events}["form_token"] is None
+
+
+async def test_a_storage_failure_keeps_the_answers_and_offers_a_retry(services: ReadyServices):
+    class BrokenStore:
+        def submit_application(self, form: object) -> None:
+            raise OSError("database is down")
+
+    broken = ReadyServices(form=services.form, store=BrokenStore())  # type: ignore[arg-type]
+    dispatcher = CollectingDispatcher()
+
+    events = await SubmitPreApplication(broken).run(dispatcher, tracker("/inform", slots=COMPLETE), DOMAIN)
+
+    assert events == []
+    assert dispatcher.messages[0]["response"] == "utter_preapplication_save_failed"
+
+
+async def test_naming_a_field_clears_it_for_the_form_to_ask_again():
+    dispatcher = CollectingDispatcher()
+
+    events = await CorrectField().run(dispatcher, tracker("电话填错了", intent="correct_field", slots=COMPLETE), DOMAIN)
+
+    assert {e["name"]: e["value"] for e in events} == {"phone": None, "confirmed": None}
+
+
+async def test_change_without_a_field_asks_which_one():
+    dispatcher = CollectingDispatcher()
+
+    events = await CorrectField().run(dispatcher, tracker("/correct_field", intent="correct_field"), DOMAIN)
+
+    assert events == []
+    assert '/correct_field{"form_field": "phone"}' in [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+
+
+async def test_telegram_asks_for_the_phone_with_the_contact_button_variation():
+    dispatcher = CollectingDispatcher()
+
+    await AskPhone().run(dispatcher, tracker("王秀英", sender="tg:42"), DOMAIN)
+
+    assert dispatcher.messages[0]["response"] == "utter_ask_phone_telegram"
+
+
+async def test_status_lists_the_farmers_application_in_english(services: ReadyServices):
+    await SubmitPreApplication(services).run(CollectingDispatcher(), tracker("/inform", slots=COMPLETE), DOMAIN)
+    dispatcher = CollectingDispatcher()
+
+    await ApplicationStatusAction(services).run(dispatcher, tracker("status?", lang="en"), DOMAIN)
+
+    text = dispatcher.messages[0]["text"]
+    assert "ZJ-2026-000001" in text and "received" in text and "Qingshan" in text
+
+
+async def test_status_without_applications_offers_to_start_one(services: ReadyServices):
+    dispatcher = CollectingDispatcher()
+
+    await ApplicationStatusAction(services).run(dispatcher, tracker("我的申请呢", sender="web:nobody"), DOMAIN)
+
+    assert dispatcher.messages[0]["response"] == "utter_application_status"
+
+
+async def test_delete_erases_personal_data_and_clears_the_form(services: ReadyServices):
+    await SubmitPreApplication(services).run(CollectingDispatcher(), tracker("/inform", slots=COMPLETE), DOMAIN)
+    dispatcher = CollectingDispatcher()
+
+    events = await DeleteFarmerData(services).run(dispatcher, tracker("/confirm_delete_data"), DOMAIN)
+
+    assert "已删除" in dispatcher.messages[0]["text"]
+    assert services.store.applications_for_farmer(channel="web", external_id="farmer-1") == []
+    assert services.store.count_by_status() == {"received": 1}
+    assert all(e["value"] is None for e in events)
+
+
+def test_identity_follows_the_sender_prefix():
+    assert farmer_identity(tracker("x", sender="tg:42")) == ("telegram", "42")
+    assert farmer_identity(tracker("x", sender="web:abc")) == ("web", "abc")
