@@ -1,7 +1,6 @@
 """Admin pages: stations, staff accounts (create, disable, unlock) and the audit log."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI must evaluate the `Depends(console...)` annotations.
 import asyncio
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,7 +14,7 @@ if TYPE_CHECKING:
     from bot.staff.console import StaffConsole
 
 
-def router(console: StaffConsole) -> APIRouter:
+def router(console: "StaffConsole") -> APIRouter:
     """Routes under `/staff/admin`."""
     routes = APIRouter(prefix="/staff/admin")
     services = console.services

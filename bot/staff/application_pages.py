@@ -1,7 +1,6 @@
 """Pre-application pages: list by status, detail with masked ID (reveal is audit-logged), status changes."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI must evaluate the `Depends(console...)` annotations.
 import asyncio
 import logging
 from typing import TYPE_CHECKING, Annotated
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def router(console: StaffConsole) -> APIRouter:
+def router(console: "StaffConsole") -> APIRouter:
     """Routes under `/staff/applications`."""
     routes = APIRouter(prefix="/staff/applications")
     services = console.services

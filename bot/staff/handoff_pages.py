@@ -1,7 +1,6 @@
 """Queue, conversation view, reply, close and assign: the hand-off pages of the console (and their JSON)."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI must evaluate the `Depends(console...)` annotations.
 import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -48,7 +47,7 @@ def queue_json(entries: list[QueueEntry], now: datetime) -> dict[str, Any]:
     }
 
 
-def router(console: StaffConsole) -> APIRouter:
+def router(console: "StaffConsole") -> APIRouter:
     """Routes under `/staff/` for hand-offs."""
     routes = APIRouter(prefix="/staff")
     services = console.services

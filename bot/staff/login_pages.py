@@ -1,7 +1,6 @@
 """Login, logout and the language switch of the staff console."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI must evaluate the `Depends(console...)` annotations.
 import asyncio
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from bot.staff.console import StaffConsole
 
 
-def router(console: StaffConsole) -> APIRouter:
+def router(console: "StaffConsole") -> APIRouter:
     """Routes `/staff/login`, `/staff/logout`, `/staff/lang`."""
     routes = APIRouter(prefix="/staff")
 

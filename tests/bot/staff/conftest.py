@@ -1,0 +1,126 @@
+"""Real SQLite stores, stations from the sample registry, a console web app, and helpers to log in."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.handoff.web_api import messages_router
+from bot.staff.console import ConsoleServices, StaffConsole
+from bot.web.app import create_web_app
+from loans.consent import CURRENT_CONSENT_VERSION
+from loans.forms import PreApplicationForm
+from loans.stations import load_stations, sync_stations
+from store.applications import ApplicationStore
+from store.crypto import FieldCipher, decode_key, generate_key
+from store.db import make_engine, migrate, session_factory, session_scope
+from store.handoffs import SqlHandoffs
+from store.outbox import SqlOutbox
+from store.staff import SqlStaff
+from store.station_applications import SqlStationApplications
+from store.transcript import SqlTranscript
+from tests.bot.fakes import RecordingEngine
+
+PASSWORD = "a long staff password"
+RESIDENT_ID = "440882197403151236"
+
+
+class Clock:
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+@pytest.fixture
+def sessions(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'staff.db'}")
+    migrate(engine)
+    factory = session_factory(engine)
+    with session_scope(factory) as session:
+        sync_stations(session, load_stations())
+    yield factory
+    engine.dispose()
+
+
+@pytest.fixture
+def services(sessions):
+    return ConsoleServices(
+        staff=SqlStaff(sessions, max_failed_logins=3),
+        handoffs=SqlHandoffs(sessions),
+        applications=ApplicationStore(sessions, FieldCipher(decode_key(generate_key()))),
+        station_applications=SqlStationApplications(sessions),
+        outbox=SqlOutbox(sessions),
+        transcript=SqlTranscript(sessions),
+        stations=load_stations(),
+    )
+
+
+@pytest.fixture
+def console(services):
+    return StaffConsole(services)
+
+
+@pytest.fixture
+def client(console, services):
+    def extend(app):
+        app.include_router(messages_router(services.outbox))
+        console.install(app)
+
+    app = create_web_app(RecordingEngine(), extensions=[extend])
+    with TestClient(app, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def accounts(services):
+    staff = services.staff
+    return {
+        "qs": staff.create_user(username="qs", password=PASSWORD, display_name="青山小王", station_code="ZJ-QS"),
+        "qs2": staff.create_user(username="qs2", password=PASSWORD, display_name="青山小李", station_code="ZJ-QS"),
+        "hx": staff.create_user(username="hx", password=PASSWORD, display_name="河西小张", station_code="ZJ-HX"),
+        "admin": staff.create_user(username="admin", password=PASSWORD, display_name="管理员", role="admin"),
+    }
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD):
+    """Log in through the form (with its CSRF token); returns the response of the POST."""
+    client.cookies.clear()
+    page = client.get("/staff/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return client.post("/staff/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def csrf_of(client: TestClient, path: str = "/staff/") -> str:
+    """The session's CSRF token as a page carries it."""
+    page = client.get(path)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def application_form(external_id: str, station_code: str, *, lang: str = "zh", channel: str = "telegram"):
+    return PreApplicationForm(
+        form_token=f"{channel}-{external_id}-form",
+        channel=channel,
+        external_id=external_id,
+        lang=lang,
+        name="王大姐",
+        phone="138 1234 5678",
+        resident_id=RESIDENT_ID,
+        household_status="lifted_out",
+        amount_yuan=30000,
+        term_months=36,
+        purpose="livestock",
+        purpose_note="养两头牛",
+        station_code=station_code,
+        consent_version=CURRENT_CONSENT_VERSION,
+        rules_id="sample-county-zj",
+        rules_version="2026.1-sample",
+        precheck_outcome="likely",
+    )
+
+
+NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)

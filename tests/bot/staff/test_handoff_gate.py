@@ -1,0 +1,158 @@
+"""The HandoffGate: opening hand-offs, keeping the bot quiet while a person answers, ratings, office hours."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.handoff.gate import HandoffGate, HandoffOptions, asks_for_person
+from bot.handoff.hours import OfficeHours
+from bot.handoff.texts import rating_payload
+from bot.messages import UserTurn
+from loans.stations import StationMatcher, load_stations
+from store.db import session_scope
+from store.models import HandoffMessage, OutboxMessage
+from tests.bot.fakes import RecordingEngine
+from tests.bot.staff.conftest import Clock, application_form
+
+TUESDAY_10 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in China
+SUNDAY_10 = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
+
+
+def turn(text: str, sender: str = "tg:100", lang=None, **metadata) -> UserTurn:
+    channel = "web" if sender.startswith("web:") else "telegram"
+    return UserTurn(sender_id=sender, text=text, channel=channel, lang=lang, metadata=metadata)
+
+
+@pytest.fixture
+def inner():
+    return RecordingEngine(reply="机器人的回答")
+
+
+@pytest.fixture
+def gate_for(services, inner):
+    def build(now=TUESDAY_10, **options):
+        return HandoffGate(
+            inner,
+            services.handoffs,
+            matcher=StationMatcher(load_stations()),
+            options=HandoffOptions(**options),
+            clock=Clock(now),
+        )
+
+    return build
+
+
+def farmer_messages(services):
+    with session_scope(services.handoffs._sessions) as session:
+        return list(session.scalars(select(HandoffMessage).where(HandoffMessage.direction == "farmer")))
+
+
+async def test_button_payload_opens_a_handoff_for_the_station_of_the_farmers_application(services, gate_for, inner):
+    services.applications.submit_application(application_form("100", "ZJ-HX"))
+    result = await gate_for().handle(turn("/human_handoff", lang="zh"))
+    assert inner.turns == []
+    handoff = services.handoffs.open_for("telegram", "100")
+    assert handoff is not None and handoff.station.code == "ZJ-HX" and handoff.reason == "request"
+    text = result.replies[0].text
+    assert "河西镇农村金融服务站" in text and "周一至周六 8:00–12:00" in text and "请稍候" in text
+    assert [b.payload for b in result.replies[0].buttons] == ["/handoff_cancel"]
+
+
+async def test_handoff_intent_from_the_dialogue_replaces_its_answer_and_a_named_village_routes_it(
+    services, gate_for, inner
+):
+    inner.intent = "human_handoff"
+    inner.lang = "en"
+    result = await gate_for().handle(turn("I want a person, I live in Dongling village", sender="web:abc"))
+    handoff = services.handoffs.open_for("web", "abc")
+    assert handoff is not None and handoff.station.code == "ZJ-QS" and handoff.lang == "en"
+    assert result.lang == "en" and "Qingshan Rural Finance Service Station" in result.replies[0].text
+    assert "机器人的回答" not in [r.text for r in result.replies]
+    assert [m.text for m in farmer_messages(services)] == ["I want a person, I live in Dongling village"]
+
+
+async def test_plain_words_ask_for_a_person_even_when_the_dialogue_misses_it(services, gate_for, inner):
+    inner.intent = "ask_loan"
+    result = await gate_for().handle(turn("我要找人"))
+    assert services.handoffs.open_for("telegram", "100") is not None
+    assert "农惠服务热线" in result.replies[0].text and "哪个村" in result.replies[0].text
+    assert asks_for_person("can I talk to a real person?") and not asks_for_person("人工授精技术贷款")
+
+
+async def test_while_open_the_bot_is_quiet_and_everything_is_kept_for_staff(services, gate_for, inner):
+    gate = gate_for()
+    await gate.handle(turn("/human_handoff", lang="zh"))
+    quiet = await gate.handle(turn("贷款的事情"))
+    photo = await gate.handle(turn("", media_type="photo", media_ref="photo-large"))
+    contact = await gate.handle(turn("/share_contact", contact_phone="13812345678", contact_is_own=True))
+    assert inner.turns == []
+    assert quiet.replies == [] and photo.replies == [] and contact.replies == []
+    kept = [(m.text, m.media_type, m.media_ref) for m in farmer_messages(services)]
+    assert kept == [("贷款的事情", None, None), ("", "photo", "photo-large"), ("📇 13812345678", "contact", None)]
+    again = await gate.handle(turn("/human_handoff", lang="zh"))
+    assert "已经转给工作人员" in again.replies[0].text
+
+
+async def test_default_queue_handoff_moves_to_the_station_of_the_village_named_later(services, gate_for):
+    gate = gate_for()
+    await gate.handle(turn("/human_handoff", lang="zh"))
+    result = await gate.handle(turn("我是石桥村的"))
+    handoff = services.handoffs.open_for("telegram", "100")
+    assert handoff.station is not None and handoff.station.code == "ZJ-QS"
+    assert "青山镇农村金融服务站" in result.replies[0].text
+
+
+async def test_outside_office_hours_the_farmer_hears_when_someone_will_reply(services, gate_for):
+    result = await gate_for(now=SUNDAY_10).handle(turn("/human_handoff", lang="en", sender="web:x"))
+    assert "closed now" in result.replies[0].text and "after tomorrow at 9:00" in result.replies[0].text
+    assert services.handoffs.open_for("web", "x") is not None  # the request is kept
+
+
+async def test_farmer_can_go_back_to_the_bot_and_then_the_bot_answers_again(services, gate_for, inner):
+    gate = gate_for()
+    await gate.handle(turn("/human_handoff", lang="zh"))
+    back = await gate.handle(turn("/handoff_cancel"))
+    assert "回到机器人" in back.replies[0].text and services.handoffs.open_for("telegram", "100") is None
+    answer = await gate.handle(turn("小额贷款利息多少"))
+    assert answer.replies[0].text == "机器人的回答"
+    with session_scope(services.handoffs._sessions) as session:
+        assert session.scalars(select(OutboxMessage)).all() == []  # nobody answered: no rating request
+
+
+async def test_rating_after_close_is_stored_once(services, gate_for, accounts):
+    gate = gate_for()
+    await gate.handle(turn("/human_handoff", lang="en"))
+    handoff = services.handoffs.open_for("telegram", "100")
+    services.handoffs.close(handoff.id, actor="qs", reason="staff")
+    thanks = await gate.handle(turn(rating_payload(5), lang="en"))
+    repeat = await gate.handle(turn(rating_payload(1), lang="en"))
+    assert thanks.replies[0].text == "Thank you for your rating!"
+    assert repeat.replies[0].text.startswith("There is no conversation to rate")
+    assert services.handoffs.recent_closed(_admin(services, accounts))[0].rating == 5
+
+
+async def test_a_new_handoff_alerts_the_station_staff_group_through_the_outbox(services, gate_for):
+    services.applications.submit_application(application_form("100", "ZJ-QS"))
+    await gate_for(staff_groups={"ZJ-QS": "-1001234"}).handle(turn("/human_handoff", lang="zh"))
+    with session_scope(services.handoffs._sessions) as session:
+        alerts = [(o.channel, o.external_id, o.kind) for o in session.scalars(select(OutboxMessage))]
+    assert alerts == [("telegram", "-1001234", "staff_alert")]
+
+
+def test_office_hours_are_read_from_the_registry_text():
+    hours = OfficeHours.parse("Mon–Fri 8:30–12:00, 14:30–17:30")
+    assert hours is not None
+    assert hours.is_open(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))  # Tue 9:00
+    assert not hours.is_open(datetime(2026, 12, 1, 5, 0, tzinfo=UTC))  # Tue 13:00 lunch break
+    assert hours.next_opening(datetime(2026, 12, 1, 5, 0, tzinfo=UTC)).hour == 14
+    assert hours.next_opening(datetime(2026, 12, 4, 10, 0, tzinfo=UTC)).weekday() == 0  # Fri 18:00 → Monday
+    assert OfficeHours.parse("Tue–Sat 8:30–16:30").periods.keys() == {1, 2, 3, 4, 5}
+    assert OfficeHours.parse("随时") is None
+
+
+def _admin(services, accounts):
+    token = services.staff.login("admin", "a long staff password").token
+    return services.staff.session(token)[0]
