@@ -276,7 +276,30 @@
     applyUiLang();
   });
 
+  /* Messages sent outside a turn (a station's staff replying, application news, rating requests):
+     GET /api/messages with the id of the last one shown, every few seconds while the page is visible. */
+  var MESSAGES_URL = "/api/messages";
+  var POLL_MS = 4000;
+  var AFTER_KEY = "nonghui.messages_after";
+  var polling = false;
+
+  function pollMessages() {
+    if (polling || document.hidden) { return; }
+    polling = true;
+    var after = parseInt(readStored(AFTER_KEY) || "0", 10) || 0;
+    fetch(MESSAGES_URL + "?sender_id=" + encodeURIComponent(senderId) + "&after=" + after)
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !Array.isArray(data.messages)) { return; }
+        data.messages.forEach(renderReply);
+        if (typeof data.last_id === "number" && data.last_id > after) { writeStored(AFTER_KEY, String(data.last_id)); }
+      })
+      .catch(function () { /* offline for a moment: the next poll asks again from the same id */ })
+      .then(function () { polling = false; });
+  }
+
   applyUiLang();
   var start = new URLSearchParams(window.location.search).get("start");
   send("/greet", null, start ? start.slice(0, 256) : null);
+  window.setInterval(pollMessages, POLL_MS);
 })();
