@@ -493,6 +493,7 @@ class PreApplicationService:
     def eligibility(self, slots: Mapping[str, Any]) -> EligibilityReport:
         """The pre-check on what the farmer answered (age from the ID number)."""
         rules = self.rules_for(slots.get("place"))
+        purpose = slots.get("purpose")
         age = None
         checked = validate_resident_id(str(slots.get("resident_id") or ""), today=self.today())
         if checked.value is not None:
@@ -503,7 +504,7 @@ class PreApplicationService:
                 age=age,
                 amount_yuan=_int(slots.get("amount")),
                 term_months=_int(slots.get("term")),
-                purpose_id=None if slots.get("purpose_note") or slots.get("purpose") == "other" else slots.get("purpose"),
+                purpose_id=None if slots.get("purpose_note") or purpose == "other" else purpose,
                 purpose_text=slots.get("purpose_note"),
             ),
             rules,

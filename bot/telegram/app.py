@@ -90,6 +90,7 @@ def build_telegram_application(
     application.add_handler(CommandHandler("start", channel.on_start, filters=new_message))
     application.add_handler(CommandHandler("help", channel.on_help, filters=new_message))
     application.add_handler(CommandHandler("lang", channel.on_lang, filters=new_message))
+    application.add_handler(CommandHandler("delete", channel.on_delete, filters=new_message))
     application.add_handler(CallbackQueryHandler(channel.on_lang_button, pattern=LANG_CALLBACK_PATTERN))
     application.add_handler(CallbackQueryHandler(channel.on_button))
     application.add_handler(MessageHandler(new_message & filters.COMMAND, channel.on_help))

@@ -8,7 +8,14 @@ import re
 import traceback
 from typing import Final
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -27,6 +34,9 @@ _LOG = logging.getLogger(__name__)
 CHANNEL: Final = "telegram"
 GREET_TURN = "/greet"
 SHARE_CONTACT_TURN = "/share_contact"
+DELETE_DATA_TURN = "/delete_data"
+# Set while a share-contact reply keyboard is on the farmer's screen; the next plain message removes it.
+CONTACT_KEYBOARD_KEY = "contact_keyboard_shown"
 LANG_CALLBACK_PREFIX = f"{CHANNEL_PREFIX}lang:"
 LANG_CALLBACK_PATTERN = rf"^{re.escape(LANG_CALLBACK_PREFIX)}"
 # Telegram allows deep-link payloads of up to 64 characters from this alphabet.
@@ -84,9 +94,7 @@ class TelegramChannel:
     async def drop_repeats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Group -1 guard: stop processing an update whose `update_id` was already handled."""
         try:
-            first_time = await asyncio.to_thread(
-                self._seen.mark_seen, source=CHANNEL, update_id=update.update_id
-            )
+            first_time = await asyncio.to_thread(self._seen.mark_seen, source=CHANNEL, update_id=update.update_id)
         except Exception as err:
             # Answering twice is better than not answering: go on when the store cannot tell.
             _LOG.warning("could not check update %s for repeats: %s", update.update_id, type(err).__name__)
@@ -168,6 +176,10 @@ class TelegramChannel:
             await self._send_channel_text(update, context, ChannelText.BUTTON_EXPIRED, lang)
             return
         await self._converse(update, context, payload, {"from_button": True})
+
+    async def on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`/delete`: the dialogue asks the farmer to confirm, then erases their personal data."""
+        await self._converse(update, context, DELETE_DATA_TURN, {"from_command": True})
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A text message: the farmer's turn as typed."""
@@ -276,9 +288,13 @@ class TelegramChannel:
         language.last_answer = result.lang
         for reply in result.replies:
             for message in render_reply(reply, result.lang, self._payloads):
-                await context.bot.send_message(
-                    chat_id=chat.id, text=message.text, reply_markup=message.reply_markup
-                )
+                markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = message.reply_markup
+                chat_data = context.chat_data if context.chat_data is not None else {}
+                if isinstance(markup, ReplyKeyboardMarkup):
+                    chat_data[CONTACT_KEYBOARD_KEY] = True
+                elif markup is None and chat_data.pop(CONTACT_KEYBOARD_KEY, False):
+                    markup = ReplyKeyboardRemove()
+                await context.bot.send_message(chat_id=chat.id, text=message.text, reply_markup=markup)
 
     async def _send_channel_text(
         self,
@@ -291,6 +307,4 @@ class TelegramChannel:
         chat = update.effective_chat
         if chat is None:
             return
-        await context.bot.send_message(
-            chat_id=chat.id, text=channel_text(key, lang), reply_markup=reply_markup
-        )
+        await context.bot.send_message(chat_id=chat.id, text=channel_text(key, lang), reply_markup=reply_markup)

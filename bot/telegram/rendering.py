@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.messages import BotReply, Lang, SourceRef
 from bot.telegram.callback_payloads import CallbackPayloads
 
 TELEGRAM_TEXT_LIMIT = 4096
+# A button with this payload asks Telegram for the farmer's own phone number (a reply keyboard, not inline).
+SHARE_CONTACT_PAYLOAD = "/share_contact"
 EMPTY_TEXT_WITH_BUTTONS = "👇"
 
 # From coarse to fine: paragraphs, lines, sentence ends, spaces. Each entry: (split pattern, joiner).
@@ -27,7 +29,7 @@ class OutgoingMessage:
     """One Telegram message to send: plain text and an optional inline keyboard."""
 
     text: str
-    reply_markup: InlineKeyboardMarkup | None = None
+    reply_markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
 
 
 def telegram_length(text: str) -> int:
@@ -113,13 +115,18 @@ def reply_text(reply: BotReply, lang: Lang) -> str:
     return f"{body}\n\n{sources}" if body else sources
 
 
-def keyboard(reply: BotReply, payloads: CallbackPayloads) -> InlineKeyboardMarkup | None:
-    """One inline button per row; long payloads go through `payloads` as `cb:<hash>`."""
+def keyboard(reply: BotReply, payloads: CallbackPayloads) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    """One inline button per row (long payloads go through `payloads` as `cb:<hash>`); a share-contact button
+    becomes a one-time reply keyboard that sends the farmer's own number."""
     if not reply.buttons:
         return None
+    contact = next((b for b in reply.buttons if b.payload == SHARE_CONTACT_PAYLOAD), None)
+    if contact is not None:
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(contact.title, request_contact=True)]], resize_keyboard=True, one_time_keyboard=True
+        )
     rows = [
-        [InlineKeyboardButton(button.title, callback_data=payloads.encode(button.payload))]
-        for button in reply.buttons
+        [InlineKeyboardButton(button.title, callback_data=payloads.encode(button.payload))] for button in reply.buttons
     ]
     return InlineKeyboardMarkup(rows)
 

@@ -21,9 +21,7 @@ class ChannelText(StrEnum):
 
 _TEXTS: dict[ChannelText, dict[Lang, str]] = {
     ChannelText.MEDIA_NOT_SUPPORTED: {
-        "zh": (
-            "谢谢您发来的内容！我目前只能看懂文字消息，请用文字把您的问题告诉我，比如：“小额贷款怎么申请？”"
-        ),
+        "zh": ("谢谢您发来的内容！我目前只能看懂文字消息，请用文字把您的问题告诉我，比如：“小额贷款怎么申请？”"),
         "en": (
             "Thank you for sending this! For now I can only read text messages. Please type your question, "
             'for example: "How do I apply for a small loan?"'
@@ -53,13 +51,14 @@ _TEXTS: dict[ChannelText, dict[Lang, str]] = {
         "zh": (
             "我是农惠，可以回答关于农业贷款、农业保险和防范诈骗的问题，并帮您联系附近的金融服务站。\n"
             "直接用文字提问就行。\n"
-            "/start 重新开始\n/lang 切换语言（中文 / English）\n/help 查看本说明"
+            "/start 重新开始\n/lang 切换语言（中文 / English）\n/delete 删除我的个人信息\n/help 查看本说明"
         ),
         "en": (
             "I am Nonghui. I answer questions about farm loans, agricultural insurance and scams, "
             "and can help you reach a nearby financial service station.\n"
             "Just type your question.\n"
-            "/start start again\n/lang switch language (中文 / English)\n/help show this message"
+            "/start start again\n/lang switch language (中文 / English)\n/delete delete my personal data\n"
+            "/help show this message"
         ),
     },
 }

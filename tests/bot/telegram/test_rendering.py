@@ -95,9 +95,7 @@ def test_empty_reply_sends_nothing() -> None:
 
 
 def test_keyboard_has_one_button_per_row() -> None:
-    reply = BotReply(
-        text="选一个", buttons=[Button(title="甲", payload="/a"), Button(title="乙", payload="/b")]
-    )
+    reply = BotReply(text="选一个", buttons=[Button(title="甲", payload="/a"), Button(title="乙", payload="/b")])
 
     (message,) = render_reply(reply, "zh", CallbackPayloads())
 
@@ -110,3 +108,22 @@ def test_keyboard_has_one_button_per_row() -> None:
 def test_split_rejects_a_useless_limit() -> None:
     with pytest.raises(ValueError):
         split_message("abc", limit=1)
+
+
+def test_a_share_contact_button_becomes_a_one_time_contact_request_keyboard():
+    from telegram import ReplyKeyboardMarkup
+
+    from bot.messages import Button
+    from bot.telegram.rendering import SHARE_CONTACT_PAYLOAD
+
+    reply = BotReply(text="手机号？", buttons=[Button(title="📱 发送我的手机号", payload=SHARE_CONTACT_PAYLOAD)])
+
+    (message,) = render_reply(reply, "zh", CallbackPayloads())
+
+    assert isinstance(message.reply_markup, ReplyKeyboardMarkup)
+    button = message.reply_markup.keyboard[0][0]
+    assert (button.text, button.request_contact, message.reply_markup.one_time_keyboard) == (
+        "📱 发送我的手机号",
+        True,
+        True,
+    )
