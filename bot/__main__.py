@@ -10,6 +10,7 @@ import httpx
 import uvicorn
 
 from bot.arrivals import ArrivalRecorder
+from bot.campaigns.wiring import CampaignParts
 from bot.conversation import Conversation
 from bot.fallback import ResilientDialogue
 from bot.handoff.delivery import TelegramSender
@@ -36,6 +37,8 @@ async def serve(settings: BotSettings) -> None:
     sessions = session_factory(engine)
     contacts = SqlFarmerContacts(sessions)
     handoff = HandoffParts.build(settings, sessions)
+    campaigns = CampaignParts.build(settings, sessions)
+    campaigns.install_console(handoff.console)
     seen = SqlSeenUpdates(sessions)
     knowledge = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model)
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
@@ -43,7 +46,7 @@ async def serve(settings: BotSettings) -> None:
         rasa = RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds)
         shield = ScamShield(Conversation(ResilientDialogue(rasa, knowledge)), ScamDetector.default())
         threading.Thread(target=shield.warm_up, name="scam-warm-up", daemon=True).start()
-        conversation = TranscriptRecorder(handoff.gate(shield), SqlTranscript(sessions))
+        conversation = TranscriptRecorder(campaigns.greeter(handoff.gate(shield)), SqlTranscript(sessions))
         web = create_web_app(ArrivalRecorder(conversation, contacts), extensions=[handoff.install])
         server = uvicorn.Server(
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)

@@ -1,0 +1,270 @@
+"""Staff-console pages of campaigns: the funnel report (staff) and the campaign registry with posters (admins)."""
+
+# No `from __future__ import annotations`: FastAPI must evaluate the `Depends(console...)` annotations.
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+from pydantic import ValidationError
+
+from bot.campaigns.links import LinkError, telegram_link, web_link
+from bot.campaigns.payloads import PayloadSigner
+from bot.campaigns.report import (
+    arrivals_by_day,
+    cell,
+    funnel_bar_svg,
+    funnel_totals,
+    line_chart_svg,
+    summary_rows,
+    to_csv,
+)
+from bot.staff.auth import StaffContext
+from knowledge.errors import NonghuiError
+from store.campaign_report import QUESTION_TOPICS, CampaignReports
+from store.campaigns import PLACEMENT_KINDS, TOPICS, CampaignError, CampaignSpec, CampaignStore, PlacementSpec
+
+if TYPE_CHECKING:
+    from bot.staff.console import StaffConsole
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+LABELS: dict[str, tuple[str, str]] = {
+    "campaigns": ("宣传活动", "Campaigns"),
+    "campaign_report": ("宣传效果", "Campaign report"),
+    "all_campaigns": ("全部活动", "All campaigns"),
+    "attribution": ("归因", "Attribution"),
+    "first_touch": ("首次接触", "First touch"),
+    "last_touch": ("最近接触", "Last touch"),
+    "show": ("查看", "Show"),
+    "download_csv": ("下载 CSV", "Download CSV"),
+    "arrivals_per_day": ("每日到达人数", "Arrivals per day"),
+    "funnel": ("转化漏斗", "Funnel"),
+    "placement": ("投放点", "Placement"),
+    "kind": ("类型", "Kind"),
+    "location": ("位置", "Location"),
+    "arrivals": ("到达", "Arrivals"),
+    "asked": ("提问人数", "Asked"),
+    "handoffs": ("转人工", "Hand-offs"),
+    "started": ("开始预申请", "Started"),
+    "submitted": ("提交预申请", "Submitted"),
+    "approved": ("批准", "Approved"),
+    "declined": ("未批准", "Declined"),
+    "questions_by_topic": ("问题（按主题）", "Questions by topic"),
+    "top_questions": ("常见问题", "Top questions"),
+    "unanswered": ("没答上的问题", "Unanswered questions"),
+    "farmers": ("农户数", "Farmers"),
+    "none_yet": ("暂无", "None yet"),
+    "unknown_payloads": ("无法识别的链接", "Unknown links"),
+    "expired_arrivals": ("过期活动的到达", "Arrivals after a campaign ended"),
+    "small_cells": ("少于 5 人的数字显示为 <5，只显示计数。", "Counts below 5 are shown as <5; counts only."),
+    "add_campaign": ("新建活动", "Add campaign"),
+    "add_placement": ("添加投放点", "Add placement"),
+    "name": ("名称", "Name"),
+    "slug": ("编号", "Id"),
+    "organiser": ("主办", "Organiser"),
+    "topic": ("主题", "Topic"),
+    "region": ("地区", "Region"),
+    "dates": ("日期", "Dates"),
+    "starts_on": ("开始", "Starts"),
+    "ends_on": ("结束", "Ends"),
+    "language": ("语言", "Language"),
+    "note": ("备注", "Note"),
+    "links": ("链接", "Links"),
+    "poster": ("海报", "Poster"),
+    "no_campaigns": ("还没有宣传活动。", "No campaigns yet."),
+    "no_bot_username": ("未设置 NONGHUI_TELEGRAM_BOT_USERNAME", "NONGHUI_TELEGRAM_BOT_USERNAME not set"),
+    "topic_loan": ("贷款", "Loans"),
+    "topic_insurance": ("农业保险", "Farm insurance"),
+    "topic_scam": ("防骗", "Scams"),
+    "topic_general": ("综合", "General"),
+    "topic_apply": ("预申请", "Pre-application"),
+    "topic_other": ("其他", "Other"),
+}
+
+
+@dataclass(frozen=True)
+class CampaignLinks:
+    """Signs placement codes into payloads and prints their Telegram and web-chat links."""
+
+    signer: PayloadSigner
+    bot_username: str | None
+    web_url: str
+
+    def for_code(self, code: str) -> dict[str, str | None]:
+        """{"payload", "telegram" (None without a bot username), "web"}."""
+        payload = self.signer.sign(code)
+        try:
+            tg = telegram_link(self.bot_username, payload) if self.bot_username else None
+        except LinkError:
+            tg = None
+        return {"payload": payload, "telegram": tg, "web": web_link(self.web_url, payload)}
+
+    def poster_link(self, code: str) -> str:
+        """The link a poster's QR code carries: Telegram when configured, else the web chat."""
+        links = self.for_code(code)
+        return links["telegram"] or str(links["web"])
+
+
+def report_pages(console: "StaffConsole", reports: CampaignReports, store: CampaignStore) -> APIRouter:
+    """`/staff/campaigns/report` (page with charts) and `/staff/campaigns/report.csv`, for any staff member."""
+    routes = APIRouter(prefix="/staff/campaigns")
+
+    def _model(value: str | None) -> str:
+        return "last" if value == "last" else "first"
+
+    @routes.get("/report")
+    async def report_page(ctx: Annotated[StaffContext, Depends(console.require_staff)], request: Request) -> Response:
+        """The funnel per placement with a line of arrivals per day and a funnel bar (counts only)."""
+        slug = request.query_params.get("campaign") or None
+        model = _model(request.query_params.get("model"))
+        campaigns = await asyncio.to_thread(store.list_campaigns)
+        if slug not in {c.slug for c in campaigns}:
+            slug = None
+        funnel = await asyncio.to_thread(
+            lambda: reports.funnel(campaign=slug, model="last" if model == "last" else "first")
+        )
+        return console.render(
+            request,
+            ctx,
+            "campaign_report.html",
+            campaigns=campaigns,
+            selected=slug,
+            model=model,
+            rows=summary_rows(funnel),
+            topics=QUESTION_TOPICS,
+            line_svg=Markup(line_chart_svg(arrivals_by_day(funnel))),  # our SVG: numbers, and text escaped
+            funnel_svg=Markup(funnel_bar_svg(funnel_totals(funnel))),
+            unknown=cell(funnel.unknown_arrivals),
+            expired=cell(funnel.expired_arrivals),
+            top_questions=[(q.text, cell(q.farmers)) for q in funnel.top_questions],
+            unanswered=[(q.text, cell(q.farmers)) for q in funnel.unanswered_questions],
+        )
+
+    @routes.get("/report.csv")
+    async def report_csv(ctx: Annotated[StaffContext, Depends(console.require_staff)], request: Request) -> Response:
+        """The same numbers as CSV (small cells already shown as <5)."""
+        slug = request.query_params.get("campaign") or None
+        model = _model(request.query_params.get("model"))
+        funnel = await asyncio.to_thread(
+            lambda: reports.funnel(campaign=slug, model="last" if model == "last" else "first")
+        )
+        name = f"campaign-funnel-{slug or 'all'}-{model}.csv"
+        return Response(
+            "\ufeff" + to_csv(funnel),  # the BOM lets spreadsheet programs read the Chinese as UTF-8
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+        )
+
+    return routes
+
+
+def admin_pages(console: "StaffConsole", store: CampaignStore, links: CampaignLinks) -> APIRouter:
+    """`/staff/campaigns`: list, add campaigns and placements, links and posters (admins only)."""
+    routes = APIRouter(prefix="/staff/campaigns")
+
+    @routes.get("")
+    async def campaigns_page(
+        ctx: Annotated[StaffContext, Depends(console.require_admin)], request: Request
+    ) -> Response:
+        """Every campaign with its placements, their links and poster downloads."""
+        campaigns = await asyncio.to_thread(store.list_campaigns)
+        placement_links = {p.code: links.for_code(p.code) for c in campaigns for p in c.placements}
+        return console.render(
+            request,
+            ctx,
+            "campaigns.html",
+            campaigns=campaigns,
+            placement_links=placement_links,
+            topics=TOPICS,
+            kinds=PLACEMENT_KINDS,
+            stations=console.services.stations,
+            saved=request.query_params.get("saved"),
+            today=date.today().isoformat(),
+        )
+
+    @routes.post("")
+    async def add_campaign(
+        ctx: Annotated[StaffContext, Depends(console.require_admin_post)],
+        slug: str = Form(max_length=40),
+        name: str = Form(max_length=200),
+        organiser: str = Form(max_length=200),
+        topic: str = Form(max_length=16),
+        starts_on: str = Form(max_length=10),
+        ends_on: str = Form(max_length=10),
+        region: str = Form(default="", max_length=128),
+        station_code: str = Form(default="", max_length=32),
+        lang: str = Form(default="zh", max_length=2),
+    ) -> Response:
+        """Register a campaign from the form; bad input returns to the page with a failure note."""
+        try:
+            spec = CampaignSpec(
+                slug=slug,
+                name=name,
+                organiser=organiser,
+                topic=topic,  # type: ignore[arg-type]
+                starts_on=date.fromisoformat(starts_on),
+                ends_on=date.fromisoformat(ends_on),
+                region=region or None,
+                station_code=station_code or None,
+                lang=lang,  # type: ignore[arg-type]
+            )
+            await asyncio.to_thread(store.add_campaign, spec)
+        except (ValidationError, ValueError, CampaignError):
+            return RedirectResponse("/staff/campaigns?saved=failed", status_code=303)
+        await asyncio.to_thread(
+            console.services.staff.audit, ctx.scope, "campaign_create", target_type="campaign", target_id=spec.slug
+        )
+        return RedirectResponse("/staff/campaigns?saved=1", status_code=303)
+
+    @routes.post("/{slug}/placements")
+    async def add_placement(
+        ctx: Annotated[StaffContext, Depends(console.require_admin_post)],
+        slug: str,
+        location: str = Form(max_length=200),
+        kind: str = Form(default="poster", max_length=16),
+        note: str = Form(default="", max_length=500),
+    ) -> Response:
+        """Add a placement to a campaign."""
+        try:
+            spec = PlacementSpec(kind=kind, location=location, note=note or None)  # type: ignore[arg-type]
+            placement = await asyncio.to_thread(store.add_placement, slug, spec)
+        except (ValidationError, CampaignError):
+            return RedirectResponse("/staff/campaigns?saved=failed", status_code=303)
+        await asyncio.to_thread(
+            console.services.staff.audit,
+            ctx.scope,
+            "placement_create",
+            target_type="placement",
+            target_id=placement.code,
+        )
+        return RedirectResponse("/staff/campaigns?saved=1", status_code=303)
+
+    @routes.get("/{slug}/posters/{code}.{kind}")
+    async def poster(
+        ctx: Annotated[StaffContext, Depends(console.require_admin)], slug: str, code: str, kind: str
+    ) -> Response:
+        """The placement's poster as PDF or PNG, made on request (its QR code checked before it is sent)."""
+        from bot.campaigns.posters import PosterContent, PosterMaker, find_cjk_fonts
+
+        campaign = await asyncio.to_thread(store.get_campaign, slug)
+        placement = next((p for p in campaign.placements if p.code == code), None) if campaign else None
+        if campaign is None or placement is None or kind not in ("pdf", "png"):
+            return Response("not found", status_code=404, media_type="text/plain")
+        station = await asyncio.to_thread(store.station_contact, campaign.station_code)
+        content = PosterContent(campaign.topic, campaign.name, placement.location, links.poster_link(code), station)
+        try:
+            made = await asyncio.to_thread(lambda: PosterMaker(find_cjk_fonts()).make(content))
+        except NonghuiError as err:
+            return Response(str(err), status_code=503, media_type="text/plain")
+        body, media = (made.pdf, "application/pdf") if kind == "pdf" else (made.png, "image/png")
+        return Response(
+            body,
+            media_type=media,
+            headers={"Content-Disposition": f'inline; filename="{slug}-{code}.{kind}"', "Cache-Control": "no-store"},
+        )
+
+    return routes
