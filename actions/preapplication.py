@@ -165,6 +165,10 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Accept the answer, or explain why not (differently, with a person to ask, after repeated failures)."""
         if value is None:
             return {name: None}
+        if not tracker.active_loop:
+            # The form is being (re)activated with answers kept from an earlier session: they were checked when
+            # given and are stored normalised, so they stand as they are.
+            return {name: value}
         result = self._services.form.check(name, str(value), tracker.slots)
         failures: dict[str, int] = dict(tracker.get_slot("form_failures") or {})
         if result.ok:

@@ -71,6 +71,7 @@ def tracker(
     entities: list[dict[str, Any]] | None = None,
     metadata: dict[str, Any] | None = None,
     confidence: float = 0.9,
+    active: bool = True,
 ) -> Tracker:
     """A tracker whose latest message answers (or not) the requested slot."""
     values = {"lang": lang, "requested_slot": requested, "form_token": "pa-existing-token", **(slots or {})}
@@ -86,7 +87,7 @@ def tracker(
         events=[],
         paused=False,
         followup_action=None,
-        active_loop={"name": "preapplication_form"},
+        active_loop={"name": "preapplication_form"} if active else {},
         latest_action_name="action_listen",
     )
 
@@ -179,6 +180,17 @@ async def test_a_forbidden_use_is_explained(services: ReadyServices):
 
     assert slots["purpose"] is None
     assert "不能" in messages[0]["text"] and len(messages[0]["buttons"]) == 5
+
+
+async def test_answers_kept_from_an_earlier_session_stand_when_the_form_resumes(services: ReadyServices):
+    t = tracker("/apply_loan", intent="apply_loan", slots={"term": 24, "other_loans": False}, active=False)
+    t.events.extend(
+        [{"event": "slot", "name": "term", "value": 24}, {"event": "slot", "name": "other_loans", "value": False}]
+    )
+
+    slots, messages = await validate(services, t)
+
+    assert (slots["term"], slots["other_loans"], messages) == (24, False, [])
 
 
 async def test_a_new_form_gets_a_token_once(services: ReadyServices):
