@@ -73,7 +73,9 @@ _NAME_LEAD = re.compile(
 _NAME_OK = re.compile(r"^(?:[\u4e00-\u9fff·•]{2,10}|[A-Za-z][A-Za-z' .\-]{1,39})$")
 _QUESTIONISH = re.compile(r"[?？吗么呢啥咋怎]|what|how|why|when")
 # Characters that do not occur in personal names but do in sentences ("我要申请贷款", "不知道").
-_NOT_A_NAME = re.compile(r"[贷款申请保险骗钱借息不没要想的了吧啊呀这那]|loan|apply|insurance|money")
+_NOT_A_NAME = re.compile(
+    r"[贷款申请保险骗钱借息不没要想的了吧啊呀这那好谢见嗯哦吗]|loan|apply|insurance|money|hello|thank"
+)
 _EMBEDDED_PHONE = re.compile(r"(?:\+?86[\s\-]?)?1[3-9]\d(?:[\s\-]?\d){8}")
 _EMBEDDED_ID = re.compile(r"\d(?:[\s\-]?\d){16}[\s\-]?[\dXx]")
 _YES = re.compile(

@@ -1,0 +1,63 @@
+"""Reading pre-application answers: names, places, yes/no, corrections, the stored form."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from loans.consent import CURRENT_CONSENT_VERSION
+from loans.preapplication import PreApplicationService, field_to_correct
+from loans.stations import StationMatcher, load_stations
+
+
+@pytest.fixture(scope="module")
+def service() -> PreApplicationService:
+    stations = load_stations()
+    return PreApplicationService(matcher=StationMatcher(stations), stations=stations, today=lambda: date(2026, 12, 1))
+
+
+@pytest.mark.parametrize(("said", "name"), [("我叫王秀英", "王秀英"), ("my name is Li Jianguo", "Li Jianguo")])
+def test_a_name_is_read_without_its_lead_in(service: PreApplicationService, said: str, name: str):
+    assert service.check("applicant_name", said, {}).updates == {"applicant_name": name}
+
+
+@pytest.mark.parametrize("said", ["你好", "我要申请贷款", "谢谢", "123", "利息多少？"])
+def test_greetings_requests_and_numbers_are_not_names(service: PreApplicationService, said: str):
+    assert not service.check("applicant_name", said, {}).ok
+
+
+def test_an_unknown_place_lists_the_townships_to_choose_from(service: PreApplicationService):
+    result = service.check("place", "东山乡李家村", {})
+
+    assert not result.ok and result.counts_as_failure
+    assert [c.value for c in result.choices] == ["ZJ-QS|", "ZJ-HX|", "ZJ-HG|", "HD-LX|", "HD-DM|"]
+
+
+def test_a_bare_number_for_the_amount_is_asked_back_not_refused(service: PreApplicationService):
+    result = service.check("amount", "3", {})
+
+    assert not result.ok and not result.counts_as_failure
+    assert result.reason is not None and "3 万元" in result.reason.zh
+    assert [c.value for c in result.choices] == ["30000"]
+
+
+@pytest.mark.parametrize(("said", "value"), [("没有", False), ("没得", False), ("有两笔", True), ("choice:yes", True)])
+def test_other_loans_reads_yes_and_no(service: PreApplicationService, said: str, value: bool):
+    assert service.check("other_loans", said, {}).updates == {"other_loans": value}
+
+
+def test_consent_refused_explains_and_offers_to_cancel(service: PreApplicationService):
+    result = service.check("consent", "不同意", {})
+
+    assert not result.ok and not result.counts_as_failure
+    assert "/cancel_form" in [c.value for c in result.choices]
+    assert service.check("consent", "我同意", {}).updates == {"consent": CURRENT_CONSENT_VERSION}
+
+
+@pytest.mark.parametrize(
+    ("said", "field"),
+    [("电话填错了", "phone"), ("身份证号打错了", "resident_id"), ("change the village", "place"), ("改一下", None)],
+)
+def test_a_correction_names_its_field(said: str, field: str | None):
+    assert field_to_correct(said) == field
