@@ -193,7 +193,9 @@ class TelegramChannel:
         message = update.effective_message
         caption = message.caption if message else None
         if message is not None and caption and caption.strip():
-            metadata = {"with_photo": True, **forwarded_metadata(message), **media_metadata(message)}
+            metadata = {"with_photo": True, **forwarded_metadata(message)}
+            if await self._with_person(update):
+                metadata.update(media_metadata(message))  # staff see the photo too, not only its caption
             await self._converse(update, context, caption, metadata)
             return
         await self.on_unsupported(update, context)
