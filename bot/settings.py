@@ -56,7 +56,7 @@ class BotSettings(BaseSettings):
     staff_cookie_secure: bool | None = None
 
     # Publicity campaigns: the key signing deep-link payloads, and where the links point.
-    campaign_key: SecretStr | None = Field(default=None, validation_alias="NONGHUI_CAMPAIGN_KEY")
+    campaign_key: SecretStr | None = None  # NONGHUI_CAMPAIGN_KEY
     telegram_bot_username: str | None = None
     public_web_url: str | None = None
 

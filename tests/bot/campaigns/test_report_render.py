@@ -4,12 +4,15 @@ import re
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.campaigns.report import (
     arrivals_by_day,
     cell,
     funnel_bar_svg,
     funnel_totals,
+    group_cells,
     line_chart_svg,
     summary_rows,
     to_csv,
@@ -70,7 +73,8 @@ def test_csv_has_totals_and_days_with_small_cells_hidden():
         ("total", "efgh34", ""),
         ("day", "efgh34", "2026-12-02"),
     ]
-    assert rows[1]["arrivals"] == "9" and rows[2]["arrivals"] == "<5" and rows[0]["questions_scam"] == "9"
+    # day 2 of the poster (3) is hidden, so day 1 (9) is hidden too: the total 12 minus 9 would give it away
+    assert rows[1]["arrivals"] == "≥5" and rows[2]["arrivals"] == "<5" and rows[0]["questions_scam"] == "9"
 
 
 def test_table_lists_placements_and_questions():
@@ -80,20 +84,35 @@ def test_table_lists_placements_and_questions():
     assert not re.search(r"\b[1-4]\b\s+猪瘟", table)
 
 
-def test_arrivals_by_day_fill_gaps():
-    assert arrivals_by_day(report()) == [(date(2026, 12, 1), 9), (date(2026, 12, 2), 3), (date(2026, 12, 3), 3)]
+def test_arrivals_by_day_fill_gaps_and_add_only_shown_cells():
+    days = [(day.isoformat(), total.shown) for day, total in arrivals_by_day(report())]
+    assert days == [("2026-12-01", "≥5"), ("2026-12-02", "<5"), ("2026-12-03", "<5")]
 
 
 def test_line_chart_hides_small_days_in_the_band():
     svg = line_chart_svg(arrivals_by_day(report()))
     assert svg.startswith("<svg") and svg.endswith("</svg>")
-    assert "2026-12-01: 9" in svg and "2026-12-02: &lt;5" in svg and ": 3<" not in svg
+    assert "2026-12-02: &lt;5" in svg and ": 3<" not in svg and ": 9<" not in svg
 
 
-def test_funnel_bar_labels_small_stages():
+def test_funnel_bar_never_adds_small_cells_into_totals():
     svg = funnel_bar_svg(funnel_totals(report()))
     assert svg.count("<rect") == 7
-    assert "到达 arrivals: 15" in svg and "转人工 hand-offs: &lt;5" in svg
+    # 12 + 3 arrivals: the total shows ≥13, not 15 (15 − 12 would reveal the leaflet's 3)
+    assert "到达 arrivals: ≥13" in svg and "转人工 hand-offs: &lt;5" in svg and "arrivals: 15" not in svg
+
+
+@given(st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=12))
+@settings(deadline=None)
+def test_a_group_never_has_exactly_one_hidden_cell_beside_exact_numbers(values):
+    shown = group_cells(values)
+    hidden = [text for text in shown if not text.isdigit()]
+    exact_nonzero = [text for text in shown if text.isdigit() and text != "0"]
+    assert len(hidden) != 1 or not exact_nonzero
+    for value, text in zip(values, shown, strict=True):
+        assert text in (str(value), "<5", "≥5")
+        assert text != "<5" or 0 < value < 5
+        assert text != "≥5" or value >= 5
 
 
 def test_empty_report_draws_a_placeholder():
