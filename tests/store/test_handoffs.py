@@ -65,7 +65,9 @@ def reply_notice(view, text="您好"):
 
 
 def test_opening_twice_keeps_one_open_handoff_per_conversation(handoffs, sessions):
-    first, created = handoffs.open(channel="telegram", external_id="1", lang="zh", reason="request", station_code="ZJ-QS")
+    first, created = handoffs.open(
+        channel="telegram", external_id="1", lang="zh", reason="request", station_code="ZJ-QS"
+    )
     again, created_again = handoffs.open(channel="web", external_id="1", lang="zh", reason="request", station_code=None)
     same, created_same = handoffs.open(channel="telegram", external_id="1", lang="en", reason="x", station_code=None)
     assert created and created_again and not created_same
@@ -129,7 +131,11 @@ def test_closing_queues_the_rating_request_once_and_rating_is_stored_once(handof
 
     def notice(v):
         return NewMessage(
-            channel=v.channel, external_id=v.external_id, kind="rating_request", text="rate", lang=v.lang,
+            channel=v.channel,
+            external_id=v.external_id,
+            kind="rating_request",
+            text="rate",
+            lang=v.lang,
             dedupe_key=f"closed:{v.id}",
         )
 
