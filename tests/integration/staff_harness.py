@@ -105,6 +105,7 @@ class StaffStack:
         staff.create_user(username="qs", password=PASSWORD, display_name="青山小王", station_code="ZJ-QS")
         staff.create_user(username="hx", password=PASSWORD, display_name="河西小张", station_code="ZJ-HX")
         staff.create_user(username="desk", password=PASSWORD, display_name="热线小陈")
+        staff.create_user(username="admin", password=PASSWORD, display_name="管理员", role="admin")
         self.dialogue = ScriptedDialogue()
         contacts = SqlFarmerContacts(sessions)
         conversation = TranscriptRecorder(parts.gate(self.dialogue), SqlTranscript(sessions))

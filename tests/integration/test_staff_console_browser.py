@@ -21,7 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 FARMER_CHAT = 4242
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = os.environ.get("NONGHUI_HOME")
     base = Path(home) / "screenshots" / "staff-console" if home else tmp_path_factory.mktemp("screenshots")
@@ -99,6 +99,8 @@ async def test_telegram_farmer_is_served_by_station_staff_end_to_end(stack, brow
     await page.goto(f"{stack.url}/staff/applications")
     await page.click(f"text={reference}")
     assert "4408**********1236" in await page.locator("#resident-id").inner_text()
+    await page.click("#reveal-button")
+    assert await page.locator("#resident-id").inner_text() == "440882197403151236"
     await page.select_option("#status-select", "contacted")
     await page.fill("#status-form textarea[name=note]", "已电话联系，请带身份证")
     await page.check("#status-form input[name=tell_farmer]")
@@ -128,6 +130,18 @@ async def test_telegram_farmer_is_served_by_station_staff_end_to_end(stack, brow
     assert await other.locator("#queue-count").inner_text() == "0"
     response = await other.goto(f"{stack.url}/staff/applications/{reference}")
     assert response.status == 404
+
+    # The admin sees who revealed the ID and changed the status.
+    admin = await browser.new_page(viewport={"width": 1280, "height": 860})
+    await log_in(admin, stack, "admin")
+    await admin.goto(f"{stack.url}/staff/admin/audit")
+    audit = await admin.locator("table").inner_text()
+    assert "reveal_personal_data" in audit and "application_status" in audit and "handoff_close" in audit
+    await admin.screenshot(path=str(screenshots / "5-admin-audit.png"), full_page=True)
+    await admin.goto(f"{stack.url}/staff/admin/users")
+    await admin.screenshot(path=str(screenshots / "6-admin-users.png"), full_page=True)
+    await admin.click("text=English")
+    await expect(admin.locator("h1")).to_contain_text("Staff accounts")
     print(f"\nstaff console screenshots: {screenshots}")
 
 
