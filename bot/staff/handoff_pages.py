@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations`: FastAPI must evaluate the `Depends(console...)` annotations.
 import asyncio
+import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -9,15 +10,23 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from bot.handoff.gate import rating_request, staff_message
+from bot.privacy import mask_personal_data
 from bot.staff.auth import StaffContext
+from bot.transcript import split_sender
 from store.handoffs import HandoffView, QueueEntry
 from store.models import utcnow
-from store.transcript import StoredTurn
+from store.staff import StaffScope
+from store.transcript import StoredTurn, TurnRecord
 
 if TYPE_CHECKING:
     from bot.staff.console import StaffConsole
 
 TRANSCRIPT_TURNS = 60
+# Reads a hand-off the caller has already been allowed to change (used after a successful scoped reply).
+ADMIN_READ = StaffScope(
+    staff_id=0, username="system", display_name="system", role="admin", station_id=None, station_code=None, lang="zh"
+)
+log = logging.getLogger(__name__)
 # The transcript names Telegram conversations by the sender-id prefix; read both spellings.
 _TRANSCRIPT_CHANNELS = {"telegram": ("telegram", "tg"), "web": ("web",)}
 
@@ -62,6 +71,20 @@ def router(console: "StaffConsole") -> APIRouter:
             )
         before = [t for t in turns if _aware(t.created_at) < view.opened_at]  # later turns are in the thread
         return sorted(before, key=lambda t: (_aware(t.created_at), t.id))[-TRANSCRIPT_TURNS:]
+
+    def record_staff_turn(handoff_id: int, text: str) -> None:
+        """Add the staff reply to the conversation transcript (masked), so reports see the whole conversation."""
+        view = services.handoffs.get(ADMIN_READ, handoff_id)
+        if services.transcript is None or view is None:
+            return
+        prefix = "tg" if view.channel == "telegram" else view.channel
+        channel, external_id = split_sender(f"{prefix}:{view.external_id}")
+        try:
+            services.transcript.record_turns(
+                [TurnRecord(channel=channel, external_id=external_id, direction="staff", text=mask_personal_data(text))]
+            )
+        except Exception:  # the reply is already stored and queued; the transcript copy is secondary
+            log.exception("could not add a staff reply to the transcript")
 
     @routes.get("/")
     async def queue_page(ctx: Annotated[StaffContext, Depends(console.require_staff)], request: Request) -> Response:
@@ -152,6 +175,7 @@ def router(console: "StaffConsole") -> APIRouter:
         if not sent:
             return _refused(handoff_id)
         services.notify_outbox()
+        await asyncio.to_thread(record_staff_turn, handoff_id, text.strip())
         return RedirectResponse(f"/staff/handoffs/{handoff_id}", status_code=303)
 
     @routes.post("/handoffs/{handoff_id}/close")

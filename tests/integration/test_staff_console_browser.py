@@ -67,6 +67,10 @@ async def test_telegram_farmer_is_served_by_station_staff_end_to_end(stack, brow
     await log_in(page, stack, "qs")
     assert await page.locator("#queue-count").inner_text() == "0"
 
+    # A question first: its answer and source are shown to staff in the conversation view later.
+    fake.push_text(FARMER_CHAT, "小额贷款能贷多少")
+    await fake.wait_for_sent(lambda c: c.chat_id == FARMER_CHAT and "5 万元以内" in (c.text or ""))
+
     # The farmer asks for a person; the bot says who answers, and the open console shows it without a reload.
     fake.push_text(FARMER_CHAT, "我要找人，贷款的事")
     opened = await fake.wait_for_sent(lambda c: c.chat_id == FARMER_CHAT and "青山镇农村金融服务站" in (c.text or ""))
@@ -82,6 +86,8 @@ async def test_telegram_farmer_is_served_by_station_staff_end_to_end(stack, brow
     await row.locator("a").click()
     await page.wait_for_selector("#thread")
     assert "我要找人，贷款的事" in await page.locator("#thread").inner_text()
+    history = await page.locator(".thread.history").inner_text()
+    assert "小额贷款能贷多少" in history and "5 万元以内" in history and "小额信贷政策问答 第2节" in history
     assert "照片" in await page.locator("#thread .media").first.inner_text()
     await page.select_option("#template-select", index=1)
     assert "服务站的工作人员" in await page.input_value("#reply-text")
@@ -93,6 +99,9 @@ async def test_telegram_farmer_is_served_by_station_staff_end_to_end(stack, brow
     fake.push_text(FARMER_CHAT, "三万块，养牛")
     await expect(page.locator("#thread")).to_contain_text("三万块，养牛", timeout=10_000)
     assert not any("三万块" in (t.text or "") for t in stack.dialogue.turns)  # the bot stayed quiet
+    transcript = stack.parts.console.services.transcript
+    turns = [t for ch in ("tg", "telegram") for t in transcript.transcript(channel=ch, external_id=str(FARMER_CHAT))]
+    assert any(t.direction == "staff" and "您想贷多少" in t.text for t in turns)
     await page.screenshot(path=str(screenshots / "2-conversation.png"), full_page=True)
 
     # Application: masked ID, status change → the farmer is told in Chinese.
