@@ -38,7 +38,7 @@ def _result(intent: str, *, sourced: bool) -> TurnResult:
 async def test_farmer_turn_and_replies_are_recorded_with_personal_data_masked():
     transcript = ListTranscript()
     engine = TranscriptRecorder(Answering(_result("ask_loan", sourced=True)), transcript)
-    turn = UserTurn(sender_id="telegram:42", text="我电话13812345678，代款要抵押吗", channel="telegram")
+    turn = UserTurn(sender_id="tg:42", text="我电话13812345678，代款要抵押吗", channel="telegram")
     result = await engine.handle(turn)
     assert result.replies[0].text == "不需要抵押。"
     inbound, outbound = transcript.records
@@ -68,6 +68,6 @@ async def test_storage_failure_still_answers_the_farmer(caplog: pytest.LogCaptur
 
 
 def test_sender_ids_split_into_channel_and_external_id():
-    assert split_sender("telegram:42") == ("telegram", "42")
-    assert split_sender("web:a:b") == ("web", "a:b")
-    assert split_sender("plain") == ("web", "plain")
+    assert split_sender(UserTurn(sender_id="tg:42", text="x", channel="telegram")) == ("telegram", "42")
+    assert split_sender(UserTurn(sender_id="web:a:b", text="x", channel="web")) == ("web", "a:b")
+    assert split_sender(UserTurn(sender_id="plain", text="x", channel="web")) == ("web", "plain")
