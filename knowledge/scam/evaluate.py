@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.scam.detector import ScamDetector
+from knowledge.scam.model import DEFAULT_TRAINING_FILES, read_training_file
 from knowledge.scam.types import LEVEL_THRESHOLDS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -97,6 +98,25 @@ def run(detector: ScamDetector, name: str, data: list[tuple[str, str]]) -> Datas
     return DatasetResult(name, rows, latencies)
 
 
+OVERLAP_WIDTH = 30
+
+
+def training_overlaps(training_texts: list[str], eval_texts: list[str], width: int = OVERLAP_WIDTH) -> list[str]:
+    """Training messages that share a run of `width` characters (lower-cased) with any evaluation message.
+
+    A guard against evaluation text leaking into the shipped training data; the report shows the count."""
+    windows: set[str] = set()
+    for text in eval_texts:
+        lowered = " ".join(text.lower().split())
+        windows.update(lowered[i : i + width] for i in range(len(lowered) - width + 1))
+    leaked = []
+    for text in training_texts:
+        lowered = " ".join(text.lower().split())
+        if any(lowered[i : i + width] in windows for i in range(len(lowered) - width + 1)):
+            leaked.append(text)
+    return leaked
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -106,7 +126,7 @@ def _mark(ok: bool) -> str:
     return "✅" if ok else "❌"
 
 
-def render(results: list[DatasetResult], train_seconds: float) -> str:
+def render(results: list[DatasetResult], train_seconds: float, leaked: int | None = None) -> str:
     """Render the Markdown report."""
     latencies = [value for result in results for value in result.latencies_ms]
     p50, p95 = statistics.median(latencies), _percentile(latencies, 0.95)
@@ -144,6 +164,15 @@ def render(results: list[DatasetResult], train_seconds: float) -> str:
         f"p95 {p95:.2f} ms (target p95 ≤ {P95_TARGET_MS} ms) {_mark(p95 <= P95_TARGET_MS)}. "
         f"Training/loading the model took {train_seconds:.1f} s.",
         "",
+        *(
+            [
+                f"Leak check: {leaked} training messages share a {OVERLAP_WIDTH}-character run with an "
+                "evaluation message.",
+                "",
+            ]
+            if leaked is not None
+            else []
+        ),
         "Most frequent rule signals per class (counts):",
         "",
     ]
@@ -169,8 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     detector.warm_up()
     train_seconds = time.perf_counter() - start
-    results = [run(detector, "zh", read_zh(zh_path)), run(detector, "en", read_en(en_path))]
-    report = render(results, train_seconds)
+    zh_rows, en_rows = read_zh(zh_path), read_en(en_path)
+    results = [run(detector, "zh", zh_rows), run(detector, "en", en_rows)]
+    training = [row.text for path in DEFAULT_TRAINING_FILES for row in read_training_file(path)]
+    leaked = training_overlaps(training, [text for text, _ in zh_rows + en_rows])
+    report = render(results, train_seconds, len(leaked))
     print(report)
     if args.write:
         EVAL_MD.write_text(report, encoding="utf-8")

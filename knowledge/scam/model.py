@@ -9,6 +9,7 @@ import math
 import os
 import pickle
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,17 @@ log = logging.getLogger(__name__)
 DEFAULT_TRAINING_FILES = (DATA_DIR / "train_zh.tsv", DATA_DIR / "train_en.tsv")
 _MAX_CHARS = 2000
 _LABELS = {"scam": 1, "legit": 0}
-# Calibration: the raw probability at this quantile of out-of-fold *legitimate* training messages maps to
-# 0.5 (the "medium" operating point), and the median out-of-fold scam probability maps to 0.8 ("high").
+# Calibration anchors, all from out-of-fold probabilities on the shipped training text (never the eval sets):
+# the raw score at the LEGIT_QUANTILE of legitimate messages maps to 0.5 (the "medium" point: 2 % of them
+# reach it), the score at ALONE_QUANTILE maps to ALONE_RISK (the point where the model may warn without a
+# rule: 0.5 % of legitimate training messages reach it), and the median scam score maps to 0.8 ("high").
 LEGIT_QUANTILE = 0.98
+ALONE_QUANTILE = 0.995
+ALONE_RISK = 0.65
+SCAM_RISK = 0.8
 _FOLDS = 5
 _EPS = 1e-6
+_MIN_STEP = 0.05
 
 
 def _logit(value: float) -> float:
@@ -36,15 +43,38 @@ def _logit(value: float) -> float:
 
 @dataclass(frozen=True)
 class Calibration:
-    """Monotone map from the classifier's raw probability to the detector's risk scale (logit-linear)."""
+    """Monotone map from the classifier's raw probability to the detector's risk scale.
 
-    legit_point: float
-    scam_point: float
+    Piecewise linear in logit space through anchor points (raw probability -> risk), extended beyond the
+    first and last anchor with the slopes of the end segments."""
+
+    anchors: tuple[tuple[float, float], ...]
+
+    @classmethod
+    def from_scores(cls, legit: Sequence[float], scam: Sequence[float]) -> Calibration:
+        """Anchor the map on out-of-fold scores of legitimate and scam training messages."""
+        import numpy as np
+
+        raw = [float(np.quantile(legit, LEGIT_QUANTILE)), float(np.quantile(legit, ALONE_QUANTILE))]
+        raw.append(float(np.median(scam)))
+        points: list[tuple[float, float]] = []
+        for value, risk in zip(raw, (0.5, ALONE_RISK, SCAM_RISK), strict=True):
+            x = _logit(value)
+            if points and x < points[-1][0] + _MIN_STEP:
+                x = points[-1][0] + _MIN_STEP
+            points.append((x, _logit(risk)))
+        return cls(anchors=tuple(points))
 
     def apply(self, raw: float) -> float:
-        """Map a raw probability so that legit_point -> 0.5 and scam_point -> 0.8."""
-        slope = _logit(0.8) / max(_logit(self.scam_point) - _logit(self.legit_point), 0.05)
-        return 1.0 / (1.0 + math.exp(-slope * (_logit(raw) - _logit(self.legit_point))))
+        """Map a raw probability to a risk (the anchors' raw scores map exactly to their risks)."""
+        x = _logit(raw)
+        points = self.anchors
+        index = 1
+        while index < len(points) - 1 and x > points[index][0]:
+            index += 1
+        (x0, y0), (x1, y1) = points[index - 1], points[index]
+        y = y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+        return 1.0 / (1.0 + math.exp(-y))
 
 
 class ScamModelError(NonghuiError):
@@ -95,97 +125,100 @@ class ScamModel:
         self,
         training_files: tuple[Path, ...] = DEFAULT_TRAINING_FILES,
         cache_dir: Path | None = None,
-        regularisation: float = 4.0,
+        regularisation: float = 16.0,
     ) -> None:
         self._training_files = training_files
         self._cache_dir = cache_dir
         self._c = regularisation
-        self._pipeline: Any = None
+        self._pipelines: dict[str, Any] | None = None
         self._calibration: dict[str, Calibration] = {}
         self._lock = threading.Lock()
 
     @property
     def loaded(self) -> bool:
         """True once the classifier is in memory."""
-        return self._pipeline is not None
+        return self._pipelines is not None
 
     def _fingerprint(self) -> str:
         import sklearn
 
-        digest = hashlib.sha256(f"sklearn={sklearn.__version__};C={self._c};q={LEGIT_QUANTILE};v3".encode())
+        digest = hashlib.sha256(
+            f"sklearn={sklearn.__version__};C={self._c};q={LEGIT_QUANTILE},{ALONE_QUANTILE};v6-per-lang".encode()
+        )
         for path in self._training_files:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
         return digest.hexdigest()[:16]
 
-    def _build(self) -> Any:
+    def _build(self, lang: str) -> Any:
+        """A fresh TF-IDF + logistic-regression pipeline for one language.
+
+        Chosen by 5-fold cross-validation on the shipped training text only (recall at the 98th percentile
+        of out-of-fold legitimate scores, 3 shuffles): Chinese char n-grams 1–4 (0.944; adding
+        whitespace words cost 0.24, Chinese has no spaces); English char n-grams 1–5 plus words 1–2
+        (0.950 vs 0.914 for char n-grams alone); C=16 beat C=4 in both languages."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import Pipeline
+        from sklearn.pipeline import FeatureUnion, Pipeline
 
-        return Pipeline(
-            [
-                (
-                    "tfidf",
-                    TfidfVectorizer(
-                        analyzer="char_wb",
-                        ngram_range=(1, 4),
-                        min_df=1,
-                        sublinear_tf=True,
-                        max_features=200_000,
-                    ),
-                ),
-                ("clf", LogisticRegression(C=self._c, class_weight="balanced", max_iter=2000)),
-            ]
+        chars = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 4 if lang == "zh" else 5), sublinear_tf=True, max_features=200_000
         )
+        features: Any = chars
+        if lang != "zh":
+            words = TfidfVectorizer(
+                analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b"
+            )
+            features = FeatureUnion([("chars", chars), ("words", words)])
+        classifier = LogisticRegression(C=self._c, class_weight="balanced", max_iter=2000)
+        return Pipeline([("tfidf", features), ("clf", classifier)])
 
-    def _calibrate(self, examples: list[LabelledText]) -> dict[str, Calibration]:
-        """Fit per-language calibrations from out-of-fold probabilities on the training data itself."""
+    def _calibrate(self, examples: list[LabelledText]) -> Calibration:
+        """Fit one language's calibration from out-of-fold probabilities on its training data."""
         import numpy as np
         from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
         labels = np.array([example.label for example in examples])
-        folds = min(_FOLDS, int(np.bincount(labels).min()))
+        folds = min(_FOLDS, int(np.bincount(labels, minlength=2).min()))
         if folds < 2:
             raise ScamModelError("too few training examples of one label to calibrate")
         raw = cross_val_predict(
-            self._build(),
+            self._build(examples[0].lang),
             [_prepare(example.text) for example in examples],
             labels,
             cv=StratifiedKFold(folds, shuffle=True, random_state=0),
             method="predict_proba",
         )[:, 1]
-        langs = np.array([example.lang for example in examples])
-        calibrations: dict[str, Calibration] = {}
-        for lang in ("zh", "en", "all"):
-            mask = np.ones(len(examples), dtype=bool) if lang == "all" else langs == lang
-            legit, scam = raw[mask & (labels == 0)], raw[mask & (labels == 1)]
-            if len(legit) == 0 or len(scam) == 0:
-                continue
-            legit_point = float(np.quantile(legit, LEGIT_QUANTILE))
-            scam_point = max(float(np.median(scam)), legit_point + 0.05)
-            calibrations[lang] = Calibration(legit_point=legit_point, scam_point=min(scam_point, 0.999))
-        return calibrations
+        return Calibration.from_scores(raw[labels == 0].tolist(), raw[labels == 1].tolist())
 
     def train(self) -> dict[str, Any]:
-        """Train and calibrate the classifier from the shipped training files (returns the artefact, not cached)."""
+        """Train and calibrate one classifier per language found in the training files (returns the artefact).
+
+        Each language gets its own vocabulary and weights: sharing one model let new English text push
+        Chinese n-grams out of the feature budget and shift the Chinese scores."""
         examples: list[LabelledText] = []
         for path in self._training_files:
             examples.extend(read_training_file(path))
-        labels = {example.label for example in examples}
-        if labels != {0, 1}:
-            raise ScamModelError("training data needs both scam and legit examples")
-        calibrations = self._calibrate(examples)
-        pipeline = self._build()
-        pipeline.fit([_prepare(example.text) for example in examples], [example.label for example in examples])
-        return {"pipeline": pipeline, "calibration": calibrations}
+        pipelines: dict[str, Any] = {}
+        calibrations: dict[str, Calibration] = {}
+        for lang in sorted({example.lang for example in examples}):
+            subset = [example for example in examples if example.lang == lang]
+            if {example.label for example in subset} != {0, 1}:
+                raise ScamModelError(f"training data for {lang} needs both scam and legit examples")
+            calibrations[lang] = self._calibrate(subset)
+            pipeline = self._build(lang)
+            pipeline.fit([_prepare(example.text) for example in subset], [example.label for example in subset])
+            pipelines[lang] = pipeline
+        if not pipelines:
+            raise ScamModelError("no training examples found")
+        return {"pipelines": pipelines, "calibration": calibrations}
 
     def warm_up(self) -> None:
         """Load the cached classifier, training and caching it first when needed."""
-        if self._pipeline is not None:
+        if self._pipelines is not None:
             return
         with self._lock:
-            if self._pipeline is not None:
+            if self._pipelines is not None:
                 return
             cache_dir = self._cache_dir or default_cache_dir()
             cache_path = cache_dir / f"scam-tfidf-lr-{self._fingerprint()}.pkl"
@@ -194,7 +227,7 @@ class ScamModel:
                     with cache_path.open("rb") as handle:
                         artefact = pickle.load(handle)
                     self._calibration = artefact["calibration"]
-                    self._pipeline = artefact["pipeline"]
+                    self._pipelines = artefact["pipelines"]
                     return
                 except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError) as exc:
                     log.warning("scam model cache unreadable (%s); retraining", type(exc).__name__)
@@ -208,15 +241,27 @@ class ScamModel:
             except OSError as exc:
                 log.warning("scam model not cached (%s); using it from memory", type(exc).__name__)
             self._calibration = artefact["calibration"]
-            self._pipeline = artefact["pipeline"]
+            self._pipelines = artefact["pipelines"]
+
+    def _lang_of(self, text: str) -> str:
+        """The language whose classifier scores this text (the other one when only that one was trained)."""
+        assert self._pipelines is not None
+        lang = detect_lang(text) or "en"
+        return lang if lang in self._pipelines else next(iter(self._pipelines))
 
     def raw_probability(self, text: str) -> float:
         """Return the classifier's uncalibrated scam probability; loads the model on first use."""
-        self.warm_up()
-        return float(self._pipeline.predict_proba([_prepare(text)])[0][1])
+        return self._score(text)[1]
 
     def predict(self, text: str) -> float:
         """Return the calibrated scam risk (0–1) on the detector's scale; loads the model on first use."""
-        raw = self.raw_probability(text)
-        calibration = self._calibration.get(detect_lang(text) or "all") or self._calibration.get("all")
+        lang, raw = self._score(text)
+        calibration = self._calibration.get(lang)
         return calibration.apply(raw) if calibration else raw
+
+    def _score(self, text: str) -> tuple[str, float]:
+        """The language whose classifier scored the text, and its raw probability."""
+        self.warm_up()
+        assert self._pipelines is not None
+        lang = self._lang_of(text)
+        return lang, float(self._pipelines[lang].predict_proba([_prepare(text)])[0][1])

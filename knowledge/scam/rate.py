@@ -14,11 +14,35 @@ from knowledge.scam.rules import DATA_DIR
 DEFAULT_LPR_PATH = DATA_DIR / "lpr.yaml"
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_EN_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-               "eight": 8, "nine": 9, "ten": 10, "twelve": 12}
+_EN_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+}
 _MULTIPLIERS = {"万": 10_000.0, "千": 1_000.0, "百": 100.0, "k": 1_000.0, "w": 10_000.0}
-_DAYS_PER_UNIT = {"天": 1.0, "日": 1.0, "周": 7.0, "星期": 7.0, "个月": 30.0, "月": 30.0, "年": 365.0,
-                  "day": 1.0, "week": 7.0, "month": 30.0, "year": 365.0}
+_DAYS_PER_UNIT = {
+    "天": 1.0,
+    "日": 1.0,
+    "周": 7.0,
+    "星期": 7.0,
+    "个月": 30.0,
+    "月": 30.0,
+    "年": 365.0,
+    "day": 1.0,
+    "week": 7.0,
+    "month": 30.0,
+    "year": 365.0,
+}
 
 _NUM = r"(?:\d+(?:,\d{3})*(?:\.\d+)?|[零一二两三四五六七八九十]+)"
 _AMOUNT = rf"[¥￥$£]?\s*(?P<num>{_NUM})\s*(?P<mult>万|千|百|k|w)?\s*(?:元|块钱|块|yuan|rmb|dollars|pounds)?"
@@ -52,8 +76,12 @@ _STATED = [
     (re.compile(r"(?P<v>\d+(?:\.\d+)?)\s*%\s*(?:interest\s*)?(?:a|per|each)\s*week", re.IGNORECASE), 0.52),
     (re.compile(r"(?P<v>\d+(?:\.\d+)?)\s*%\s*(?:interest\s*)?(?:a|per|each)\s*day", re.IGNORECASE), 3.65),
     (re.compile(r"(?P<v>\d+(?:\.\d+)?)\s*%\s*(?:interest\s*)?(?:a|per|each)\s*year", re.IGNORECASE), 0.01),
-    (re.compile(r"(?:apr|annual (?:interest )?rate|interest rate)\s*(?:of|is|:)?\s*(?P<v>\d+(?:\.\d+)?)\s*%",
-                re.IGNORECASE), 0.01),
+    (
+        re.compile(
+            r"(?:apr|annual (?:interest )?rate|interest rate)\s*(?:of|is|:)?\s*(?P<v>\d+(?:\.\d+)?)\s*%", re.IGNORECASE
+        ),
+        0.01,
+    ),
     (re.compile(r"monthly (?:interest|rate)\s*(?:of|is|:)?\s*(?P<v>\d+(?:\.\d+)?)\s*%", re.IGNORECASE), 0.12),
     (re.compile(r"daily (?:interest|rate)\s*(?:of|is|:)?\s*(?P<v>\d+(?:\.\d+)?)\s*%", re.IGNORECASE), 3.65),
 ]

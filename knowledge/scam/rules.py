@@ -155,9 +155,7 @@ class RuleSet:
         patterns = _patterns_of(entry.get("patterns"), f"{code}.patterns")
         if not patterns:
             raise ScamRulesError(f"{code}: no patterns")
-        requires = tuple(
-            tuple(_patterns_of(group, f"{code}.requires")) for group in entry.get("requires") or []
-        )
+        requires = tuple(tuple(_patterns_of(group, f"{code}.requires")) for group in entry.get("requires") or [])
         unless: list[re.Pattern[str]] = []
         for group in entry.get("unless") or []:
             unless.extend(_patterns_of(group, f"{code}.unless"))

@@ -32,8 +32,16 @@ class BrokenModel:
 
 @pytest.mark.parametrize(
     ("risk", "level"),
-    [(0.0, "none"), (0.249, "none"), (0.25, "low"), (0.499, "low"), (0.5, "medium"), (0.799, "medium"),
-     (0.8, "high"), (1.0, "high")],
+    [
+        (0.0, "none"),
+        (0.249, "none"),
+        (0.25, "low"),
+        (0.499, "low"),
+        (0.5, "medium"),
+        (0.799, "medium"),
+        (0.8, "high"),
+        (1.0, "high"),
+    ],
 )
 def test_level_thresholds(risk: float, level: str) -> None:
     assert level_for(risk) == level

@@ -34,3 +34,15 @@ def test_readers_parse_the_shared_formats(tmp_path: Path) -> None:
     en.write_text("label\ttext\nham\tsee you at 6\n", encoding="utf-8")
     assert read_zh(zh) == [("你好,世界", "normal")]
     assert read_en(en) == [("see you at 6", "ham")]
+
+
+def test_leak_check_finds_training_text_copied_from_evaluation_text() -> None:
+    from knowledge.scam.evaluate import training_overlaps
+
+    eval_texts = ["Congratulations, your number was drawn in our grand summer draw, call now", "see you later"]
+    training = [
+        "Hey! Congratulations,   your number was drawn in our grand summer draw today",
+        "Your parcel is waiting at the depot, book a slot online",
+    ]
+    assert training_overlaps(training, eval_texts) == [training[0]]
+    assert training_overlaps(training, eval_texts, width=200) == []

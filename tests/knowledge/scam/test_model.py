@@ -79,8 +79,9 @@ def full_detector(tmp_path_factory: pytest.TempPathFactory) -> ScamDetector:
     """The shipped rules plus the model trained from the shipped text (about 10 s, once per module)."""
     from knowledge.scam.rate import LprConfig
 
-    detector = ScamDetector(RuleSet.from_yaml(), ScamModel(cache_dir=tmp_path_factory.mktemp("scam-cache")),
-                            LprConfig.from_yaml())
+    detector = ScamDetector(
+        RuleSet.from_yaml(), ScamModel(cache_dir=tmp_path_factory.mktemp("scam-cache")), LprConfig.from_yaml()
+    )
     detector.warm_up()
     return detector
 
@@ -112,3 +113,46 @@ def test_tricky_legitimate_messages_do_not_trigger_a_warning(full_detector: Scam
 )
 def test_scam_messages_trigger_a_warning(full_detector: ScamDetector, text: str) -> None:
     assert full_detector.assess(text).should_warn
+
+
+def test_calibration_maps_its_anchors_exactly_and_keeps_the_order() -> None:
+    from knowledge.scam.model import ALONE_RISK, Calibration
+
+    legit = [i / 1000 for i in range(1000)]  # spread over 0..0.999
+    scam = [0.9995] * 10
+    calibration = Calibration.from_scores(legit, scam)
+    anchors = [0.98 * 0.999, 0.995 * 0.999, 0.9995]
+    assert calibration.apply(anchors[0]) == pytest.approx(0.5, abs=1e-3)
+    assert calibration.apply(anchors[1]) == pytest.approx(ALONE_RISK, abs=1e-3)
+    assert calibration.apply(anchors[2]) == pytest.approx(0.8, abs=1e-3)
+    values = [calibration.apply(x / 100) for x in range(1, 100)]
+    assert values == sorted(values)
+    assert values[0] > 0.0
+    assert values[-1] < 1.0
+
+
+def test_calibration_stays_monotone_when_scam_scores_overlap_legit_ones() -> None:
+    from knowledge.scam.model import Calibration
+
+    calibration = Calibration.from_scores([0.5] * 50, [0.4] * 50)
+    values = [calibration.apply(x / 20) for x in range(1, 20)]
+    assert values == sorted(values)
+
+
+def test_each_language_is_scored_by_its_own_classifier(tmp_path: Path) -> None:
+    zh = tmp_path / "train_zh.tsv"
+    zh.write_text(TINY_ZH + "\n", encoding="utf-8")
+    en = tmp_path / "train_en.tsv"
+    en.write_text(
+        "\n".join(
+            [f"scam\tprize\tYou won {i} pounds, text WIN to 8000{i} to claim" for i in range(8)]
+            + [f"legit\tchat\tSee you at the market at {i} o'clock" for i in range(8)]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    model = ScamModel((zh, en), cache_dir=tmp_path / "cache")
+    assert model.predict("You won 500 pounds, text WIN now") > model.predict("See you at the market tomorrow")
+    assert model.predict("请先交解冻费才能放款") > model.predict("周末回家吃饭")
+    artefact = model.train()
+    assert set(artefact["pipelines"]) == {"zh", "en"}

@@ -46,8 +46,12 @@ def test_lookalike_of_a_licensed_name_is_flagged_not_trusted(registry: LenderReg
 
 @pytest.mark.parametrize(
     ("question", "name"),
-    [("XX贷正规吗", "XX贷"), ("请问闪电贷是不是正规的？", "闪电贷"), ("惠农e贷靠谱吗", "惠农e贷"),
-     ("Is QuickCash legit?", "QuickCash")],
+    [
+        ("XX贷正规吗", "XX贷"),
+        ("请问闪电贷是不是正规的？", "闪电贷"),
+        ("惠农e贷靠谱吗", "惠农e贷"),
+        ("Is QuickCash legit?", "QuickCash"),
+    ],
 )
 def test_lender_name_is_extracted_from_question(question: str, name: str) -> None:
     assert extract_lender_name(question) == name

@@ -43,6 +43,8 @@ POSITIVE = [
     ("prize_claim", "Congratulations, you have won a £1000 cash prize! To claim call now."),
     ("premium_rate", "回复1领取，领取中奖奖金请拨打00855123456789。"),
     ("premium_rate", "Text WIN to 80086 for a chance to win. Calls 150p/min, ring 09061234567."),
+    ("adult_content", "寂寞吗？同城约炮，加微信看裸聊视频。"),
+    ("adult_content", "Hot XXX videos sent to your phone tonight, adults only. Reply HOT now."),
     ("rate_above_cap", "借1万，一个月还1200，当天到账。"),
     ("rate_above_cap", "I can lend you 1000, pay back 1500 in two weeks."),
 ]
@@ -87,6 +89,8 @@ NEGATIVE = [
     ("prize_claim", "Lol you won't feel bad when we go out for dinner"),
     ("premium_rate", "【中国电信】您的宽带将于下月到期，续费可拨打10000办理。"),
     ("premium_rate", "Call me on my mobile when you get home."),
+    ("adult_content", "华泰保险新推出车险优惠，可提供上门服务，欢迎咨询。"),
+    ("adult_content", "Miss you loads, see you on Friday xxx"),
     ("rate_above_cap", "我在邮储银行办了5万元的产业贷，三年期，年利率3.85%。"),
     ("rate_above_cap", "The bank lends 5000 at an interest rate of 4% a year."),
 ]
