@@ -646,8 +646,10 @@ class FakeTelegramServer:
 
     async def _api_sendmessage(self, params: dict[str, Any]) -> Any:
         extra: dict[str, Any] = {"text": params.get("text", "")}
-        if isinstance(params.get("reply_markup"), dict):
-            extra["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup")
+        # Like Telegram, the sent message carries only an inline keyboard (reply keyboards are not echoed).
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            extra["reply_markup"] = markup
         return self._bot_message(params.get("chat_id"), extra)
 
     async def _api_editmessagetext(self, params: dict[str, Any]) -> Any:
