@@ -344,9 +344,9 @@ class AskAmount(Action):
         rules = self._services.form.rules_for(tracker.get_slot("place"))
         cap, low = rules.amount.cap_yuan, rules.amount.min_yuan
         text = bi(
-            f"想借多少钱？您那里每户一般 {low:,}–{cap:,} 元（最多 {cap / 10000:g} 万）。直接说数，例如“3万”。",
-            f"How much would you like to borrow? Where you live it is usually {low:,}–{cap:,} yuan per household. "
-            'Just send the amount, e.g. "30000".',
+            f"第 7 步：想借多少钱？您那里每户一般 {low:,}–{cap:,} 元（最多 {cap / 10000:g} 万）。直接说数，例如“3万”。",
+            f"Step 7: How much would you like to borrow? Where you live it is usually {low:,}–{cap:,} yuan per "
+            'household. Just send the amount, e.g. "30000".',
         )
         dispatcher.utter_message(text=text.get(lang))
         return []
@@ -367,7 +367,8 @@ class AskTerm(Action):
         lang = current_lang(tracker)
         rules = self._services.form.rules_for(tracker.get_slot("place"))
         text = bi(
-            "想借多久？点一个，或者直接说，例如“两年”“18个月”。", 'For how long? Tap one or type it, e.g. "2 years".'
+            "第 8 步：想借多久？点一个，或者直接说，例如“两年”“18个月”。",
+            'Step 8: For how long? Tap one or type it, e.g. "2 years".',
         )
         choices = self._services.form.term_choices(rules)
         dispatcher.utter_message(text=text.get(lang), buttons=buttons_for(choices, lang))

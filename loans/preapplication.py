@@ -591,8 +591,8 @@ def consent_prompt(lang: Lang) -> str:
     """The consent question with the current wording."""
     wording = consent_text(CURRENT_CONSENT_VERSION, lang)
     if lang == "zh":
-        return f"最后一步，请看授权说明：\n{wording}\n您同意吗？"
-    return f"Last step, please read this consent:\n{wording}\nDo you agree?"
+        return f"第 10 步（最后一步），请看授权说明：\n{wording}\n您同意吗？"
+    return f"Step 10 (the last), please read this consent:\n{wording}\nDo you agree?"
 
 
 def _int(value: Any) -> int | None:
