@@ -32,6 +32,7 @@ from actions.preapplication import (
     CorrectField,
     SubmitPreApplication,
     ValidatePreApplicationForm,
+    choice_asks,
 )
 from actions.scam import CheckLender, CheckMessage, LazyScamServices, ScamServices
 from actions.settings import ActionSettings
@@ -59,6 +60,7 @@ def build_actions(
         CheckLender(scam_services),
         ValidatePreApplicationForm(forms),
         AskPhone(),
+        *choice_asks(),
         AskAmount(forms),
         AskTerm(forms),
         AskConsent(),

@@ -31,7 +31,9 @@ from loans.preapplication import (
     FIELD_LABELS,
     FIELDS,
     HINTS,
+    HOUSEHOLD_LABELS,
     HUMAN,
+    PURPOSE_LABELS,
     WHAT_TO_BRING,
     Choice,
     Field,
@@ -326,6 +328,37 @@ class AskPhone(Action):
         """Utter the right variation of the question."""
         dispatcher.utter_message(response=UTTER_ASK_PHONE_TELEGRAM if is_telegram(tracker) else UTTER_ASK_PHONE)
         return []
+
+
+class AskWithChoices(Action):
+    """Asks for a slot with the domain's question and the choices as buttons.
+
+    The buttons are added here, not in the domain: Rasa would try to fill `{...}` in a response's
+    `/inform{"choice": ...}` payload as a slot template (and log the slots, personal data included).
+    """
+
+    def __init__(self, slot: Field, choices: tuple[Choice, ...]) -> None:
+        self._slot = slot
+        self._choices = choices
+
+    def name(self) -> str:
+        """Asks for its slot: `action_ask_<slot>`."""
+        return f"action_ask_{self._slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """`utter_ask_<slot>` in the farmer's language, with one button per choice."""
+        buttons = buttons_for(self._choices, current_lang(tracker))
+        dispatcher.utter_message(response=f"utter_ask_{self._slot}", buttons=buttons)
+        return []
+
+
+def choice_asks() -> list[AskWithChoices]:
+    """The questions answered by tapping: household status, purpose, other loans."""
+    return [
+        AskWithChoices("household_status", tuple(Choice(label, key) for key, label in HOUSEHOLD_LABELS.items())),
+        AskWithChoices("purpose", tuple(Choice(label, key) for key, label in PURPOSE_LABELS.items())),
+        AskWithChoices("other_loans", (Choice(bi("有", "Yes"), "yes"), Choice(bi("没有", "No"), "no"))),
+    ]
 
 
 class AskAmount(Action):

@@ -307,3 +307,18 @@ async def test_delete_erases_personal_data_and_clears_the_form(services: ReadySe
 def test_identity_follows_the_sender_prefix():
     assert farmer_identity(tracker("x", sender="tg:42")) == ("telegram", "42")
     assert farmer_identity(tracker("x", sender="web:abc")) == ("web", "abc")
+
+
+async def test_choice_questions_carry_their_buttons_in_the_farmers_language():
+    from actions.preapplication import choice_asks
+
+    dispatcher = CollectingDispatcher()
+    household = next(a for a in choice_asks() if a.name() == "action_ask_household_status")
+
+    await household.run(dispatcher, tracker("x", lang="en"), DOMAIN)
+
+    assert dispatcher.messages[0]["response"] == "utter_ask_household_status"
+    assert dispatcher.messages[0]["buttons"][0] == {
+        "title": "Lifted out of poverty",
+        "payload": '/inform{"choice":"lifted_out"}',
+    }

@@ -139,6 +139,14 @@ def test_every_button_payload_fits_in_sixty_four_bytes(domain: dict[str, Any]):
     assert [p for p in payloads if len(p.encode("utf-8")) > MAX_PAYLOAD_BYTES] == []
 
 
+def test_no_domain_response_has_braces_rasa_would_take_for_slot_templates(domain: dict[str, Any]):
+    variations = [v for vs in domain["responses"].values() for v in vs]
+    texts = [v.get("text", "") for v in variations]
+    texts += [b[key] for v in variations for b in v.get("buttons", []) for key in ("title", "payload")]
+
+    assert [t for t in texts if "{" in t or "}" in t] == []
+
+
 def test_intent_payloads_name_domain_intents(domain: dict[str, Any]):
     payloads = [b["payload"] for vs in domain["responses"].values() for v in vs for b in v.get("buttons", [])]
     payloads += [f.payload for follow_ups in FOLLOW_UPS_BY_TOPIC.values() for f in follow_ups]
