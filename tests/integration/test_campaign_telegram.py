@@ -109,8 +109,10 @@ def test_poster_arrival_question_and_pre_application_are_counted(campaign_stack)
     say(server, "两年", "第 9 步")
     summary = say(server, "没有", "您同意吗")
     assert summary
-    confirm = say(server, "同意", "确认")
-    confirm_payload = next(b for b in buttons(confirm) if "confirm" in b or "submit" in b)
+    confirm = say(server, "同意", "4408**********1236")  # the summary, with masked ID and the send button
+    confirm_payload = next(
+        str(b.get("callback_data")) for row in confirm.keyboard for b in row if "确认提交" in str(b.get("text"))
+    )
     before = len(messages(server, CHAT))
     server.push_callback(CHAT, confirm_payload)
     wait_for(server, CHAT, before, "ZJ-")
