@@ -37,6 +37,7 @@ from actions.preapplication import (
 from actions.scam import CheckLender, CheckMessage, LazyScamServices, ScamServices
 from actions.settings import ActionSettings
 from knowledge.answer_types import AnswersQuestions
+from knowledge.errors import NonghuiError
 from loans.quotes import QuotesRepayments, RepaymentQuotes
 
 logger = logging.getLogger("actions")
@@ -137,7 +138,11 @@ def main() -> None:
     if settings.env == "production":
         from store.crypto import require_key
 
-        require_key(settings.env)  # refuse to start without the data key rather than fail at the first form
+        try:
+            require_key(settings.env)  # refuse to start without the data key rather than fail at the first form
+        except NonghuiError as err:
+            logger.error("cannot start: %s", err)
+            raise SystemExit(2) from None
     app = build_app(settings)
     logger.info("Action server listening on http://%s:%s", settings.host, settings.port)
     # One process: the executor and the lazy service live here; nothing is pickled or forked.

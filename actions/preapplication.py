@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import secrets
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -295,7 +296,7 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Explicit consent: records the wording version shown and the time."""
         checked = self._validate("consent", value, dispatcher, tracker)
         if checked.get("consent"):
-            checked["consent_at"] = tracker.latest_message.get("timestamp") or _now_iso()
+            checked["consent_at"] = consent_time(tracker.latest_message.get("timestamp"))
         return checked
 
     def extract_confirmed(
@@ -311,10 +312,12 @@ class ValidatePreApplicationForm(FormValidationAction):
         return self._validate("confirmed", value, dispatcher, tracker)
 
 
-def _now_iso() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def consent_time(timestamp: Any) -> str:
+    """When the farmer agreed, as ISO-8601 UTC: the message's own timestamp, else now."""
+    moment = datetime.now(UTC)
+    if isinstance(timestamp, int | float) and not isinstance(timestamp, bool):
+        moment = datetime.fromtimestamp(timestamp, UTC)
+    return moment.isoformat(timespec="seconds")
 
 
 class AskPhone(Action):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -43,6 +43,7 @@ class PreApplicationForm(BaseModel):
     other_loans: bool | None = None
     station_code: str = Field(min_length=1, max_length=32)
     consent_version: str
+    consent_at: datetime | None = None
     rules_id: str | None = Field(default=None, max_length=64)
     rules_version: str | None = Field(default=None, max_length=32)
     precheck_outcome: Outcome | None = None

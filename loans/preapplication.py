@@ -567,6 +567,7 @@ class PreApplicationService:
             other_loans=slots.get("other_loans"),
             station_code=station.code if station else "",
             consent_version=str(slots.get("consent") or ""),
+            consent_at=slots.get("consent_at"),
             rules_id=report.rules_id,
             rules_version=report.rules_version,
             precheck_outcome=report.outcome,

@@ -229,7 +229,7 @@ class ApplicationStore:
                 ConsentRecord(
                     application_id=app.id,
                     farmer_id=farmer.id,
-                    at=now,
+                    at=form.consent_at.astimezone(UTC) if form.consent_at else now,
                     wording_version=form.consent_version,
                     lang=form.lang,
                     text_hash=consent_hash(form.consent_version, form.lang),

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 
 from actions.applications import ApplicationStatusAction, DeleteFarmerData
 from actions.applications_deps import ReadyServices
@@ -27,6 +28,7 @@ from loans.stations import StationMatcher, load_stations, sync_stations
 from store.applications import ApplicationStore
 from store.crypto import FieldCipher, decode_key, generate_key
 from store.db import make_engine, migrate, session_factory, session_scope
+from store.models import ConsentRecord
 
 RESIDENT_ID = "440882197403151236"
 TODAY = date(2026, 12, 1)
@@ -43,6 +45,7 @@ COMPLETE: dict[str, Any] = {
     "term": 24,
     "other_loans": False,
     "consent": CURRENT_CONSENT_VERSION,
+    "consent_at": "2026-11-30T08:15:00+00:00",
     "confirmed": True,
     "form_token": "pa-test-token-0001",
 }
@@ -207,7 +210,7 @@ async def test_consent_records_the_wording_version_and_time(services: ReadyServi
 
     slots, _ = await validate(services, t)
 
-    assert (slots["consent"], slots["consent_at"]) == (CURRENT_CONSENT_VERSION, 1796083200.0)
+    assert (slots["consent"], slots["consent_at"]) == (CURRENT_CONSENT_VERSION, "2026-12-01T00:00:00+00:00")
 
 
 async def test_the_summary_masks_the_id_and_phone_and_explains_the_pre_check(services: ReadyServices):
@@ -233,6 +236,9 @@ async def test_confirming_twice_stores_one_application(services: ReadyServices):
     assert apps[0].reference in first.messages[0]["text"] and "身份证" in first.messages[0]["text"]
     assert "没有重复提交" in second.messages[0]["text"]
     assert {e["name"]: e["value"] for e in events}["form_token"] is None
+    with services.store._sessions() as session:  # the consent time is when the farmer agreed, not when sent
+        consent = session.scalars(select(ConsentRecord)).one()
+    assert (consent.wording_version, consent.at.isoformat()[:16]) == (CURRENT_CONSENT_VERSION, "2026-11-30T08:15")
 
 
 async def test_a_storage_failure_keeps_the_answers_and_offers_a_retry(services: ReadyServices):
