@@ -56,8 +56,9 @@ def seed(sessions) -> None:  # type: ignore[no-untyped-def]
     )
     store.add_placement("qs-scam", PlacementSpec(kind="poster", location="李家村村委会"))
     store.add_placement("qs-scam", PlacementSpec(kind="leaflet", location="青山集市"))
-    for n in range(23):
-        clock["now"] = START + timedelta(days=n % 7, hours=n % 5)
+    days = [0] * 8 + [1] * 6 + [2] * 5 + [3, 4, 5, 6]  # a busy market day, then a trickle
+    for n, day in enumerate(days):
+        clock["now"] = START + timedelta(days=day, hours=n % 5)
         store.record_arrival(channel="telegram", external_id=f"p{n}", placement_code="poster1")
     for n in range(3):
         store.record_arrival(channel="web", external_id=f"l{n}", placement_code="leaflet1")
@@ -155,6 +156,10 @@ async def test_report_page_in_chromium(console_url, tmp_path):  # type: ignore[n
             # one point per day from the first arrival (20 Nov) to the last question (28 Nov)
             assert await page.locator("#arrivals-chart svg circle").count() == 9
             await expect(page.locator("#funnel-chart svg rect")).to_have_count(7)
+            titles = await page.locator("#arrivals-chart svg circle title").evaluate_all(
+                "nodes => nodes.map(node => node.textContent)"
+            )
+            assert titles[:4] == ["2026-11-20: 8", "2026-11-21: 6", "2026-11-22: 5", "2026-11-23: <5"]
             await expect(page.locator("#top-questions li").first).to_contain_text("交保证金")
             await expect(page.locator("#unanswered-questions")).to_contain_text("贷款要抵押吗")
 
