@@ -8,19 +8,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Literal
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.campaigns import china_day
 from store.db import session_scope
 from store.models import (
     ApplicationAttribution,
-    Base,
     Campaign,
     CampaignArrival,
     CampaignPlacement,
     ConversationTurn,
     Farmer,
+    Handoff,
     PreApplication,
 )
 
@@ -224,16 +224,25 @@ def _conversation_counts(
 
 
 def _handoff_counts(session: Session, farmers: dict[int, _Farmer], funnels: dict[int, PlacementFunnel]) -> None:
-    """Farmers who asked for a person, and farmers who started a pre-application (from the transcript).
-
-    When the staff console's `handoffs` table exists, its rows count as hand-offs as well.
-    """
+    """Farmers handed to a person (hand-off records, or a request for a person in the transcript), and farmers
+    who started a pre-application (from the transcript); only what happened after the attributed arrival counts."""
     if not farmers:
         return
     owners = _turn_owner(farmers)
-    rows = session.execute(
+
+    def owner(farmer_id: int | None, channel: str, external_id: str, at: datetime) -> int | None:
+        fid = farmer_id if farmer_id in farmers else owners.get((_CHANNEL_ALIASES.get(channel, channel), external_id))
+        if fid is None or _aware(at) < _aware(farmers[fid].since):
+            return None
+        return fid
+
+    turns = session.execute(
         select(
-            ConversationTurn.farmer_id, ConversationTurn.channel, ConversationTurn.external_id, ConversationTurn.intent
+            ConversationTurn.farmer_id,
+            ConversationTurn.channel,
+            ConversationTurn.external_id,
+            ConversationTurn.created_at,
+            ConversationTurn.intent,
         ).where(
             ConversationTurn.direction == "in",
             ConversationTurn.intent.in_([HANDOFF_INTENT, START_APPLICATION_INTENT]),
@@ -241,24 +250,24 @@ def _handoff_counts(session: Session, farmers: dict[int, _Farmer], funnels: dict
     ).all()
     handed: set[int] = set()
     started: set[int] = set()
-    for farmer_id, channel, external_id, intent in rows:
-        fid = farmer_id if farmer_id in farmers else owners.get((_CHANNEL_ALIASES.get(channel, channel), external_id))
-        if fid is None:
-            continue
-        (handed if intent == HANDOFF_INTENT else started).add(fid)
-    handed |= _handoff_table_farmers(session, set(farmers))
+    for farmer_id, channel, external_id, at, intent in turns:
+        fid = owner(farmer_id, channel, external_id, at)
+        if fid is not None:
+            (handed if intent == HANDOFF_INTENT else started).add(fid)
+    external_ids = [farmer.external_id for farmer in farmers.values()]
+    handoffs = session.execute(
+        select(Handoff.farmer_id, Handoff.channel, Handoff.external_id, Handoff.opened_at).where(
+            Handoff.farmer_id.in_(list(farmers)) | Handoff.external_id.in_(external_ids)
+        )
+    ).all()
+    for farmer_id, channel, external_id, at in handoffs:
+        fid = owner(farmer_id, channel, external_id, at)
+        if fid is not None:
+            handed.add(fid)
     for fid in handed:
         funnels[farmers[fid].placement_id].handoffs += 1
     for fid in started:
         funnels[farmers[fid].placement_id].started += 1
-
-
-def _handoff_table_farmers(session: Session, farmer_ids: set[int]) -> set[int]:
-    table = Base.metadata.tables.get("handoffs")
-    if not isinstance(table, Table) or "farmer_id" not in table.c:
-        return set()
-    column = table.c.farmer_id
-    return {fid for fid in session.scalars(select(column).where(column.in_(list(farmer_ids)))) if fid is not None}
 
 
 def _application_counts(session: Session, funnels: dict[int, PlacementFunnel], model: Model) -> None:
