@@ -208,6 +208,16 @@ class CampaignStore:
                 continue  # the random code was taken: draw another
         raise CampaignError("could not find a free placement code")
 
+    def ensure_placement(self, slug: str, spec: PlacementSpec) -> tuple[PlacementView, bool]:
+        """The campaign's placement of this kind at this location, added when missing (True when added)."""
+        existing = self.get_campaign(slug)
+        if existing is None:
+            raise UnknownCampaignError(f"no campaign {slug!r}")
+        for placement in existing.placements:
+            if placement.kind == spec.kind and placement.location == spec.location:
+                return placement, False
+        return self.add_placement(slug, spec), True
+
     def get_campaign(self, slug: str) -> CampaignView | None:
         """One campaign with its placements."""
         with session_scope(self._sessions) as session:

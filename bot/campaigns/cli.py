@@ -1,4 +1,4 @@
-"""`nonghui campaign ...`: register campaigns and placements, print links, make posters, print the funnel."""
+"""`nonghui campaign ...`: campaigns and placements (CLI or YAML), links, QR posters, the funnel report."""
 
 from __future__ import annotations
 
@@ -110,6 +110,25 @@ def add(
             typer.secho(f"warning: no active station {station!r}; posters will not name one", fg=typer.colors.YELLOW)
         campaign = tools.store.add_campaign(spec)
     typer.echo(f"campaign {campaign.slug} added ({campaign.topic}, {campaign.starts_on} – {campaign.ends_on})")
+
+
+@campaign_app.command("load")
+def load(
+    path: Annotated[Path, typer.Argument(help="YAML registry file (see bot/campaigns/campaigns_SAMPLE.yaml).")],
+) -> None:
+    """Add the campaigns and placements of a YAML file that are not registered yet."""
+    from bot.campaigns.registry_file import load_registry
+
+    with _tools() as tools:
+        try:
+            report = load_registry(tools.store, path)
+        except NonghuiError as err:
+            typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=2) from None
+    typer.echo(
+        f"campaigns: {report.campaigns_added} added, {report.campaigns_existing} already there; "
+        f"placements: {report.placements_added} added, {report.placements_existing} already there"
+    )
 
 
 @campaign_app.command("place")

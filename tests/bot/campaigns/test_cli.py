@@ -83,3 +83,25 @@ def test_production_without_key_refuses_politely(run, monkeypatch):
     monkeypatch.setenv("NONGHUI_ENV", "production")
     result = run("list")
     assert result.exit_code == 2 and "NONGHUI_CAMPAIGN_KEY must be set" in result.output
+
+
+def test_load_the_sample_registry_twice_adds_only_once(run):
+    from bot.campaigns.registry_file import SAMPLE_FILE
+
+    first = run("load", str(SAMPLE_FILE))
+    assert first.exit_code == 0, first.output
+    assert "campaigns: 2 added, 0 already there; placements: 4 added, 0 already there" in first.output
+    again = run("load", str(SAMPLE_FILE))
+    assert "campaigns: 0 added, 2 already there; placements: 0 added, 4 already there" in again.output
+    listed = run("list").output
+    assert "qs-scam-2026w" in listed and "东岭村村民大会" in listed
+
+
+def test_load_reports_the_first_problem_of_a_bad_file(run, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("campaigns:\n  - slug: x1\n    name: n\n    organiser: o\n    topic: weather\n", encoding="utf-8")
+    result = run("load", str(bad))
+    assert result.exit_code == 2 and "topic" in result.output
+    bad.write_text("campaigns: [", encoding="utf-8")
+    assert run("load", str(bad)).exit_code == 2
+    assert run("load", str(tmp_path / "missing.yaml")).exit_code == 2
