@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from typing import Final
 from xml.sax.saxutils import escape
 
-from store.campaign_report import QUESTION_TOPICS, FunnelReport, PlacementFunnel
+from bot.privacy import mask_personal_data
+from store.campaign_report import QUESTION_TOPICS, FunnelReport, PlacementFunnel, QuestionCount
 
 SMALL_CELL: Final = 5
 SMALL_LABEL: Final = "<5"
@@ -38,6 +39,11 @@ COLUMNS: Final = (
     "approved",
     "declined",
 )
+
+
+def question_text(question: QuestionCount) -> str:
+    """A farmer's question as shown in reports: phone, ID and card numbers masked (again, in case)."""
+    return mask_personal_data(question.text)
 
 
 def cell(count: int) -> str:
@@ -138,7 +144,7 @@ def to_table(report: FunnelReport) -> str:
     for title, questions in (("top questions", report.top_questions), ("unanswered", report.unanswered_questions)):
         lines.append("")
         lines.append(f"{title} (farmers):")
-        lines += [f"  {cell(q.farmers):>3}  {q.text}" for q in questions] or ["  (none)"]
+        lines += [f"  {cell(q.farmers):>3}  {question_text(q)}" for q in questions] or ["  (none)"]
     return "\n".join(lines)
 
 

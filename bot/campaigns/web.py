@@ -20,6 +20,7 @@ from bot.campaigns.report import (
     funnel_bar_svg,
     funnel_totals,
     line_chart_svg,
+    question_text,
     summary_rows,
     to_csv,
 )
@@ -140,8 +141,8 @@ def report_pages(console: "StaffConsole", reports: CampaignReports, store: Campa
             funnel_svg=Markup(funnel_bar_svg(funnel_totals(funnel))),
             unknown=cell(funnel.unknown_arrivals),
             expired=cell(funnel.expired_arrivals),
-            top_questions=[(q.text, cell(q.farmers)) for q in funnel.top_questions],
-            unanswered=[(q.text, cell(q.farmers)) for q in funnel.unanswered_questions],
+            top_questions=[(question_text(q), cell(q.farmers)) for q in funnel.top_questions],
+            unanswered=[(question_text(q), cell(q.farmers)) for q in funnel.unanswered_questions],
         )
 
     @routes.get("/report.csv")

@@ -117,3 +117,10 @@ def test_a_group_never_has_exactly_one_hidden_cell_beside_exact_numbers(values):
 
 def test_empty_report_draws_a_placeholder():
     assert "no arrivals yet" in line_chart_svg([])
+
+
+def test_question_texts_are_masked_again_in_the_report():
+    leaky = report()
+    leaky.unanswered_questions = [QuestionCount("我电话13812345678，身份证440882197403151236，能贷吗", 1, 1)]
+    table = to_table(leaky)
+    assert "13812345678" not in table and "440882197403151236" not in table and "能贷吗" in table
