@@ -28,7 +28,7 @@ Model = Literal["first", "last"]
 QUESTION_TOPICS = ("loan", "insurance", "scam", "apply", "other")
 HANDOFF_INTENT = "human_handoff"
 START_APPLICATION_INTENT = "apply_loan"
-# The Telegram channel's dialogue sender ids are "tg:<chat id>" while farmers are stored under "telegram".
+# Transcript rows written before the transcript used the channel name carry "tg" for Telegram chats.
 _CHANNEL_ALIASES = {"tg": "telegram"}
 _SPACES = re.compile(r"\s+")
 
