@@ -83,6 +83,8 @@ _YES = re.compile(
     r"yes|yeah|yep|y|ok|okay|sure|agree|i agree|confirm)\b",
     re.I,
 )
+# "还有一笔信用社的没还完": owing something is a yes even though it says 没.
+_STILL_OWES = re.compile(r"还有|有[一两三四五六七八九\d]+笔|有.{0,8}没还|still (have|owe|paying)", re.I)
 _NO = re.compile(
     r"(没有|沒有|没得|没|无|不同意|不要|不用|不是|不|^no\b|^nope\b|^none\b|don'?t|do not|disagree|not)", re.I
 )
@@ -243,6 +245,8 @@ def _yes_no(answer: str) -> bool | None:
     text = normalise_answer(answer).lower()
     if not text:
         return None
+    if _STILL_OWES.search(text):
+        return True
     if _NO.search(text):
         return False
     if _YES.search(text) or text.startswith(("有", "是")):

@@ -52,7 +52,7 @@ MESSY: list[tuple[str, str, Any]] = [
     ("place", "东领村", "suggest:东岭村"),
     ("place", "我是柳絮乡李家营的", "HD-LX|李家营村"),
     ("place", "老龙井", "ZJ-QS|龙井村"),
-    ("place", "东山乡李家村", "suggest:青山镇"),
+    ("place", "东山乡李家村", "suggest:请点您所在的乡镇"),
     ("household_status", "我家是脱贫户", "lifted_out"),
     ("household_status", "建档立卡的", "lifted_out"),
     ("household_status", "不晓得", "not_sure"),

@@ -42,7 +42,10 @@ def test_a_bare_number_for_the_amount_is_asked_back_not_refused(service: PreAppl
     assert [c.value for c in result.choices] == ["30000"]
 
 
-@pytest.mark.parametrize(("said", "value"), [("没有", False), ("没得", False), ("有两笔", True), ("choice:yes", True)])
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [("没有", False), ("没得", False), ("有两笔", True), ("还有一笔信用社的没还完", True), ("choice:yes", True)],
+)
 def test_other_loans_reads_yes_and_no(service: PreApplicationService, said: str, value: bool):
     assert service.check("other_loans", said, {}).updates == {"other_loans": value}
 
