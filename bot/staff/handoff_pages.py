@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from bot.handoff.gate import rating_request, staff_message
 from bot.privacy import mask_personal_data
 from bot.staff.auth import StaffContext
-from bot.transcript import split_sender
 from store.handoffs import HandoffView, QueueEntry
 from store.models import utcnow
 from store.staff import StaffScope
@@ -77,8 +76,7 @@ def router(console: "StaffConsole") -> APIRouter:
         view = services.handoffs.get(ADMIN_READ, handoff_id)
         if services.transcript is None or view is None:
             return
-        prefix = "tg" if view.channel == "telegram" else view.channel
-        channel, external_id = split_sender(f"{prefix}:{view.external_id}")
+        channel, external_id = view.channel, view.external_id
         try:
             services.transcript.record_turns(
                 [TurnRecord(channel=channel, external_id=external_id, direction="staff", text=mask_personal_data(text))]
