@@ -238,14 +238,14 @@ def _choice(answer: str) -> str | None:
     return answer[len(CHOICE_PREFIX) :] if answer.startswith(CHOICE_PREFIX) else None
 
 
-def _yes_no(answer: str) -> bool | None:
+def _yes_no(answer: str, *, about_debts: bool = False) -> bool | None:
     chosen = _choice(answer)
     if chosen in ("yes", "no"):
         return chosen == "yes"
     text = normalise_answer(answer).lower()
     if not text:
         return None
-    if _STILL_OWES.search(text):
+    if about_debts and _STILL_OWES.search(text):
         return True
     if _NO.search(text):
         return False
@@ -464,7 +464,7 @@ class PreApplicationService:
         return [Choice(term_text(y * 12), str(y * 12)) for y in years][:5]
 
     def _check_other_loans(self, answer: str, slots: Mapping[str, Any]) -> FieldResult:
-        said = _yes_no(answer)
+        said = _yes_no(answer, about_debts=True)
         if said is None:
             return FieldResult.reject(
                 bi("请说“有”或“没有”。", 'Please answer "yes" or "no".'),

@@ -56,6 +56,7 @@ def test_consent_refused_explains_and_offers_to_cancel(service: PreApplicationSe
     assert not result.ok and not result.counts_as_failure
     assert "/cancel_form" in [c.value for c in result.choices]
     assert service.check("consent", "我同意", {}).updates == {"consent": CURRENT_CONSENT_VERSION}
+    assert not service.check("consent", "还有个问题", {}).ok
 
 
 @pytest.mark.parametrize(
