@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from typing import Protocol
 
 from knowledge.scam.model import ALONE_RISK, ScamModel, ScamModelError
@@ -22,6 +23,18 @@ RATE_SIGNAL = "rate_above_cap"
 # never tip a message into a warning on their own.
 CORROBORATING_WEIGHT = 0.3
 MODEL_ALONE = ALONE_RISK
+# The learned model speaks alone only on text as long as a received message: more than 20 Chinese characters or
+# 12 English words, the longest turns farmers type to the bot in our own NLU training text (nlu/data). Short chat
+# ("你好", "我想申请贷款") is the farmer talking to us, and warning on it from the model alone scared farmers off.
+MESSAGE_MIN_CJK = 21
+MESSAGE_MIN_WORDS = 13
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def looks_like_received_message(text: str) -> bool:
+    """Whether `text` is long enough to be a message the farmer received rather than a chat turn they typed."""
+    return len(_CJK.findall(text)) >= MESSAGE_MIN_CJK or len(_WORD.findall(text)) >= MESSAGE_MIN_WORDS
 
 
 class RiskModel(Protocol):
@@ -121,7 +134,7 @@ class ScamDetector:
         if math.isnan(risk):
             risk = 0.0
         corroborated = any(weight >= CORROBORATING_WEIGHT for _, weight in hits) or (
-            model_risk is not None and model_risk >= self._model_alone
+            model_risk is not None and model_risk >= self._model_alone and looks_like_received_message(normalised)
         )
         if not corroborated:
             # Only weak hints: cap the risk just under the warning point so level and risk stay consistent.

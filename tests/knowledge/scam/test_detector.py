@@ -66,15 +66,33 @@ def test_several_signals_combine_to_high(rules_only: ScamDetector) -> None:
     assert assessment.level == "high"
 
 
+LONG_MESSAGE = "您好，这边有个好消息要通知您，请您回复本条短信办理相关的手续，谢谢您的支持。"
+
+
 def test_model_risk_combines_with_rules(rules: RuleSet) -> None:
     quiet = ScamDetector(rules, model=FixedModel(0.0))
     worried = ScamDetector(rules, model=FixedModel(0.7))
-    text = "您好，这边有个好消息要通知您。"
+    text = LONG_MESSAGE
     assert quiet.assess(text).level == "none"
     assessment = worried.assess(text)
     assert assessment.level == "medium"
     assert assessment.model_risk == pytest.approx(0.7)
     assert assessment.signals == []
+
+
+@pytest.mark.parametrize("text", ["你好", "我想申请贷款", "我的贷款申请还在审核吗", "transfer me to an agent please"])
+def test_a_confident_model_alone_does_not_warn_on_a_short_chat_turn(rules: RuleSet, text: str) -> None:
+    assessment = ScamDetector(rules, model=FixedModel(0.95)).assess(text)
+
+    assert assessment.signals == []
+    assert assessment.level == "low"
+    assert not assessment.should_warn
+
+
+def test_a_confident_model_alone_warns_on_a_message_long_enough_to_be_received(rules: RuleSet) -> None:
+    english = "Congratulations you have been selected for an exclusive reward reply YES now to claim it today"
+    assert ScamDetector(rules, model=FixedModel(0.95)).assess(LONG_MESSAGE).should_warn
+    assert ScamDetector(rules, model=FixedModel(0.95)).assess(english).should_warn
 
 
 def test_model_score_just_above_the_operating_point_alone_does_not_warn(rules: RuleSet) -> None:
