@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -51,6 +52,7 @@ class Evaluation:
     synthetic_chunks: int
     index_chunks: int
     settings: dict[str, Any]
+    load: tuple[float, float] | None = None
 
 
 def evaluate(
@@ -62,6 +64,7 @@ def evaluate(
     synthetic_chunks: int = SYNTHETIC_CHUNKS,
 ) -> Evaluation:
     """Run every golden question through retrieval (three modes) and the answer service, then the OOS checks."""
+    load_before = host_load()
     service = service_factory(index_dir)
     service.warm_up()
     retriever = service.retriever
@@ -97,7 +100,20 @@ def evaluate(
         synthetic_chunks=written,
         index_chunks=len(retriever.index.chunks),
         settings=service.describe() if hasattr(service, "describe") else {},
+        load=_load_span(load_before, host_load()),
     )
+
+
+def host_load() -> float | None:
+    """The host's one-minute load average (None where the platform has none); latency figures depend on it."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def _load_span(before: float | None, after: float | None) -> tuple[float, float] | None:
+    return (before, after) if before is not None and after is not None else None
 
 
 def _synthetic_latency(
@@ -201,6 +217,12 @@ def render_table(evaluation: Evaluation) -> str:
             f"p50 {p50:.1f} ms, p95 {p95:.1f} ms "
             f"({len(evaluation.synthetic_seconds)} queries, hybrid, query embedding included)"
         )
+    if evaluation.load is not None:
+        extra.append(
+            f"host load while measuring: one-minute load average {evaluation.load[0]:.1f} at the start, "
+            f"{evaluation.load[1]:.1f} at the end, on {os.cpu_count()} cores (latency grows with the load: "
+            "other processes share these cores)"
+        )
     return text + "\n\n" + "\n".join(f"- {line}" for line in extra) + "\n"
 
 
@@ -235,6 +257,7 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
             "p95_ms": percentiles_ms(evaluation.synthetic_seconds)[1],
         },
         "index_chunks": evaluation.index_chunks,
+        "host_load": list(evaluation.load) if evaluation.load is not None else None,
         "settings": evaluation.settings,
         "questions": [
             {

