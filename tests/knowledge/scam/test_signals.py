@@ -7,6 +7,7 @@ from knowledge.scam.detector import ScamDetector
 POSITIVE = [
     ("advance_fee", "您的贷款已审批，放款前需要先交2000元解冻费。"),
     ("advance_fee", "Your loan is approved. Pay the processing fee of $150 before the funds are released."),
+    ("advance_fee", "【扶贫办】您的扶贫补贴已到账，需先交200元手续费激活后领取。"),
     ("loan_frozen", "您的银行卡号填写错误，贷款资金已被冻结，请联系客服处理。"),
     ("loan_frozen", "Your loan payout failed and the funds are frozen because of a wrong card number."),
     ("credential_request", "我是银行客服，请把收到的验证码告诉我，我帮您取消扣费。"),
@@ -53,6 +54,7 @@ NEGATIVE = [
     ("advance_fee", "正规贷款放款前不收任何费用，遇到先收费的请报警。"),
     ("advance_fee", "Real lenders never charge a processing fee before the loan is paid out."),
     ("advance_fee", "【邮储银行】您的贷款本期应还款金额2,356.40元，还款日为12月20日，请提前存入足额资金。"),
+    ("advance_fee", "【农商银行】您的贷款5万元已到账，请查收，如有疑问请到网点咨询。"),
     ("loan_frozen", "【中国银行】您的账户已成功扣收本月贷款还款1,500.00元。"),
     ("loan_frozen", "Your loan has been paid into your account; the first repayment is due on 1 May."),
     ("credential_request", "【微信】你的验证码是470251，有效期10分钟。不要告诉任何人，包括自称微信工作人员的人。"),
