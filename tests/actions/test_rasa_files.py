@@ -190,3 +190,11 @@ def test_every_intent_has_a_rule(domain: dict[str, Any]):
     ruled = {step["intent"] for rule in rules for step in rule["steps"] if "intent" in step}
 
     assert set(domain["intents"]) | {"nlu_fallback"} <= ruled
+
+
+def test_conversations_are_kept_in_the_sql_tracker_store_under_nonghui_home():
+    text = (NLU / "endpoints.yml").read_text(encoding="utf-8")
+
+    assert load(NLU / "endpoints.yml")["tracker_store"]["type"] == "SQL"
+    # Unquoted: Rasa expands ${...} only in plain YAML scalars and silently falls back to memory otherwise.
+    assert re.search(r"^\s+db: \$\{NONGHUI_HOME\}/rasa-tracker\.db$", text, re.MULTILINE)
