@@ -13,13 +13,13 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.errors import NonghuiError
-from knowledge.index import IndexMissing, KnowledgeIndex, embed_text, text_key
+from knowledge.index import IndexMissing, KnowledgeIndex, ask_key, embed_text, text_key
 from knowledge.ingest.loader import ParsedDocument, dependencies, expand_paths, load_documents
 from knowledge.manifest import DocumentRecord, Manifest
 from knowledge.types import Chunk, Embedder
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "md-sections-v3-bm25-title-heading"
+CHUNKER_VERSION = "md-sections-v4-asks"
 ProgressFactory = Callable[[int, str], "Progress"]
 
 
@@ -137,10 +137,15 @@ def ingest_files(
         report.removed = sorted(set(old_docs) - set(docs))
 
     new_chunks = [
-        Chunk(0, d.meta, loc, text, d.start_of(i)) for d in docs.values() for i, (loc, text) in enumerate(d.sections)
+        Chunk(0, d.meta, loc, text, d.start_of(i), d.asks_of(i))
+        for d in docs.values()
+        for i, (loc, text) in enumerate(d.sections)
     ]
-    chunks = [Chunk(i, c.doc, c.locator, c.text, c.start_seconds) for i, c in enumerate(kept_chunks + new_chunks)]
+    chunks = [
+        Chunk(i, c.doc, c.locator, c.text, c.start_seconds, c.asks) for i, c in enumerate(kept_chunks + new_chunks)
+    ]
     vectors, embedded = _vectors_for(chunks, embedder, previous_vectors, progress)
+    ask_vectors, _ = _ask_vectors_for(chunks, embedder, previous_vectors, progress)
     report.embedded_chunks = embedded
 
     records = [r for r in (old_docs.values() if not replace_all else []) if r.doc_id not in docs]
@@ -164,7 +169,7 @@ def ingest_files(
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         documents=sorted(records, key=lambda r: r.doc_id),
     )
-    KnowledgeIndex.create(chunks, vectors, manifest).save(index_dir)
+    KnowledgeIndex.create(chunks, vectors, manifest, ask_vectors).save(index_dir)
     report.manifest = manifest
     return report
 
@@ -183,9 +188,31 @@ def _vectors_for(
     progress: ProgressFactory | None,
 ) -> tuple[npt.NDArray[np.float32], int]:
     texts = [embed_text(c) for c in chunks]
-    keys = [text_key(t) for t in texts]
+    return _embed_missing(texts, [text_key(t) for t in texts], embedder.embed_passages, embedder, cache, progress)
+
+
+def _ask_vectors_for(
+    chunks: list[Chunk],
+    embedder: Embedder,
+    cache: dict[str, npt.NDArray[np.float32]],
+    progress: ProgressFactory | None,
+) -> tuple[npt.NDArray[np.float32], int]:
+    """One vector per farmer question, embedded as a query (it is compared with the farmer's own question)."""
+    asks = [a for c in chunks for a in c.asks]
+    return _embed_missing(asks, [ask_key(a) for a in asks], embedder.embed_queries, embedder, cache, progress)
+
+
+def _embed_missing(
+    texts: list[str],
+    keys: list[str],
+    embed: Callable[[Sequence[str]], npt.NDArray[np.float32]],
+    embedder: Embedder,
+    cache: dict[str, npt.NDArray[np.float32]],
+    progress: ProgressFactory | None,
+) -> tuple[npt.NDArray[np.float32], int]:
+    """Vectors for texts, taken from the cache by key where possible; returns them and how many were embedded."""
     missing = [i for i, k in enumerate(keys) if k not in cache]
-    vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     for i, key in enumerate(keys):
         if key in cache:
             vectors[i] = cache[key]
@@ -193,7 +220,7 @@ def _vectors_for(
     batch = 32
     for start in range(0, len(missing), batch):
         ids = missing[start : start + batch]
-        vectors[ids] = embedder.embed_passages([texts[i] for i in ids])
+        vectors[ids] = embed([texts[i] for i in ids])
         bar.update(len(ids))
     bar.close()
     return vectors, len(missing)

@@ -30,13 +30,16 @@ class DocumentMeta:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A retrievable piece of a document with the locator that points back into it."""
+    """A retrievable piece of a document with the locator that points back into it.
+
+    `asks` are the ways farmers ask about the section: searched, never shown in an answer."""
 
     chunk_id: int
     doc: DocumentMeta
     locator: str
     text: str
     start_seconds: float | None = None
+    asks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Passage:
     ranks: dict[str, int] = field(default_factory=dict)
     dense_score: float = 0.0
     bm25_score: float = 0.0
+    ask_score: float = 0.0
 
     @property
     def doc_id(self) -> str:

@@ -34,5 +34,5 @@ def enlarge_index(source: KnowledgeIndex, target_dir: Path, total_chunks: int, *
     random_vectors /= np.linalg.norm(random_vectors, axis=1, keepdims=True)
     vectors = np.vstack([source.vectors.astype(np.float32), random_vectors])
     manifest = replace(source.manifest, chunk_count=len(chunks), documents=list(source.manifest.documents))
-    KnowledgeIndex.create(chunks, vectors, manifest).save(target_dir)
+    KnowledgeIndex.create(chunks, vectors, manifest, source.ask_vectors).save(target_dir)
     return len(chunks)

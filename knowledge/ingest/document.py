@@ -16,14 +16,23 @@ class TimedSection(NamedTuple):
     start_seconds: float
 
 
-Section = tuple[str, str] | TimedSection
+class AskedSection(NamedTuple):
+    """A section with the ways farmers ask about it: indexed for retrieval, never shown in an answer."""
+
+    locator: str
+    text: str
+    asks: tuple[str, ...]
+
+
+Section = tuple[str, str] | TimedSection | AskedSection
 
 
 @dataclass(frozen=True)
 class ParsedDocument:
     """A document read from disk: metadata, (locator, text) sections, where it came from and its hash.
 
-    `starts` holds each section's start second (video and subtitle documents) and is empty otherwise.
+    `starts` holds each section's start second (video and subtitle documents) and is empty otherwise;
+    `asks` holds each section's farmer questions (Markdown `<!-- asks -->` blocks) and is empty otherwise.
     """
 
     meta: DocumentMeta
@@ -31,10 +40,15 @@ class ParsedDocument:
     source: str
     sha256: str
     starts: tuple[float | None, ...] = ()
+    asks: tuple[tuple[str, ...], ...] = ()
 
     def start_of(self, index: int) -> float | None:
         """Start second of section `index`, None when the document has no timing."""
         return self.starts[index] if index < len(self.starts) else None
+
+    def asks_of(self, index: int) -> tuple[str, ...]:
+        """The ways farmers ask about section `index`; () when the document lists none."""
+        return self.asks[index] if index < len(self.asks) else ()
 
     @property
     def label(self) -> str:
@@ -47,6 +61,12 @@ def split_sections(sections: list[Section]) -> tuple[list[tuple[str, str]], tupl
     pairs = [(s[0], s[1]) for s in sections]
     starts = tuple(s.start_seconds if isinstance(s, TimedSection) else None for s in sections)
     return pairs, starts if any(t is not None for t in starts) else ()
+
+
+def section_asks(sections: list[Section]) -> tuple[tuple[str, ...], ...]:
+    """Each section's farmer questions in order; () when no section has any."""
+    asks = tuple(s.asks if isinstance(s, AskedSection) else () for s in sections)
+    return asks if any(asks) else ()
 
 
 @dataclass

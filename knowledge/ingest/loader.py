@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from knowledge.ingest.catalogue import CATALOGUE_SUFFIXES, read_catalogue, subtitle_paths
-from knowledge.ingest.document import LoadResult, ParsedDocument, Section, split_sections
+from knowledge.ingest.document import LoadResult, ParsedDocument, Section, section_asks, split_sections
 from knowledge.ingest.docx_reader import read_docx
 from knowledge.ingest.frontmatter import DocumentError
 from knowledge.ingest.html_reader import read_html
@@ -56,8 +56,10 @@ def load_document(path: Path) -> ParsedDocument:
         raise DocumentError(f"{path.name}: unsupported format {path.suffix or '(none)'}")
     _check_readable(path)
     meta, raw_sections = reader(path)
-    sections, starts = split_sections(list(raw_sections))
-    return ParsedDocument(meta, sections, str(path), hashlib.sha256(path.read_bytes()).hexdigest(), starts)
+    listed = list(raw_sections)
+    sections, starts = split_sections(listed)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return ParsedDocument(meta, sections, str(path), digest, starts, section_asks(listed))
 
 
 def load_documents(path: Path) -> LoadResult:

@@ -1,4 +1,13 @@
-"""Markdown and plain-text readers: one chunk per section, long sections split on paragraphs."""
+"""Markdown and plain-text readers: one chunk per section, long sections split on paragraphs.
+
+A Markdown section may list the ways farmers ask about it in a comment block right under its heading
+(hidden when the Markdown is rendered; indexed for search, never part of the section text):
+
+    <!-- asks
+    - 贷款要啥条件
+    - who can get this loan
+    -->
+"""
 
 from __future__ import annotations
 
@@ -6,11 +15,14 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from knowledge.ingest.document import AskedSection
 from knowledge.ingest.frontmatter import DocumentError, meta_from, split_front_matter
 from knowledge.types import DocumentMeta
 
 MAX_CHUNK_CHARS = 420
 _HEADING = re.compile(r"^(#{1,3})\s+(.*\S)\s*$")
+_ASKS_OPEN = re.compile(r"^\s*<!--\s*asks:?\s*$", re.IGNORECASE)
+_ASKS_CLOSE = re.compile(r"^\s*-->\s*$")
 
 
 def read_text_file(path: Path) -> str:
@@ -26,11 +38,14 @@ def read_text_file(path: Path) -> str:
     raise DocumentError(f"{path.name}: not UTF-8 or GBK text")
 
 
-def read_markdown(path: Path) -> tuple[DocumentMeta, list[tuple[str, str]]]:
-    """Parse a Markdown document into its metadata and (locator, text) sections."""
+def read_markdown(path: Path) -> tuple[DocumentMeta, list[AskedSection]]:
+    """Parse a Markdown document into its metadata and (locator, text, asks) sections."""
     raw, body = split_front_matter(read_text_file(path))
     meta = meta_from(raw, path=path, body=body)
-    sections = list(_sections(body))
+    try:
+        sections = list(_sections(body))
+    except DocumentError as err:
+        raise DocumentError(f"{path.name}: {err}") from err
     if not sections:
         raise DocumentError(f"{path.name}: no text found")
     return meta, sections
@@ -45,19 +60,38 @@ def read_plain_text(path: Path) -> tuple[DocumentMeta, list[tuple[str, str]]]:
     return meta, sections
 
 
-def _sections(body: str) -> Iterator[tuple[str, str]]:
+def _sections(body: str) -> Iterator[AskedSection]:
     heading = ""
     lines: list[str] = []
+    asks: list[str] = []
+    in_asks = False
     for line in body.splitlines():
+        if in_asks:
+            if _ASKS_CLOSE.match(line):
+                in_asks = False
+            elif item := line.strip().removeprefix("-").strip():
+                asks.append(item)
+            continue
+        if _ASKS_OPEN.match(line):
+            in_asks = True
+            continue
         match = _HEADING.match(line)
         if match and len(match.group(1)) >= 2:
-            yield from emit_section(heading, lines)
-            heading, lines = match.group(2), []
+            yield from _asked(heading, lines, asks)
+            heading, lines, asks = match.group(2), [], []
         elif match:
             continue  # the document title: already in metadata
         else:
             lines.append(line)
-    yield from emit_section(heading, lines)
+    if in_asks:
+        raise DocumentError(f"an `<!-- asks` block under {heading or 'the title'!r} is never closed with `-->`")
+    yield from _asked(heading, lines, asks)
+
+
+def _asked(heading: str, lines: list[str], asks: list[str]) -> Iterator[AskedSection]:
+    """The section's pieces, each carrying the section's farmer questions."""
+    for locator, piece in emit_section(heading, lines):
+        yield AskedSection(locator, piece, tuple(asks))
 
 
 def emit_section(heading: str, lines: list[str]) -> Iterator[tuple[str, str]]:

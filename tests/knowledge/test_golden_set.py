@@ -16,7 +16,7 @@ def sections() -> dict[tuple[str, str], str]:
         if path.name == "README.md":
             continue
         meta, parts = read_markdown(path)
-        for locator, text in parts:
+        for locator, text, _asks in parts:
             found[(meta.doc_id, locator)] = found.get((meta.doc_id, locator), "") + text
     return found
 
