@@ -6,12 +6,15 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Executable
 
 from knowledge.errors import NonghuiError
 from knowledge.types import Lang
@@ -25,7 +28,11 @@ from store.crypto import FieldCipher
 from store.db import session_scope
 from store.models import (
     ConsentRecord,
+    ConversationTurn,
     Farmer,
+    Handoff,
+    HandoffMessage,
+    OutboxMessage,
     PreApplication,
     ReferenceCounter,
     StationTicket,
@@ -131,11 +138,15 @@ class SubmitResult(BaseModel):
         )
 
 
+ERASED_TEXT = "[deleted at the farmer's request]"
+
+
 class DeletionReport(BaseModel):
     """What `delete_farmer_data` did."""
 
     farmer_found: bool
     applications_anonymised: int
+    messages_erased: int = 0
 
 
 DELETION_DONE = bi(
@@ -316,8 +327,9 @@ class ApplicationStore:
         """The farmer asked to delete their data: personal fields are erased, anonymous counts stay."""
         with session_scope(self._sessions) as session:
             farmer = _find_farmer(session, channel, external_id)
+            erased = erase_conversation(session, channel=channel, external_id=external_id, farmer=farmer)
             if farmer is None:
-                return DeletionReport(farmer_found=False, applications_anonymised=0)
+                return DeletionReport(farmer_found=False, applications_anonymised=0, messages_erased=erased)
             now = self._clock().astimezone(UTC)
             apps = list(session.scalars(select(PreApplication).where(PreApplication.farmer_id == farmer.id)))
             for app in apps:
@@ -335,13 +347,50 @@ class ApplicationStore:
             farmer.external_id = f"deleted:{secrets.token_hex(8)}"
             farmer.channel = "deleted"
             log.info("personal data deleted for a farmer (%d applications anonymised)", len(apps))
-            return DeletionReport(farmer_found=True, applications_anonymised=len(apps))
+            return DeletionReport(farmer_found=True, applications_anonymised=len(apps), messages_erased=erased)
 
     def count_by_status(self) -> dict[str, int]:
         """How many applications are in each status (anonymised ones included)."""
         with session_scope(self._sessions) as session:
             rows = session.execute(select(PreApplication.status, func.count()).group_by(PreApplication.status))
             return {status: int(count) for status, count in rows}
+
+
+def erase_conversation(session: Session, *, channel: str, external_id: str, farmer: Farmer | None) -> int:
+    """Erase what the farmer said and was told (transcript, hand-off messages, outbox); return how many messages.
+
+    Hand-offs themselves stay (without text and without the farmer's chat id) so station counts remain right.
+    """
+    farmer_id = farmer.id if farmer is not None else None
+    mine_turns = (ConversationTurn.channel == channel) & (ConversationTurn.external_id == external_id)
+    if farmer_id is not None:
+        mine_turns = mine_turns | (ConversationTurn.farmer_id == farmer_id)
+    erased = _rows(session, delete(ConversationTurn).where(mine_turns))
+    mine_handoffs = (Handoff.channel == channel) & (Handoff.external_id == external_id)
+    if farmer_id is not None:
+        mine_handoffs = mine_handoffs | (Handoff.farmer_id == farmer_id)
+    handoff_ids = list(session.scalars(select(Handoff.id).where(mine_handoffs)))
+    if handoff_ids:
+        erased += _rows(
+            session,
+            update(HandoffMessage)
+            .where(HandoffMessage.handoff_id.in_(handoff_ids))
+            .values(text=ERASED_TEXT, media_ref=None),
+        )
+        for handoff in session.scalars(select(Handoff).where(Handoff.id.in_(handoff_ids))):
+            handoff.channel, handoff.external_id = "deleted", f"deleted:{secrets.token_hex(8)}"
+            if handoff.state == "open":
+                handoff.state, handoff.closed_at, handoff.close_reason = "closed", utcnow(), "deleted"
+    erased += _rows(
+        session, delete(OutboxMessage).where(OutboxMessage.channel == channel, OutboxMessage.external_id == external_id)
+    )
+    return int(erased)
+
+
+def _rows(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it touched."""
+    result = cast("CursorResult[Any]", session.execute(statement))
+    return int(result.rowcount or 0)
 
 
 def _find_farmer(session: Session, channel: str, external_id: str) -> Farmer | None:

@@ -19,7 +19,20 @@ from store.applications import (
 )
 from store.crypto import FieldCipher, decode_key, generate_key
 from store.db import session_scope
-from store.models import ConsentRecord, Farmer, PreApplication, StationTicket, StatusChange
+from store.handoffs import SqlHandoffs
+from store.models import (
+    ConsentRecord,
+    ConversationTurn,
+    Farmer,
+    Handoff,
+    HandoffMessage,
+    OutboxMessage,
+    PreApplication,
+    StationTicket,
+    StatusChange,
+)
+from store.outbox import NewMessage, SqlOutbox
+from store.transcript import SqlTranscript, TurnRecord
 
 RESIDENT_ID = "440882197403151236"
 PHONE = "13812345678"
@@ -253,3 +266,32 @@ def test_submission_logs_carry_no_personal_data(store, caplog):
     assert ref in caplog.text
     for secret in (RESIDENT_ID, PHONE, "138 1234 5678", "王大姐"):
         assert secret not in caplog.text
+
+
+def test_deleting_farmer_data_erases_their_conversation_hand_off_texts_and_queued_messages(store, sessions):
+    store.submit_application(form())
+    transcript = SqlTranscript(sessions)
+    transcript.record_turns([TurnRecord("telegram", "100", "in", "我叫王大姐，住李家村")])
+    transcript.record_turns([TurnRecord("telegram", "200", "in", "别人的话")])
+    handoffs = SqlHandoffs(sessions)
+    view, _ = handoffs.open(channel="telegram", external_id="100", lang="zh", reason="asked", station_code="ZJ-QS")
+    handoffs.record_farmer_message(view.id, text="我家在李家村三组")
+    SqlOutbox(sessions).enqueue(
+        NewMessage(channel="telegram", external_id="100", kind="staff_reply", text="王大姐您好", lang="zh")
+    )
+    report = store.delete_farmer_data(channel="telegram", external_id="100")
+    assert report.messages_erased == 3
+    with session_scope(sessions) as session:
+        assert [t.text for t in session.scalars(select(ConversationTurn))] == ["别人的话"]
+        assert all("李家村" not in m.text for m in session.scalars(select(HandoffMessage)))
+        assert session.scalar(select(OutboxMessage).where(OutboxMessage.external_id == "100")) is None
+        handoff = session.get(Handoff, view.id)
+        assert handoff is not None and handoff.external_id != "100" and handoff.state == "closed"
+
+
+def test_deleting_data_of_a_farmer_without_a_record_still_erases_the_transcript(store, sessions):
+    SqlTranscript(sessions).record_turns([TurnRecord("web", "w-9", "in", "我电话<phone>")])
+    report = store.delete_farmer_data(channel="web", external_id="w-9")
+    assert not report.farmer_found and report.messages_erased == 1
+    with session_scope(sessions) as session:
+        assert session.scalar(select(ConversationTurn)) is None
