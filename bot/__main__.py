@@ -12,6 +12,7 @@ import uvicorn
 from bot.arrivals import ArrivalRecorder
 from bot.campaigns.wiring import CampaignParts
 from bot.conversation import Conversation
+from bot.erasure import ConversationErasure
 from bot.fallback import ResilientDialogue
 from bot.handoff.delivery import TelegramSender
 from bot.handoff.wiring import HandoffParts
@@ -24,6 +25,7 @@ from knowledge.errors import NonghuiError
 from knowledge.scam import ScamDetector
 from knowledge.service import build_knowledge_service
 from store.db import make_engine, migrate, session_factory
+from store.rasa_tracker import RasaTrackerEraser
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
 from store.transcript import SqlTranscript
 
@@ -40,13 +42,15 @@ async def serve(settings: BotSettings) -> None:
     campaigns = CampaignParts.build(settings, sessions)
     campaigns.install_console(handoff.console)
     seen = SqlSeenUpdates(sessions)
+    tracker_engine = make_engine(settings.resolved_rasa_tracker_url)
     knowledge = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model)
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
     async with httpx.AsyncClient() as http:
         rasa = RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds)
         shield = ScamShield(Conversation(ResilientDialogue(rasa, knowledge)), ScamDetector.default())
         threading.Thread(target=shield.warm_up, name="scam-warm-up", daemon=True).start()
-        conversation = TranscriptRecorder(campaigns.greeter(handoff.gate(shield)), SqlTranscript(sessions))
+        erasure = ConversationErasure(shield, RasaTrackerEraser(tracker_engine))
+        conversation = TranscriptRecorder(campaigns.greeter(handoff.gate(erasure)), SqlTranscript(sessions))
         web = create_web_app(ArrivalRecorder(conversation, contacts), extensions=[handoff.install])
         server = uvicorn.Server(
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)
@@ -68,6 +72,7 @@ async def serve(settings: BotSettings) -> None:
             if telegram is not None:
                 await telegram.stop()
             engine.dispose()
+            tracker_engine.dispose()
 
 
 def main() -> None:

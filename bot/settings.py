@@ -26,6 +26,8 @@ class BotSettings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr | None = None
     rasa_timeout_seconds: float = 10.0
+    # Rasa's SQL tracker store (nlu/endpoints.yml): erased for a farmer who asks to delete their data.
+    rasa_tracker_url: str | None = None
 
     database_url: str | None = None
     index_dir: Path | None = None
@@ -76,6 +78,11 @@ class BotSettings(BaseSettings):
     def resolved_database_url(self) -> str:
         """Database URL, defaulting to a SQLite file under `home`."""
         return self.database_url or f"sqlite:///{self.home / 'nonghui.db'}"
+
+    @property
+    def resolved_rasa_tracker_url(self) -> str:
+        """Rasa's tracker-store database, defaulting to the SQLite file nlu/endpoints.yml names under `home`."""
+        return self.rasa_tracker_url or f"sqlite:///{self.home / 'rasa-tracker.db'}"
 
     @property
     def resolved_index_dir(self) -> Path:

@@ -105,7 +105,13 @@ class FormStack:
             "bot",
             [sys.executable, "-m", "bot"],
             logs,
-            {**env, "NONGHUI_WEB_PORT": str(self.web_port), "NONGHUI_RASA_URL": self.rasa_url, **(extra_bot_env or {})},
+            {
+                **env,
+                "NONGHUI_WEB_PORT": str(self.web_port),
+                "NONGHUI_RASA_URL": self.rasa_url,
+                "NONGHUI_RASA_TRACKER_URL": f"sqlite:///{self.tracker_db}",
+                **(extra_bot_env or {}),
+            },
         )
         wait_until(self.procs["actions"], f"http://127.0.0.1:{self.action_port}/health", timeout=120)
         wait_until(
@@ -127,6 +133,7 @@ class FormStack:
                 "NONGHUI_DATABASE_URL": self.database_url,
                 "NONGHUI_WEB_PORT": str(port),
                 "NONGHUI_RASA_URL": self.rasa_url,
+                "NONGHUI_RASA_TRACKER_URL": f"sqlite:///{self.tracker_db}",
                 **env,
             },
         )

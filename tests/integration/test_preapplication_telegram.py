@@ -65,3 +65,10 @@ def test_the_phone_question_offers_contact_sharing_and_a_shared_contact_fills_it
     server.push_command(CHAT, "/delete")
     confirm = wait_for(server, before, "确定要删除")
     assert "/confirm_delete_data" in [b.get("callback_data") for row in confirm.keyboard for b in row]
+
+    before = sent_count(server)
+    server.push_callback(CHAT, "/confirm_delete_data")
+    wait_for(server, before, "删除")
+    events = httpx.get(f"{stack.rasa_url}/conversations/tg:{CHAT}/tracker", params={"include_events": "ALL"}).json()
+    typed = " ".join(str(e.get("text") or "") for e in events["events"] if e.get("event") == "user")
+    assert "13812345678" not in typed and "王秀英" not in typed
