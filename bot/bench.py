@@ -81,9 +81,7 @@ def report(result: BenchResult) -> str:
     lines = [f"requests ok: {len(result.latencies)}, failed: {sum(result.failures.values())}"]
     if result.latencies:
         ms = [value * 1000 for value in result.latencies]
-        lines.append(
-            f"latency ms  p50 {percentile(ms, 0.5):8.1f}  p95 {percentile(ms, 0.95):8.1f}  max {max(ms):8.1f}"
-        )
+        lines.append(f"latency ms  p50 {percentile(ms, 0.5):8.1f}  p95 {percentile(ms, 0.95):8.1f}  max {max(ms):8.1f}")
     lines.extend(f"failure  {name}: {count}" for name, count in result.failures.most_common())
     lines.append("intents seen:")
     lines.extend(f"  {name:<28} {count}" for name, count in result.intents.most_common())

@@ -75,9 +75,7 @@ class LanguageMemory:
 def strip_control_characters(raw: str) -> str:
     """Remove control characters and lone surrogates, keeping newlines, tabs and emoji joiners."""
     normalised = raw.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(
-        ch for ch in normalised if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
+    return "".join(ch for ch in normalised if ch in _KEPT_CONTROLS or unicodedata.category(ch) not in ("Cc", "Cs"))
 
 
 def cut_at_sentence(raw: str, max_chars: int) -> str:

@@ -114,9 +114,7 @@ def replies_from_rest(messages: list[object]) -> list[BotReply]:
             custom_text = custom.get("text")
             sources = _sources(custom.get("sources"))
             if isinstance(custom_text, str) and custom_text:
-                replies.append(
-                    BotReply(text=custom_text, buttons=_buttons(custom.get("buttons")), sources=sources)
-                )
+                replies.append(BotReply(text=custom_text, buttons=_buttons(custom.get("buttons")), sources=sources))
             elif replies:
                 replies[-1].sources.extend(sources)
             else:

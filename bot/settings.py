@@ -34,9 +34,7 @@ class BotSettings(BaseSettings):
     embedding_model: str | None = None
 
     telegram_bot_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
-    telegram_api_base_url: str = Field(
-        default="https://api.telegram.org/bot", validation_alias="TELEGRAM_API_BASE_URL"
-    )
+    telegram_api_base_url: str = Field(default="https://api.telegram.org/bot", validation_alias="TELEGRAM_API_BASE_URL")
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_WEBHOOK_SECRET")

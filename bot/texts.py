@@ -25,17 +25,11 @@ _TEXTS: dict[TextKey, dict[Lang, str]] = {
     },
     "truncated_note": {
         "zh": "（您的消息比较长，我只读了开头部分。如果还有问题，请分成几条短消息发给我。）",
-        "en": (
-            "(Your message was long, so I only read the beginning. "
-            "Please send the rest as shorter messages.)"
-        ),
+        "en": ("(Your message was long, so I only read the beginning. Please send the rest as shorter messages.)"),
     },
     "partly_unavailable_note": {
         "zh": "（助手的部分功能暂时不可用，下面是从资料库中找到的内容，仅供参考。）",
-        "en": (
-            "(Part of the assistant is unavailable for now. "
-            "Here is what I found in the library, for reference.)"
-        ),
+        "en": ("(Part of the assistant is unavailable for now. Here is what I found in the library, for reference.)"),
     },
     "unavailable": {
         "zh": "抱歉，助手暂时无法回答，请过一分钟再试。如遇诈骗等紧急情况，请拨打 110 或反诈专线 96110。",

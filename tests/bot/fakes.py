@@ -45,9 +45,7 @@ class FakeKnowledge:
     def warm_up(self) -> None:
         pass
 
-    def answer(
-        self, question: str, *, lang: Lang, topic: str | None = None, region: str | None = None
-    ) -> Answer:
+    def answer(self, question: str, *, lang: Lang, topic: str | None = None, region: str | None = None) -> Answer:
         self.questions.append((question, lang, topic))
         if self._error is not None:
             raise self._error

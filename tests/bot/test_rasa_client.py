@@ -96,7 +96,7 @@ async def test_text_and_buttons_become_one_reply() -> None:
             "recipient_id": "web:abc",
             "text": "您想了解哪种贷款？",
             "buttons": [
-                {"title": "小额信贷", "payload": "/ask_loan{\"loan_type\":\"micro\"}"},
+                {"title": "小额信贷", "payload": '/ask_loan{"loan_type":"micro"}'},
                 {"title": "broken"},
             ],
         }

@@ -15,8 +15,7 @@ from tests.bot.fakes import RecordingEngine
 SCAM_ZH = "【快贷】您好，您的5万元贷款已审批，但银行卡号填写错误导致资金冻结，请先交2000元解冻费，解冻后马上放款。"
 SCAM_EN = "Your loan is approved. Pay a processing fee of 300 to release your funds today, send it to our agent."
 BANK_REMINDER = (
-    "【信用社】您好，您的惠农贷款本月应还利息186.20元，还款日为本月21日，"
-    "系统将自动从尾号0932账户扣款，请保证余额充足。"
+    "【信用社】您好，您的惠农贷款本月应还利息186.20元，还款日为本月21日，系统将自动从尾号0932账户扣款，请保证余额充足。"
 )
 CLEAN_EN = "Hi, the tractor is fixed, you can pick it up tomorrow morning."
 

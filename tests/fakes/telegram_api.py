@@ -325,9 +325,7 @@ class FakeTelegramServer:
             "message": message,
         }
 
-    def text_update(
-        self, chat_id: int, text: str, *, update_id: int | None = None, **kw: Any
-    ) -> dict[str, Any]:
+    def text_update(self, chat_id: int, text: str, *, update_id: int | None = None, **kw: Any) -> dict[str, Any]:
         """An update with a text message."""
         return self.message_update(chat_id, {"text": text}, update_id=update_id, **kw)
 
@@ -397,9 +395,7 @@ class FakeTelegramServer:
             fields["caption"] = caption
         return self.message_update(chat_id, fields, **kw)
 
-    def contact_update(
-        self, chat_id: int, phone_number: str, *, own: bool = True, **kw: Any
-    ) -> dict[str, Any]:
+    def contact_update(self, chat_id: int, phone_number: str, *, own: bool = True, **kw: Any) -> dict[str, Any]:
         """An update with a shared contact (the farmer's own when `own`)."""
         contact: dict[str, Any] = {"phone_number": phone_number, "first_name": "Farmer"}
         if own:
@@ -435,9 +431,7 @@ class FakeTelegramServer:
         self, chat_id: int, latitude: float = 30.6, longitude: float = 104.1, **kw: Any
     ) -> dict[str, Any]:
         """An update with a shared location."""
-        return self.message_update(
-            chat_id, {"location": {"latitude": latitude, "longitude": longitude}}, **kw
-        )
+        return self.message_update(chat_id, {"location": {"latitude": latitude, "longitude": longitude}}, **kw)
 
     # ---------------------------------------------------------------- queueing updates (polling)
 
@@ -518,9 +512,7 @@ class FakeTelegramServer:
         return next((call for call in calls if predicate(call)), None)
 
     def _summary(self) -> str:
-        return (
-            ", ".join(f"{call.method}({call.params.get('text', '')!r:.40})" for call in self.sent) or "none"
-        )
+        return ", ".join(f"{call.method}({call.params.get('text', '')!r:.40})" for call in self.sent) or "none"
 
     def _wake_waiters(self) -> None:
         loop = self._loop
@@ -555,9 +547,7 @@ class FakeTelegramServer:
 
     async def _dispatch(self, request: Request) -> JSONResponse:
         if request.path_params["token"] != self.token:
-            return JSONResponse(
-                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401
-            )
+            return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401)
         method: str = request.path_params["method"]
         params = await self._read_params(request)
         name = method.lower()

@@ -75,9 +75,7 @@ async def test_text_question_is_answered_with_source_line_and_inline_keyboard(
                         Button(title="申请条件", payload="/ask_conditions"),
                         Button(title="附近服务站", payload='/find_station{"region":"sichuan"}'),
                     ],
-                    sources=[
-                        SourceRef(title="农户小额信用贷款指引", locator="第三条", url="https://example.org/a")
-                    ],
+                    sources=[SourceRef(title="农户小额信用贷款指引", locator="第三条", url="https://example.org/a")],
                 )
             ],
             lang="zh",
@@ -103,9 +101,7 @@ async def test_english_answer_gets_english_source_line(
 ) -> None:
     dialogue.set_script(
         lambda turn: TurnResult(
-            replies=[
-                BotReply(text="Bring your ID card.", sources=[SourceRef(title="Loan guide", locator="§2")])
-            ],
+            replies=[BotReply(text="Bring your ID card.", sources=[SourceRef(title="Loan guide", locator="§2")])],
             lang="en",
         )
     )
@@ -120,9 +116,7 @@ async def test_english_answer_gets_english_source_line(
 async def test_every_reply_of_a_turn_is_sent_in_order(
     polling_bot: Any, fake_api: FakeTelegramServer, dialogue: ScriptedDialogue
 ) -> None:
-    dialogue.set_script(
-        lambda turn: TurnResult(replies=[BotReply(text="第一条"), BotReply(text="第二条")], lang="zh")
-    )
+    dialogue.set_script(lambda turn: TurnResult(replies=[BotReply(text="第一条"), BotReply(text="第二条")], lang="zh"))
 
     fake_api.push_text(CHAT, "你好")
     await fake_api.wait_for_sent(has_text("第二条"))
@@ -130,9 +124,7 @@ async def test_every_reply_of_a_turn_is_sent_in_order(
     assert [call.text for call in fake_api.messages(CHAT)] == ["第一条", "第二条"]
 
 
-async def test_typing_indicator_is_sent_before_the_answer(
-    polling_bot: Any, fake_api: FakeTelegramServer
-) -> None:
+async def test_typing_indicator_is_sent_before_the_answer(polling_bot: Any, fake_api: FakeTelegramServer) -> None:
     fake_api.push_text(CHAT, "保险怎么买")
     await fake_api.wait_for_sent(is_message_to(CHAT))
 
@@ -404,9 +396,7 @@ async def test_unknown_command_gets_help_instead_of_reaching_the_dialogue(
     assert dialogue.turns == []
 
 
-async def test_chats_are_kept_apart(
-    polling_bot: Any, fake_api: FakeTelegramServer, dialogue: ScriptedDialogue
-) -> None:
+async def test_chats_are_kept_apart(polling_bot: Any, fake_api: FakeTelegramServer, dialogue: ScriptedDialogue) -> None:
     fake_api.push_command(1, "/lang", "en")
     await fake_api.wait_for_sent(has_text(channel_text(ChannelText.LANG_SWITCHED, "en")))
 

@@ -56,9 +56,7 @@ def test_unknown_lang_word_is_none() -> None:
     assert parse_lang("français") is None
 
 
-@pytest.mark.parametrize(
-    ("code", "lang"), [("zh-hans", "zh"), ("zh-TW", "zh"), ("en-GB", "en"), ("ru", None)]
-)
+@pytest.mark.parametrize(("code", "lang"), [("zh-hans", "zh"), ("zh-TW", "zh"), ("en-GB", "en"), ("ru", None)])
 def test_telegram_client_language_codes_map_to_our_languages(code: str, lang: str | None) -> None:
     assert client_lang(code) == lang
 
@@ -74,9 +72,7 @@ def test_telegram_client_language_codes_map_to_our_languages(code: str, lang: st
         (["ok-1"], "ok-1"),
     ],
 )
-def test_start_payload_accepts_only_telegram_deep_link_payloads(
-    args: list[str] | None, payload: str | None
-) -> None:
+def test_start_payload_accepts_only_telegram_deep_link_payloads(args: list[str] | None, payload: str | None) -> None:
     assert start_payload(args) == payload
 
 

@@ -67,9 +67,7 @@ def test_intent_is_null_when_the_engine_has_none() -> None:
     assert body["intent"] is None
 
 
-def test_turn_gets_web_prefix_channel_explicit_lang_and_start_payload(
-    client: TestClient, engine: RichEngine
-) -> None:
+def test_turn_gets_web_prefix_channel_explicit_lang_and_start_payload(client: TestClient, engine: RichEngine) -> None:
     client.post(
         "/api/chat",
         json={"sender_id": "abc", "text": "/greet", "lang": "en", "start_payload": "station_7"},
@@ -89,9 +87,7 @@ def test_turn_without_start_payload_has_no_metadata(client: TestClient, engine: 
     assert engine.turns[0].lang is None
 
 
-def test_text_over_10000_characters_is_refused_with_413_bilingual_json(
-    client: TestClient, engine: RichEngine
-) -> None:
+def test_text_over_10000_characters_is_refused_with_413_bilingual_json(client: TestClient, engine: RichEngine) -> None:
     response = client.post("/api/chat", json={"sender_id": "abc", "text": "贷" * 10_001})
 
     assert response.status_code == 413
