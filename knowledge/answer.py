@@ -30,7 +30,7 @@ class AnswerComposer:
     def __init__(
         self,
         *,
-        min_dense: float = 0.867,
+        min_dense: float = 0.870,
         min_dense_en: float | None = 0.85,
         lexical_margin: float = 0.01,
         min_bm25: float = 15.0,
@@ -59,7 +59,10 @@ class AnswerComposer:
 
         Measured on the golden dev split: every in-scope Chinese question's top passage scored ≥ 0.872 and
         every out-of-scope one ≤ 0.863; English in-scope questions went down to 0.854 while the CLINC150
-        out-of-scope questions stayed ≤ 0.860 (98 % of them ≤ 0.845)."""
+        out-of-scope questions stayed ≤ 0.860 (98 % of them ≤ 0.845). The Chinese floor moved from 0.867 to
+        0.870 on the separate calibration set (eval/oos_zh_calibration.txt): its abstention rose from 0.82 to
+        0.88 with no dev question lost. Near-domain questions (medical insurance, pensions) score up to 0.90
+        and are not separable by a floor alone."""
         if not passages:
             return False
         top = passages[0]

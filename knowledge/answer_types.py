@@ -36,8 +36,6 @@ class AnswersQuestions(Protocol):
         """Load index and models now rather than on the first question."""
         ...
 
-    def answer(
-        self, question: str, *, lang: Lang, topic: str | None = None, region: str | None = None
-    ) -> Answer:
+    def answer(self, question: str, *, lang: Lang, topic: str | None = None, region: str | None = None) -> Answer:
         """Return a short sourced answer, or one with `confident=False` when the corpus does not answer."""
         ...

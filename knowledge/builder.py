@@ -188,7 +188,8 @@ def _vectors_for(
     progress: ProgressFactory | None,
 ) -> tuple[npt.NDArray[np.float32], int]:
     texts = [embed_text(c) for c in chunks]
-    return _embed_missing(texts, [text_key(t) for t in texts], embedder.embed_passages, embedder, cache, progress)
+    keys = [text_key(t) for t in texts]
+    return _embed_missing(texts, keys, embedder.embed_passages, embedder, cache, progress, "embedding")
 
 
 def _ask_vectors_for(
@@ -199,7 +200,8 @@ def _ask_vectors_for(
 ) -> tuple[npt.NDArray[np.float32], int]:
     """One vector per farmer question, embedded as a query (it is compared with the farmer's own question)."""
     asks = [a for c in chunks for a in c.asks]
-    return _embed_missing(asks, [ask_key(a) for a in asks], embedder.embed_queries, embedder, cache, progress)
+    keys = [ask_key(a) for a in asks]
+    return _embed_missing(asks, keys, embedder.embed_queries, embedder, cache, progress, "embedding asks")
 
 
 def _embed_missing(
@@ -209,6 +211,7 @@ def _embed_missing(
     embedder: Embedder,
     cache: dict[str, npt.NDArray[np.float32]],
     progress: ProgressFactory | None,
+    label: str,
 ) -> tuple[npt.NDArray[np.float32], int]:
     """Vectors for texts, taken from the cache by key where possible; returns them and how many were embedded."""
     missing = [i for i, k in enumerate(keys) if k not in cache]
@@ -216,7 +219,7 @@ def _embed_missing(
     for i, key in enumerate(keys):
         if key in cache:
             vectors[i] = cache[key]
-    bar = progress(len(missing), "embedding") if progress and missing else Progress()
+    bar = progress(len(missing), label) if progress and missing else Progress()
     batch = 32
     for start in range(0, len(missing), batch):
         ids = missing[start : start + batch]

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from knowledge.eval.golden import GOLDEN_FILE, GoldenQuestion, clinc_oos_questions, load_golden
+from knowledge.eval.golden import (
+    GOLDEN_FILE,
+    GoldenQuestion,
+    calibration_oos_questions,
+    clinc_oos_questions,
+    load_golden,
+)
 from knowledge.eval.metrics import contains_fact, first_hit, mrr, percentiles_ms, rate, recall_at
 from knowledge.types import Embedder
 
@@ -53,6 +59,7 @@ class Evaluation:
     index_chunks: int
     settings: dict[str, Any]
     load: tuple[float, float] | None = None
+    calibration_oos: list[bool] | None = None
 
 
 def evaluate(
@@ -62,8 +69,11 @@ def evaluate(
     *,
     eval_dir: Path | None = DEFAULT_EVAL_DIR,
     synthetic_chunks: int = SYNTHETIC_CHUNKS,
+    calibration_oos: Sequence[str] | None = None,
 ) -> Evaluation:
-    """Run every golden question through retrieval (three modes) and the answer service, then the OOS checks."""
+    """Run every golden question through retrieval (three modes) and the answer service, then the OOS checks.
+
+    `calibration_oos` are extra Chinese out-of-scope questions (the confidence floor's calibration set)."""
     load_before = host_load()
     service = service_factory(index_dir)
     service.warm_up()
@@ -89,6 +99,7 @@ def evaluate(
         results.append(result)
     clinc = clinc_oos_questions(eval_dir) if eval_dir is not None else None
     clinc_abstained = [not service.answer(q, lang="en").confident for q in clinc] if clinc is not None else None
+    calibration = [not service.answer(q, lang="zh").confident for q in calibration_oos] if calibration_oos else None
     synthetic_seconds: list[float] = []
     written = 0
     if synthetic_chunks:
@@ -101,6 +112,7 @@ def evaluate(
         index_chunks=len(retriever.index.chunks),
         settings=service.describe() if hasattr(service, "describe") else {},
         load=_load_span(load_before, host_load()),
+        calibration_oos=calibration,
     )
 
 
@@ -210,6 +222,11 @@ def render_table(evaluation: Evaluation) -> str:
         extra.append(
             f"CLINC150 oos abstention (en): {rate(evaluation.clinc_oos):.3f} on {len(evaluation.clinc_oos)} questions"
         )
+    if evaluation.calibration_oos is not None:
+        extra.append(
+            f"out-of-scope abstention on the zh calibration set (`oos_zh_calibration.txt`): "
+            f"{rate(evaluation.calibration_oos):.3f} on {len(evaluation.calibration_oos)} questions"
+        )
     if evaluation.synthetic_seconds:
         p50, p95 = percentiles_ms(evaluation.synthetic_seconds)
         extra.append(
@@ -251,6 +268,7 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
         "splits": {name: summarise(evaluation, split) for name, split in SPLIT_COLUMNS},
         "clinc_oos_abstention": rate(evaluation.clinc_oos) if evaluation.clinc_oos is not None else None,
         "clinc_oos_questions": len(evaluation.clinc_oos) if evaluation.clinc_oos is not None else 0,
+        "calibration_oos_abstention_zh": rate(evaluation.calibration_oos) if evaluation.calibration_oos else None,
         "synthetic": {
             "chunks": evaluation.synthetic_chunks,
             "p50_ms": percentiles_ms(evaluation.synthetic_seconds)[0],
@@ -317,6 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             golden,
             eval_dir=args.eval_dir if args.eval_dir.is_dir() else None,
             synthetic_chunks=args.synthetic,
+            calibration_oos=calibration_oos_questions(),
         )
     table = render_table(evaluation)
     print(table)

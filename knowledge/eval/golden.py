@@ -13,6 +13,7 @@ from knowledge.errors import NonghuiError
 from knowledge.types import Lang
 
 GOLDEN_FILE = Path(__file__).resolve().parent / "golden.yaml"
+CALIBRATION_OOS_FILE = Path(__file__).resolve().parent / "oos_zh_calibration.txt"
 OOS = "oos"
 SPLITS = ("dev", "test")
 
@@ -91,3 +92,9 @@ def clinc_oos_questions(eval_dir: Path) -> list[str] | None:
         return None
     with path.open(encoding="utf-8", newline="") as handle:
         return [row["text"] for row in csv.DictReader(handle) if row.get("intent") == OOS and row.get("text")]
+
+
+def calibration_oos_questions(path: Path = CALIBRATION_OOS_FILE) -> list[str]:
+    """The hand-written Chinese out-of-scope calibration questions: one per line, `#` lines and blanks skipped."""
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]

@@ -3,7 +3,7 @@ from pathlib import Path
 from knowledge.answer import AnswerComposer
 from knowledge.builder import build_from_corpus
 from knowledge.embedding.fake import HashingEmbedder
-from knowledge.eval.golden import GoldenQuestion, clinc_oos_questions
+from knowledge.eval.golden import GoldenQuestion, calibration_oos_questions, clinc_oos_questions
 from knowledge.eval.metrics import contains_fact, first_hit, mrr, percentiles_ms, recall_at
 from knowledge.evaluate import evaluate, render_table, summarise
 from knowledge.retriever import HybridRetriever
@@ -55,7 +55,14 @@ def test_evaluation_reports_every_metric_per_split(corpus: Path, tmp_path: Path)
     def factory(index_dir: Path) -> KnowledgeService:
         return KnowledgeService(HybridRetriever(index_dir, embedder), AnswerComposer(min_dense=0.0, min_dense_en=0.0))
 
-    evaluation = evaluate(factory, tmp_path / "index", golden, eval_dir=None, synthetic_chunks=40)
+    evaluation = evaluate(
+        factory,
+        tmp_path / "index",
+        golden,
+        eval_dir=None,
+        synthetic_chunks=40,
+        calibration_oos=["小额信贷能贷多少万元"],
+    )
     dev = summarise(evaluation, "dev")
     assert dev["questions"] == 1 and dev["oos_questions"] == 1
     assert dev["hybrid_r1"] == 1.0 and dev["key_fact_rate"] == 1.0
@@ -65,3 +72,17 @@ def test_evaluation_reports_every_metric_per_split(corpus: Path, tmp_path: Path)
     table = render_table(evaluation)
     assert "| fused Recall@5 (doc+locator) |" in table
     assert "CLINC150 oos: skipped" in table
+    # a zero floor answers even this calibration question: nothing abstained
+    assert "zh calibration set (`oos_zh_calibration.txt`): 0.000 on 1 questions" in table
+
+
+def test_calibration_reader_skips_comments_and_blank_lines(tmp_path: Path):
+    path = tmp_path / "oos.txt"
+    path.write_text("# note\n明天下雨吗\n\n  鸡蛋多少钱一斤  \n", encoding="utf-8")
+    assert calibration_oos_questions(path) == ["明天下雨吗", "鸡蛋多少钱一斤"]
+
+
+def test_the_shipped_calibration_set_holds_chinese_questions():
+    questions = calibration_oos_questions()
+    assert len(questions) >= 40
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in q) for q in questions)
