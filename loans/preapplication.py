@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from knowledge.types import Lang
 from loans.calculator import quote, quote_text
@@ -44,20 +44,8 @@ Field = Literal[
     "consent",
     "confirmed",
 ]
-# The order the form asks in; `confirmed` (the summary) comes last.
-FIELDS: tuple[Field, ...] = (
-    "applicant_name",
-    "phone",
-    "resident_id",
-    "place",
-    "household_status",
-    "purpose",
-    "amount",
-    "term",
-    "other_loans",
-    "consent",
-    "confirmed",
-)
+# The order the form asks in (the order of `Field`); `confirmed` (the summary) comes last.
+FIELDS: tuple[Field, ...] = get_args(Field)
 # Slots the form fills besides its fields; all are cleared when a form is sent, cancelled or deleted.
 EXTRA_SLOTS: tuple[str, ...] = ("purpose_note", "consent_at", "form_token", "form_failures")
 CHOICE_PREFIX = "choice:"

@@ -33,17 +33,10 @@ from store.models import (
 )
 from store.outbox import NewMessage, SqlOutbox
 from store.transcript import SqlTranscript, TurnRecord
+from tests.clock import Clock
 
 RESIDENT_ID = "440882197403151236"
 PHONE = "13812345678"
-
-
-class Clock:
-    def __init__(self, moment):
-        self.moment = moment
-
-    def __call__(self):
-        return self.moment
 
 
 @pytest.fixture

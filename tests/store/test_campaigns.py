@@ -21,16 +21,9 @@ from store.campaigns import (
 from store.crypto import FieldCipher, decode_key, generate_key
 from store.db import session_scope
 from store.models import ApplicationAttribution, CampaignArrival, ConversationTurn, Farmer, Handoff
+from tests.clock import Clock
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in China
-
-
-class Clock:
-    def __init__(self, moment):
-        self.moment = moment
-
-    def __call__(self):
-        return self.moment
 
 
 def sequential_codes():

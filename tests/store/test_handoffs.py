@@ -10,14 +10,7 @@ from store.handoffs import SqlHandoffs
 from store.models import Handoff, HandoffMessage, OutboxMessage
 from store.outbox import NewMessage
 from store.staff import SqlStaff, StaffScope
-
-
-class Clock:
-    def __init__(self, moment):
-        self.moment = moment
-
-    def __call__(self):
-        return self.moment
+from tests.clock import Clock
 
 
 @pytest.fixture

@@ -3,14 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from store.outbox import MAX_ATTEMPTS, NewMessage, OutboxButton, SqlOutbox
-
-
-class Clock:
-    def __init__(self, moment):
-        self.moment = moment
-
-    def __call__(self):
-        return self.moment
+from tests.clock import Clock
 
 
 @pytest.fixture

@@ -7,16 +7,9 @@ from loans.stations import load_stations, sync_stations
 from store.db import session_scope
 from store.models import AuditEntry, StaffSession, StaffUser
 from store.staff import SqlStaff, StaffExistsError, UnknownStaffStationError, WeakPasswordError
+from tests.clock import Clock
 
 PASSWORD = "correct horse battery"
-
-
-class Clock:
-    def __init__(self, moment):
-        self.moment = moment
-
-    def __call__(self):
-        return self.moment
 
 
 @pytest.fixture

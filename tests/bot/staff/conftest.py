@@ -28,14 +28,6 @@ PASSWORD = "a long staff password"
 RESIDENT_ID = "440882197403151236"
 
 
-class Clock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
 @pytest.fixture
 def sessions(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'staff.db'}")

@@ -13,7 +13,8 @@ from store.db import session_scope
 from store.handoffs import SqlHandoffs
 from store.models import OutboxMessage
 from store.outbox import NewMessage
-from tests.bot.staff.conftest import NOW, Clock
+from tests.bot.staff.conftest import NOW
+from tests.clock import Clock
 
 
 class FlakySender:

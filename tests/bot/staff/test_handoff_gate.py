@@ -15,7 +15,8 @@ from loans.stations import StationMatcher, load_stations
 from store.db import session_scope
 from store.models import HandoffMessage, OutboxMessage
 from tests.bot.fakes import RecordingEngine
-from tests.bot.staff.conftest import Clock, application_form
+from tests.bot.staff.conftest import application_form
+from tests.clock import Clock
 
 TUESDAY_10 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 10:00 in China
 SUNDAY_10 = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
