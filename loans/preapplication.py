@@ -66,9 +66,11 @@ _NOT_A_NAME = re.compile(
 )
 _EMBEDDED_PHONE = re.compile(r"(?:\+?86[\s\-]?)?1[3-9]\d(?:[\s\-]?\d){8}")
 _EMBEDDED_ID = re.compile(r"\d(?:[\s\-]?\d){16}[\s\-]?[\dXx]")
+# Chinese words have no \b boundary against what follows ("确认提交", "好的呀"), so only the English ones need it;
+# a "no" anywhere in the answer is checked first, so "好像不对" stays a no.
 _YES = re.compile(
-    r"^(是|是的|对|对的|有|有的|好|好的|行|可以|同意|我同意|确认|确定|没问题|嗯|恩|"
-    r"yes|yeah|yep|y|ok|okay|sure|agree|i agree|confirm)\b",
+    r"^(?:是|对|有|好|行|可以|同意|我同意|确认|确定|提交|没问题|嗯|恩|"
+    r"(?:yes|yeah|yep|y|ok|okay|sure|agree|i agree|confirm|send|submit)\b)",
     re.I,
 )
 # "还有一笔信用社的没还完": owing something is a yes even though it says 没.

@@ -65,3 +65,13 @@ def test_consent_refused_explains_and_offers_to_cancel(service: PreApplicationSe
 )
 def test_a_correction_names_its_field(said: str, field: str | None):
     assert field_to_correct(said) == field
+
+
+@pytest.mark.parametrize("said", ["确认提交", "提交", "确认", "好的呀", "send", "Submit", "choice:yes"])
+def test_the_summary_is_confirmed_by_a_typed_button_title_or_a_plain_yes(service: PreApplicationService, said: str):
+    assert service.check("confirmed", said, {}).updates == {"confirmed": True}
+
+
+@pytest.mark.parametrize("said", ["好像不对", "不提交", "修改一下电话", "no"])
+def test_a_doubt_or_a_no_at_the_summary_is_not_a_confirmation(service: PreApplicationService, said: str):
+    assert not service.check("confirmed", said, {}).ok
