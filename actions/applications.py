@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -18,6 +20,7 @@ from loans.text import bi
 from store.applications import DELETION_DONE
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_LISTED = 5
 UTTER_NO_APPLICATION = "utter_application_status"
@@ -42,14 +45,8 @@ class ApplicationStatusAction(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Newest first, at most five; a polite reply when there are none or the store is down."""
         lang = current_lang(tracker)
-        channel, external_id = farmer_identity(tracker)
-        try:
-            apps = await asyncio.to_thread(
-                self._services.store.applications_for_farmer, channel=channel, external_id=external_id
-            )
-        except Exception as exc:
-            logger.error("application status lookup failed: %s", type(exc).__name__)
-            dispatcher.utter_message(response=UTTER_STORE_DOWN)
+        apps = await _for_farmer(self._services.store.applications_for_farmer, tracker, dispatcher, "status lookup")
+        if apps is None:
             return []
         if not apps:
             dispatcher.utter_message(response=UTTER_NO_APPLICATION)
@@ -72,14 +69,21 @@ class DeleteFarmerData(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Delete, confirm in the farmer's language, and clear every form slot."""
         lang = current_lang(tracker)
-        channel, external_id = farmer_identity(tracker)
-        try:
-            report = await asyncio.to_thread(
-                self._services.store.delete_farmer_data, channel=channel, external_id=external_id
-            )
-        except Exception as exc:
-            logger.error("farmer data deletion failed: %s", type(exc).__name__)
-            dispatcher.utter_message(response=UTTER_STORE_DOWN)
+        report = await _for_farmer(self._services.store.delete_farmer_data, tracker, dispatcher, "data deletion")
+        if report is None:
             return []
         dispatcher.utter_message(text=(DELETION_DONE if report.farmer_found else NOTHING_STORED).get(lang))
         return reset_events()
+
+
+async def _for_farmer(
+    call: Callable[..., T], tracker: Tracker, dispatcher: CollectingDispatcher, what: str
+) -> T | None:
+    """Run a store call for this conversation's farmer; None (with a polite reply) when the store fails."""
+    channel, external_id = farmer_identity(tracker)
+    try:
+        return await asyncio.to_thread(call, channel=channel, external_id=external_id)
+    except Exception as exc:
+        logger.error("farmer %s failed: %s", what, type(exc).__name__)
+        dispatcher.utter_message(response=UTTER_STORE_DOWN)
+        return None

@@ -50,6 +50,12 @@ class UserTurn(BaseModel):
     lang: Lang | None = None
     metadata: dict[str, object] = Field(default_factory=dict)
 
+    @property
+    def external_id(self) -> str:
+        """The sender id without its channel prefix: '42' for 'tg:42' (the id as given when it has no prefix)."""
+        _prefix, sep, rest = self.sender_id.partition(":")
+        return rest if sep else self.sender_id
+
 
 class ScamInfo(BaseModel):
     """The scam-risk score of the farmer's text: risk 0–1, level and the codes of the signals found."""

@@ -52,15 +52,9 @@ class TranscriptRecorder:
         return result
 
 
-def split_sender(turn: UserTurn) -> tuple[str, str]:
-    """(channel, id without the channel prefix) of a turn: ('telegram', '42') for 'tg:42'."""
-    _prefix, sep, external = turn.sender_id.partition(":")
-    return turn.channel, external if sep else turn.sender_id
-
-
 def records_for(turn: UserTurn, result: TurnResult) -> list[TurnRecord]:
     """The transcript records of one turn: the farmer's message, then each reply, all masked."""
-    channel, external_id = split_sender(turn)
+    channel, external_id = turn.channel, turn.external_id
     intent = result.intent.name if result.intent else None
     confidence = result.intent.confidence if result.intent else None
     sources = [_source_label(ref.title, ref.locator) for reply in result.replies for ref in reply.sources]

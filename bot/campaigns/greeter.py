@@ -55,12 +55,11 @@ class CampaignGreeter:
         if not payload and not turn.metadata.get(REJECTED_FLAG):
             return None  # an ordinary turn, or /start without a payload
         check = self._signer.check(payload)
-        external_id = turn.sender_id.partition(":")[2] or turn.sender_id
         try:
             result = await asyncio.to_thread(
                 self._arrivals.record_arrival,
                 channel=turn.channel,
-                external_id=external_id,
+                external_id=turn.external_id,
                 placement_code=check.code,
             )
         except Exception as err:

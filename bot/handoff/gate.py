@@ -90,12 +90,6 @@ class HandoffOptions:
     console_url: str | None = None
 
 
-def split_sender(turn: UserTurn) -> tuple[str, str]:
-    """(channel, id without the channel prefix) of a turn: ('telegram', '42') for 'tg:42'."""
-    _prefix, sep, rest = turn.sender_id.partition(":")
-    return turn.channel, rest if sep else turn.sender_id
-
-
 def asks_for_person(text: str) -> bool:
     """Whether the farmer's words or button ask for a person."""
     return text.startswith(texts.REQUEST_PAYLOAD) or bool(_ASKS_FOR_PERSON.search(text[:300]))
@@ -149,7 +143,7 @@ class HandoffGate:
 
     async def handle(self, turn: UserTurn) -> TurnResult:
         """Route the turn: rating, message for staff (hand-off open), new hand-off, or the bot's own answer."""
-        channel, external_id = split_sender(turn)
+        channel, external_id = turn.channel, turn.external_id
         text = turn.text.strip()
         rating = texts.parse_rating(text)
         if rating is not None:

@@ -3,7 +3,7 @@ from collections.abc import Sequence
 import pytest
 
 from bot.messages import BotReply, IntentInfo, SourceRef, TurnResult, UserTurn
-from bot.transcript import TranscriptRecorder, records_for, split_sender
+from bot.transcript import TranscriptRecorder, records_for
 from store.transcript import TurnRecord
 
 
@@ -68,6 +68,6 @@ async def test_storage_failure_still_answers_the_farmer(caplog: pytest.LogCaptur
 
 
 def test_sender_ids_split_into_channel_and_external_id():
-    assert split_sender(UserTurn(sender_id="tg:42", text="x", channel="telegram")) == ("telegram", "42")
-    assert split_sender(UserTurn(sender_id="web:a:b", text="x", channel="web")) == ("web", "a:b")
-    assert split_sender(UserTurn(sender_id="plain", text="x", channel="web")) == ("web", "plain")
+    assert UserTurn(sender_id="tg:42", text="x", channel="telegram").external_id == "42"
+    assert UserTurn(sender_id="web:a:b", text="x", channel="web").external_id == "a:b"
+    assert UserTurn(sender_id="plain", text="x", channel="web").external_id == "plain"
