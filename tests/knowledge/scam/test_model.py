@@ -94,6 +94,12 @@ TRICKY_LEGIT = [
     "【支付宝】验证码693021，您正在登录，请勿将验证码告诉任何人，包括客服。",
     "Your verification code is 204981. Do not tell anyone this code, we will never ask for it.",
     "Reminder from your bank: your loan repayment of 180.00 is due on 3 July.",
+    "Reminder: your appointment at the dental practice is on Thursday at 2:15pm. Reply Y to confirm or N to cancel.",
+    "Hi Tom, thanks for applying. We'd like to invite you to an interview on Monday at 10am. Please reply to confirm.",
+    "Your caller tune Tum Hi Ho is now active. Rs 30 per month will be charged. To deactivate dial 155223.",
+    "OTP 381204 to add payee S JONES. Do not share this OTP with anyone, bank staff will never ask for it.",
+    "Haha I won 10 quid on the scratch card, call me when ur free and I'll buy u a drink",
+    "【优衣库】冬季新品上市，会员全场8折，详询门店。回T退订",
 ]
 
 
@@ -109,6 +115,7 @@ def test_tricky_legitimate_messages_do_not_trigger_a_warning(full_detector: Scam
         "你好，我是县公安局的，你的银行卡涉嫌洗钱，请配合调查，把钱转到我们指定的账户核查。",
         "I'm your manager, in a meeting now. Urgently need you to buy gift cards for a client and text me the codes.",
         "WINNER! You have been selected for a £900 prize. Call 09061701461 to claim. Valid 12 hours.",
+        "Quiz time! Reply QUIZ now to answer 3 easy questions and win a holiday for 2. 1.50 per msg, 18+",
     ],
 )
 def test_scam_messages_trigger_a_warning(full_detector: ScamDetector, text: str) -> None:
