@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.eval.golden import (
+    CALIBRATION_OOS_EN_FILE,
     GOLDEN_FILE,
     GoldenQuestion,
     calibration_oos_questions,
@@ -60,6 +61,7 @@ class Evaluation:
     settings: dict[str, Any]
     load: tuple[float, float] | None = None
     calibration_oos: list[bool] | None = None
+    calibration_oos_en: list[bool] | None = None
 
 
 def evaluate(
@@ -70,10 +72,12 @@ def evaluate(
     eval_dir: Path | None = DEFAULT_EVAL_DIR,
     synthetic_chunks: int = SYNTHETIC_CHUNKS,
     calibration_oos: Sequence[str] | None = None,
+    calibration_oos_en: Sequence[str] | None = None,
 ) -> Evaluation:
     """Run every golden question through retrieval (three modes) and the answer service, then the OOS checks.
 
-    `calibration_oos` are extra Chinese out-of-scope questions (the confidence floor's calibration set)."""
+    `calibration_oos` / `calibration_oos_en` are extra Chinese / English out-of-scope questions (the confidence
+    rules' calibration sets)."""
     load_before = host_load()
     service = service_factory(index_dir)
     service.warm_up()
@@ -100,6 +104,9 @@ def evaluate(
     clinc = clinc_oos_questions(eval_dir) if eval_dir is not None else None
     clinc_abstained = [not service.answer(q, lang="en").confident for q in clinc] if clinc is not None else None
     calibration = [not service.answer(q, lang="zh").confident for q in calibration_oos] if calibration_oos else None
+    calibration_en = (
+        [not service.answer(q, lang="en").confident for q in calibration_oos_en] if calibration_oos_en else None
+    )
     synthetic_seconds: list[float] = []
     written = 0
     if synthetic_chunks:
@@ -113,6 +120,7 @@ def evaluate(
         settings=service.describe() if hasattr(service, "describe") else {},
         load=_load_span(load_before, host_load()),
         calibration_oos=calibration,
+        calibration_oos_en=calibration_en,
     )
 
 
@@ -227,6 +235,11 @@ def render_table(evaluation: Evaluation) -> str:
             f"out-of-scope abstention on the zh calibration set (`oos_zh_calibration.txt`): "
             f"{rate(evaluation.calibration_oos):.3f} on {len(evaluation.calibration_oos)} questions"
         )
+    if evaluation.calibration_oos_en is not None:
+        extra.append(
+            f"out-of-scope abstention on the en calibration set (`oos_en_calibration.txt`): "
+            f"{rate(evaluation.calibration_oos_en):.3f} on {len(evaluation.calibration_oos_en)} questions"
+        )
     if evaluation.synthetic_seconds:
         p50, p95 = percentiles_ms(evaluation.synthetic_seconds)
         extra.append(
@@ -269,6 +282,9 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
         "clinc_oos_abstention": rate(evaluation.clinc_oos) if evaluation.clinc_oos is not None else None,
         "clinc_oos_questions": len(evaluation.clinc_oos) if evaluation.clinc_oos is not None else 0,
         "calibration_oos_abstention_zh": rate(evaluation.calibration_oos) if evaluation.calibration_oos else None,
+        "calibration_oos_abstention_en": (
+            rate(evaluation.calibration_oos_en) if evaluation.calibration_oos_en else None
+        ),
         "synthetic": {
             "chunks": evaluation.synthetic_chunks,
             "p50_ms": percentiles_ms(evaluation.synthetic_seconds)[0],
@@ -336,6 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             eval_dir=args.eval_dir if args.eval_dir.is_dir() else None,
             synthetic_chunks=args.synthetic,
             calibration_oos=calibration_oos_questions(),
+            calibration_oos_en=calibration_oos_questions(CALIBRATION_OOS_EN_FILE),
         )
     table = render_table(evaluation)
     print(table)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from knowledge.answer_kind import AnswerKind, asked_kind
 from knowledge.index import KnowledgeIndex
 from knowledge.normalize import normalize_query
 from knowledge.tokenize import bm25_tokens, tokenize
@@ -31,6 +32,11 @@ class HybridRetriever:
     stays the chunk's own cosine: the answer's confidence floor is measured on it. On the golden dev split
     the asks in BM25 raised fused Recall@1 from 0.826 to 0.884; the ask vectors at offsets -0.05 to -0.04
     added one more question (0.889) and dense-alone Recall@1 0.705 → 0.758 (offsets nearer 0 did worse).
+
+    When the question asks for a kind of value (an amount, a time limit, a share, a hotline) and a section's
+    heading is itself a question asking for the same kind ("最多能贷多少钱", "报案有多长时限"), that section
+    gains `kind_bonus` (hybrid mode only). On the golden dev split, 0.3 raised fused Recall@1 0.894 → 0.913
+    (0.2–0.8 all helped; 0.3 was best) and the key-fact rate 0.908 → 0.918.
     """
 
     def __init__(
@@ -43,6 +49,7 @@ class HybridRetriever:
         foreign_region_penalty: float = 1.0,
         home_region_bonus: float = 0.3,
         ask_offset: float | None = -0.045,
+        kind_bonus: float = 0.3,
     ) -> None:
         if not 0.0 <= dense_weight <= 1.0:
             raise ValueError("dense_weight must be between 0 and 1")
@@ -53,9 +60,11 @@ class HybridRetriever:
         self._region_penalty = foreign_region_penalty
         self._home_bonus = home_region_bonus
         self._ask_offset = ask_offset
+        self._kind_bonus = kind_bonus
         self._index: KnowledgeIndex | None = None
         self._lock = threading.Lock()
         self._bonus_cache: dict[tuple[str | None, str | None], npt.NDArray[np.float32]] = {}
+        self._kind_cache: dict[AnswerKind, npt.NDArray[np.float32]] = {}
 
     def describe(self) -> dict[str, object]:
         """The fusion settings in use (for evaluation reports)."""
@@ -66,6 +75,7 @@ class HybridRetriever:
             "foreign_region_penalty": self._region_penalty,
             "home_region_bonus": self._home_bonus,
             "ask_offset": self._ask_offset,
+            "kind_bonus": self._kind_bonus,
         }
 
     @property
@@ -114,6 +124,9 @@ class HybridRetriever:
         weight = {"hybrid": self._dense_weight, "dense": 1.0, "bm25": 0.0}[mode]
         fused = weight * _zscores(matched) + (1.0 - weight) * _zscores(lexical)
         fused += self._adjustments(index, lang, region)
+        kind = asked_kind(query) if mode == "hybrid" and self._kind_bonus else None
+        if kind is not None:
+            fused += self._kind_bonus * self._heading_kinds(index, kind)
         order = _top(fused, k)
         return [
             Passage(
@@ -142,6 +155,14 @@ class HybridRetriever:
                 bonus[i] += self._home_bonus if doc.region == region else -self._region_penalty
         self._bonus_cache[(lang, region)] = bonus
         return bonus
+
+    def _heading_kinds(self, index: KnowledgeIndex, kind: AnswerKind) -> npt.NDArray[np.float32]:
+        """1 for chunks whose heading is itself a question asking for `kind` ("最多能贷多少钱"), else 0."""
+        cached = self._kind_cache.get(kind)
+        if cached is None or len(cached) != len(index.chunks):
+            cached = np.array([asked_kind(chunk.locator) == kind for chunk in index.chunks], dtype=np.float32)
+            self._kind_cache[kind] = cached
+        return cached
 
 
 def _zscores(scores: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:

@@ -14,6 +14,7 @@ from knowledge.types import Lang
 
 GOLDEN_FILE = Path(__file__).resolve().parent / "golden.yaml"
 CALIBRATION_OOS_FILE = Path(__file__).resolve().parent / "oos_zh_calibration.txt"
+CALIBRATION_OOS_EN_FILE = Path(__file__).resolve().parent / "oos_en_calibration.txt"
 OOS = "oos"
 SPLITS = ("dev", "test")
 
@@ -95,6 +96,7 @@ def clinc_oos_questions(eval_dir: Path) -> list[str] | None:
 
 
 def calibration_oos_questions(path: Path = CALIBRATION_OOS_FILE) -> list[str]:
-    """The hand-written Chinese out-of-scope calibration questions: one per line, `#` lines and blanks skipped."""
+    """Hand-written out-of-scope calibration questions (Chinese by default): one per line, `#` lines and blanks
+    skipped."""
     lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
     return [line for line in lines if line and not line.startswith("#")]

@@ -70,3 +70,18 @@ def test_answer_flags_local_variation_and_whom_to_ask_in_the_farmers_language():
     assert "各地规定不同" in zh.text and "村委会" in zh.text
     en = AnswerComposer().compose("how much", [passage], "en")
     assert "Rules differ by county" in en.text and "(From a Chinese-language document:)" in en.text
+
+
+def _asked(dense: float, ask: float, lang: str = "en") -> Passage:
+    doc = DocumentMeta(doc_id="d", title="t", lang=lang, topic="loan")  # type: ignore[arg-type]
+    return Passage(
+        Chunk(0, doc, "Who may borrow?", "Only the household itself."), 1.0, 1, dense_score=dense, ask_score=ask
+    )
+
+
+def test_a_question_nearly_identical_to_a_listed_way_of_asking_is_answered_below_the_text_floor():
+    composer = AnswerComposer(min_dense=0.87, min_dense_en=0.85, min_ask=0.95, min_ask_en=0.91)
+    assert composer.compose("Can my cousin borrow in my name?", [_asked(0.82, 0.92)], "en").confident
+    assert not composer.compose("Will it rain?", [_asked(0.82, 0.89)], "en").confident
+    assert not composer.compose("明天下雨吗", [_asked(0.86, 0.93, lang="zh")], "zh").confident
+    assert not composer.compose("No asks listed", [_asked(0.82, -1.0)], "en").confident

@@ -3,7 +3,12 @@ from pathlib import Path
 from knowledge.answer import AnswerComposer
 from knowledge.builder import build_from_corpus
 from knowledge.embedding.fake import HashingEmbedder
-from knowledge.eval.golden import GoldenQuestion, calibration_oos_questions, clinc_oos_questions
+from knowledge.eval.golden import (
+    CALIBRATION_OOS_EN_FILE,
+    GoldenQuestion,
+    calibration_oos_questions,
+    clinc_oos_questions,
+)
 from knowledge.eval.metrics import contains_fact, first_hit, mrr, percentiles_ms, recall_at
 from knowledge.evaluate import evaluate, render_table, summarise
 from knowledge.retriever import HybridRetriever
@@ -62,6 +67,7 @@ def test_evaluation_reports_every_metric_per_split(corpus: Path, tmp_path: Path)
         eval_dir=None,
         synthetic_chunks=40,
         calibration_oos=["小额信贷能贷多少万元"],
+        calibration_oos_en=["How much can I borrow?", "Will it rain tomorrow?"],
     )
     dev = summarise(evaluation, "dev")
     assert dev["questions"] == 1 and dev["oos_questions"] == 1
@@ -74,6 +80,7 @@ def test_evaluation_reports_every_metric_per_split(corpus: Path, tmp_path: Path)
     assert "CLINC150 oos: skipped" in table
     # a zero floor answers even this calibration question: nothing abstained
     assert "zh calibration set (`oos_zh_calibration.txt`): 0.000 on 1 questions" in table
+    assert "en calibration set (`oos_en_calibration.txt`): 0.000 on 2 questions" in table
 
 
 def test_calibration_reader_skips_comments_and_blank_lines(tmp_path: Path):
@@ -86,3 +93,9 @@ def test_the_shipped_calibration_set_holds_chinese_questions():
     questions = calibration_oos_questions()
     assert len(questions) >= 40
     assert all(any("\u4e00" <= ch <= "\u9fff" for ch in q) for q in questions)
+
+
+def test_the_shipped_english_calibration_set_holds_english_questions():
+    questions = calibration_oos_questions(CALIBRATION_OOS_EN_FILE)
+    assert len(questions) >= 40
+    assert not any(any("\u4e00" <= ch <= "\u9fff" for ch in q) for q in questions)

@@ -75,3 +75,36 @@ def test_query_without_any_indexed_word_still_gets_dense_results(retriever: Hybr
     passages = retriever.search("zzzz qqqq", k=2)
     assert len(passages) == 2
     assert all("bm25" not in p.ranks for p in passages)
+
+
+KIND_DOC = """---
+doc_id: kinds-zh
+title: 报案
+lang: zh
+topic: insurance
+---
+# 报案
+
+## 受灾后要马上报案吗
+受灾后要马上报案，先报案再处理别的事，报案越早越好。
+
+## 报案有多长时限
+报案一般不能超过保单写的期限，越早越好。
+"""
+
+
+def test_a_section_whose_heading_asks_the_same_kind_of_value_gains_the_kind_bonus(corpus: Path, tmp_path: Path):
+    (corpus / "kinds-zh.md").write_text(KIND_DOC, encoding="utf-8")
+    embedder = HashingEmbedder(dimension=256)
+    build_from_corpus(corpus, tmp_path / "index", embedder)
+    plain = HybridRetriever(tmp_path / "index", embedder, kind_bonus=0.0)
+    boosted = HybridRetriever(tmp_path / "index", embedder, kind_bonus=0.3)
+    question = "受灾了多久之内要报案"
+    before = {p.locator: p.score for p in plain.search(question, k=10)}
+    after = {p.locator: p.score for p in boosted.search(question, k=10)}
+    assert after["报案有多长时限"] == pytest.approx(before["报案有多长时限"] + 0.3, abs=1e-5)
+    assert after["受灾后要马上报案吗"] == pytest.approx(before["受灾后要马上报案吗"], abs=1e-5)
+    dense_only = {p.locator: p.score for p in boosted.search(question, k=10, mode="dense")}
+    assert dense_only["报案有多长时限"] == pytest.approx(
+        {p.locator: p.score for p in plain.search(question, k=10, mode="dense")}["报案有多长时限"], abs=1e-5
+    )
