@@ -26,15 +26,28 @@ MODEL_ALONE = ALONE_RISK
 # The learned model speaks alone only on text as long as a received message: more than 20 Chinese characters or
 # 12 English words, the longest turns farmers type to the bot in our own NLU training text (nlu/data). Short chat
 # ("你好", "我想申请贷款") is the farmer talking to us, and warning on it from the model alone scared farmers off.
+# Shorter text still counts as received when it carries what senders put in and farmers do not type to us: a web
+# link, a price, a premium-rate or freephone number, a short code to text ("to 81234"). It must still be a
+# sentence (MARKED_MIN_CJK / MARKED_MIN_WORDS), so a bare phone or ID number typed into the form never counts.
 MESSAGE_MIN_CJK = 21
 MESSAGE_MIN_WORDS = 13
+MARKED_MIN_CJK = 8
+MARKED_MIN_WORDS = 4
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_SENDER_MARKS = re.compile(
+    r"(https?://|\bwww\.|\b0(8|9)\d{2}[\s-]?\d{3}[\s-]?\d{3,4}\b|\b(to|2)\s+\d{5}\b|[£$€]\s?\d|"
+    r"\b\d+(\.\d+)?\s?p\s?(/|per)\s?(min|msg|wk|week)\b|回复\s?[A-Za-z0-9]{1,6}\s?(到|至)\s?\d{5,})",
+    re.IGNORECASE,
+)
 
 
 def looks_like_received_message(text: str) -> bool:
-    """Whether `text` is long enough to be a message the farmer received rather than a chat turn they typed."""
-    return len(_CJK.findall(text)) >= MESSAGE_MIN_CJK or len(_WORD.findall(text)) >= MESSAGE_MIN_WORDS
+    """Whether `text` looks like a message the farmer received rather than a chat turn they typed to us."""
+    cjk, words = len(_CJK.findall(text)), len(_WORD.findall(text))
+    if cjk >= MESSAGE_MIN_CJK or words >= MESSAGE_MIN_WORDS:
+        return True
+    return (cjk >= MARKED_MIN_CJK or words >= MARKED_MIN_WORDS) and _SENDER_MARKS.search(text) is not None
 
 
 class RiskModel(Protocol):

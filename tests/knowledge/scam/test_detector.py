@@ -95,6 +95,24 @@ def test_a_confident_model_alone_warns_on_a_message_long_enough_to_be_received(r
     assert ScamDetector(rules, model=FixedModel(0.95)).assess(english).should_warn
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call FREEPHONE 0800 542 0578 now!",
+        "Quiz time: txt ANSWER to 85023, 150p/msg",
+        "New deals at www.cheap-mobiles.example today",
+        "您好，您的补贴已到，点击 https://a.example 领取",
+    ],
+)
+def test_a_short_text_with_a_senders_mark_counts_as_a_received_message(rules: RuleSet, text: str) -> None:
+    assert ScamDetector(rules, model=FixedModel(0.95)).assess(text).should_warn
+
+
+@pytest.mark.parametrize("text", ["13812345678", "my phone is 13812345678", "0800 542 0578", "我的电话13812345678"])
+def test_a_number_typed_into_the_form_is_not_a_received_message(rules: RuleSet, text: str) -> None:
+    assert not ScamDetector(rules, model=FixedModel(0.95)).assess(text).should_warn
+
+
 def test_model_score_just_above_the_operating_point_alone_does_not_warn(rules: RuleSet) -> None:
     assessment = ScamDetector(rules, model=FixedModel(0.6)).assess("您好，这边有个好消息要通知您。")
 
