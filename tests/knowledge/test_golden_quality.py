@@ -26,8 +26,10 @@ def test_golden_test_split_stays_above_the_quality_floor(tmp_path: Path):
         lambda d: knowledge_service_for(d, embedder), tmp_path / "index", golden, eval_dir=None, synthetic_chunks=0
     )
     figures = summarise(evaluation, "test")
-    # Measured on the test split: fused R@5 0.964, key fact 0.848, false abstention 0.014, zh OOS 0.875.
-    assert figures["hybrid_r5"] >= 0.93
-    assert figures["key_fact_rate"] >= 0.80
+    # Measured on the test split: fused R@5 0.993, R@1 0.899, key fact 0.906, false abstention 0.022, zh OOS 0.938.
+    # The floors are the targets, except key fact (one question of slack below its 0.9 target).
+    assert figures["hybrid_r5"] >= 0.97
+    assert figures["hybrid_r1"] >= 0.85
+    assert figures["key_fact_rate"] >= 0.89
     assert figures["false_abstention"] <= 0.05
-    assert figures["oos_abstention_zh"] is not None and figures["oos_abstention_zh"] >= 0.8
+    assert figures["oos_abstention_zh"] is not None and figures["oos_abstention_zh"] >= 0.9
