@@ -62,10 +62,13 @@ def kb_build(
     force: Annotated[bool, typer.Option(help="Rebuild even when the corpus is unchanged.")] = False,
     videos: Annotated[
         Path | None,
-        typer.Option(help="Also index this video catalogue (off by default: the shipped one is SAMPLE content)."),
+        typer.Option(
+            help="Also index this video catalogue instead of the configured `video_catalogues` "
+            "(none by default: the shipped one is SAMPLE content)."
+        ),
     ] = None,
 ) -> None:
-    """Build the index from the corpus; does nothing when corpus and model are unchanged."""
+    """Build the index from the corpus and the configured video catalogues; does nothing when they are unchanged."""
     from knowledge.builder import build_from_corpus
 
     settings = BotSettings()
@@ -76,7 +79,7 @@ def kb_build(
         _embedder(settings),
         force=force,
         progress=_Bar,
-        extra_sources=[videos] if videos else (),
+        extra_sources=[videos] if videos else settings.video_catalogues,
     )
     _print_report(report)
     typer.echo(f"done in {time.perf_counter() - started:.1f} s")

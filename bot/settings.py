@@ -32,6 +32,9 @@ class BotSettings(BaseSettings):
     database_url: str | None = None
     index_dir: Path | None = None
     embedding_model: str | None = None
+    # Video catalogues `kb build` (and so setup) indexes with the corpus; an operator lists the ones with real
+    # URLs here so a rebuild keeps them. Empty by default: knowledge/videos/catalogue.yaml is SAMPLE content.
+    video_catalogues: list[Path] = Field(default_factory=list)
 
     telegram_bot_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field(default="https://api.telegram.org/bot", validation_alias="TELEGRAM_API_BASE_URL")
