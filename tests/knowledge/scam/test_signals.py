@@ -5,6 +5,10 @@ import pytest
 from knowledge.scam.detector import ScamDetector
 
 POSITIVE = [
+    ("credit_repair", "您的征信有逾期记录，我们可以帮您修复征信，收费3000元包消除。"),
+    ("credit_repair", "Bad credit? We remove late payments from your credit file in 7 days, fee only 99 dollars."),
+    ("account_threat", "【社保中心】您的社保卡将被停用，请点击链接重新认证。"),
+    ("account_threat", "Your SIM will be blocked today. Tap the link to complete your KYC update."),
     ("advance_fee", "您的贷款已审批，放款前需要先交2000元解冻费。"),
     ("advance_fee", "Your loan is approved. Pay the processing fee of $150 before the funds are released."),
     ("advance_fee", "【扶贫办】您的扶贫补贴已到账，需先交200元手续费激活后领取。"),
@@ -57,6 +61,10 @@ POSITIVE = [
 ]
 
 NEGATIVE = [
+    ("credit_repair", "【国家反诈中心】谨防“征信修复”诈骗，征信记录不能花钱删除。"),
+    ("credit_repair", "My credit score went up after I paid the loan back on time."),
+    ("account_threat", "【中国移动】您的手机号码已欠费，余额不足将停机，请及时缴费。"),
+    ("account_threat", "Your library card will be suspended if the books are not returned by Friday."),
     ("advance_fee", "正规贷款放款前不收任何费用，遇到先收费的请报警。"),
     ("advance_fee", "Real lenders never charge a processing fee before the loan is paid out."),
     ("advance_fee", "【邮储银行】您的贷款本期应还款金额2,356.40元，还款日为12月20日，请提前存入足额资金。"),
