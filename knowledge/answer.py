@@ -18,9 +18,22 @@ LIMITS = {"zh": 200, "en": 80}
 # when it is within KIND_MARGIN fused-score units of it (chosen on the golden dev split).
 KIND_DEPTH = 3
 KIND_MARGIN = 0.5
+# Where a farmer confirms a rule that differs by county, by the topic of the passage (loan rules are the default).
 VARIES_NOTE = {
     "zh": "各地规定不同，请向村委会、乡镇或放款银行确认。",
     "en": "Rules differ by county: please confirm with your village committee, township office or the bank.",
+}
+VARIES_NOTE_BY_TOPIC = {
+    "insurance": {
+        "zh": "各地规定不同，请向承保的保险公司、村里的协保员或乡镇农业部门确认。",
+        "en": "Rules differ by county and policy: please confirm with your insurer, the village insurance helper or "
+        "the township agriculture office.",
+    },
+    "station": {
+        "zh": "各地做法不同，请向服务点所属银行或村委会确认。",
+        "en": "Practice differs by place: please confirm with the bank running the service point or your village "
+        "committee.",
+    },
 }
 OTHER_LANG_NOTE = {"zh": "（以下内容来自英文资料）", "en": "(From a Chinese-language document:)"}
 WATCH_FROM = {"zh": "视频从{clock}开始看。", "en": "Watch the video from {clock}."}
@@ -110,7 +123,7 @@ class AnswerComposer:
             parts.append(WATCH_FROM[lang].format(clock=format_timestamp(start)))
             url = timestamp_url(url, start)
         if doc.varies_locally:
-            parts.append(VARIES_NOTE[lang])
+            parts.append(VARIES_NOTE_BY_TOPIC.get(doc.topic, VARIES_NOTE)[lang])
         sources = [SourceInfo(title=doc.title, locator=best.locator, url=url)]
         return Answer(
             text="\n".join(parts), lang=lang, confident=True, sources=sources, passages=passages, topic=doc.topic

@@ -72,6 +72,15 @@ def test_answer_flags_local_variation_and_whom_to_ask_in_the_farmers_language():
     assert "Rules differ by county" in en.text and "(From a Chinese-language document:)" in en.text
 
 
+def test_an_insurance_rule_that_varies_sends_the_farmer_to_the_insurer_not_the_bank():
+    doc = DocumentMeta(doc_id="ins", title="理赔", lang="zh", topic="insurance", varies_locally=True)
+    passage = Passage(Chunk(0, doc, "报案时限", "一般48小时内报案。"), score=1.0, rank=1, dense_score=0.95)
+    zh = AnswerComposer().compose("多久要报案", [passage], "zh")
+    assert "保险公司" in zh.text and "放款银行" not in zh.text
+    en = AnswerComposer().compose("How soon must I report?", [passage], "en")
+    assert "insurer" in en.text and "the bank" not in en.text
+
+
 def _asked(dense: float, ask: float, lang: str = "en") -> Passage:
     doc = DocumentMeta(doc_id="d", title="t", lang=lang, topic="loan")  # type: ignore[arg-type]
     return Passage(
