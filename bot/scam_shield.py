@@ -23,6 +23,9 @@ LEARN_PAYLOAD = "/ask_scam"
 PERSON_PAYLOAD = "/human_handoff"
 # A follow-up shorter than this after "帮我看看这条短信" is a new question, not the message to check.
 MIN_FOLLOW_UP_CHARS = 8
+# Intents whose unsourced reply means "I cannot answer that": after a warning it only confuses. (Question intents
+# stay: their unsourced replies include worked answers such as repayment figures.)
+ABSTAINING_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 
 
 class AssessesScams(Protocol):
@@ -46,6 +49,15 @@ def scam_info(assessment: ScamAssessment) -> ScamInfo:
     """The API's `scam` object (signal codes, not explanations) for an assessment."""
     api = assessment.to_api()
     return ScamInfo(risk=api["risk"], level=api["level"], signals=api["signals"])
+
+
+def has_nothing_to_add(result: TurnResult) -> bool:
+    """Whether the dialogue only said it could not answer (a fallback or out-of-scope turn, no sourced reply)."""
+    return (
+        result.intent is not None
+        and result.intent.name in ABSTAINING_INTENTS
+        and not any(reply.sources for reply in result.replies)
+    )
 
 
 def scam_buttons(lang: Lang) -> list[Button]:
@@ -81,7 +93,8 @@ class PendingChecks:
 class ScamShield:
     """A DialogueEngine decorator: scam verdict first (warning, or the check the farmer asked for), then the answer.
 
-    - medium/high risk: a warning reply (level, signals explained, what to do, two buttons) before the answer;
+    - medium/high risk: a warning reply (level, signals explained, what to do, two buttons) before the answer
+      (alone when the answer would only say that the documents do not cover the pasted text);
     - forwarded messages, and the message after a bare "帮我看看这条短信", get only the verdict;
     - explicit "check this message" requests get the dialogue's own verdict, so no second warning is added;
     - a detector failure or timeout never stops the turn: it is answered without a score.
@@ -133,7 +146,7 @@ class ScamShield:
                 self._pending.add(turn.sender_id)
         elif assessment.should_warn:
             warning = BotReply(text=assessment.warning(result.lang), buttons=scam_buttons(result.lang))
-            replies.insert(0, warning)
+            replies = [warning] if has_nothing_to_add(result) else [warning, *replies]
         return result.model_copy(update={"replies": replies, "scam": scam_info(assessment)})
 
     def _verdict(self, turn: UserTurn, assessment: ScamAssessment | None) -> TurnResult:

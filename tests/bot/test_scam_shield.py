@@ -3,7 +3,7 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.messages import BotReply, IntentInfo, TurnResult, UserTurn
+from bot.messages import BotReply, IntentInfo, SourceRef, TurnResult, UserTurn
 from bot.scam_shield import ScamShield, is_scorable
 from bot.web import create_web_app
 from knowledge.scam.detector import ScamDetector
@@ -261,3 +261,31 @@ def test_web_api_scam_field_is_null_for_a_button_payload(detector: ScamDetector)
     body = client.post("/api/chat", json={"sender_id": "s1", "text": "/ask_scam"}).json()
 
     assert body["scam"] is None
+
+
+async def test_a_pasted_scam_the_documents_do_not_cover_gets_the_warning_without_an_i_dont_know(
+    detector: ScamDetector,
+) -> None:
+    engine = RecordingEngine(reply="我的资料里没有可靠的答案。", intent="nlu_fallback")
+
+    result = await ScamShield(engine, detector).handle(turn(SCAM_ZH))
+
+    assert len(result.replies) == 1
+    assert result.replies[0].text.startswith("⚠️ 诈骗风险")
+    assert engine.turns, "the dialogue still sees the turn"
+
+
+async def test_a_sourced_answer_or_another_intent_still_follows_the_warning(detector: ScamDetector) -> None:
+    sourced = RecordingEngine(reply="unused", intent="ask_loan")
+
+    async def handle_with_source(turn_: UserTurn) -> TurnResult:
+        reply = BotReply(text="放款前不收费。", sources=[SourceRef(title="贷款诈骗", locator="一")])
+        return TurnResult(replies=[reply], intent=IntentInfo(name="ask_loan", confidence=0.9), lang="zh")
+
+    sourced.handle = handle_with_source  # type: ignore[method-assign]
+    result = await ScamShield(sourced, detector).handle(turn(SCAM_ZH))
+    assert [r.text for r in result.replies][1:] == ["放款前不收费。"]
+
+    greeting = RecordingEngine(reply="你好！", intent="greet")
+    result = await ScamShield(greeting, detector).handle(turn(SCAM_ZH))
+    assert [r.text for r in result.replies][1:] == ["你好！"]
