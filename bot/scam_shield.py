@@ -23,9 +23,10 @@ LEARN_PAYLOAD = "/ask_scam"
 PERSON_PAYLOAD = "/human_handoff"
 # A follow-up shorter than this after "帮我看看这条短信" is a new question, not the message to check.
 MIN_FOLLOW_UP_CHARS = 8
-# Intents whose unsourced reply means "I cannot answer that": after a warning it only confuses. (Question intents
-# stay: their unsourced replies include worked answers such as repayment figures.)
-ABSTAINING_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+# Intents whose unsourced reply means "I cannot answer that": after a warning it only confuses. check_message gets
+# here only without a "check this" request, when its action answers from the knowledge base like a question.
+# (Question intents stay: their unsourced replies include worked answers such as repayment figures.)
+ABSTAINING_INTENTS = frozenset({"nlu_fallback", "out_of_scope", CHECK_INTENT})
 
 
 class AssessesScams(Protocol):

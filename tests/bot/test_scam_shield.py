@@ -69,12 +69,12 @@ class BlockedDetector:
 
 
 class CheckIntentEngine(RecordingEngine):
-    """Recognises every turn as `check_message` and answers with the dialogue's own verdict."""
+    """Recognises every turn as `check_message` and answers with the dialogue's own (sourced) reply."""
 
     async def handle(self, turn: UserTurn) -> TurnResult:
         self.turns.append(turn)
         return TurnResult(
-            replies=[BotReply(text="dialogue verdict")],
+            replies=[BotReply(text="dialogue verdict", sources=[SourceRef(title="贷款诈骗", locator="一")])],
             intent=IntentInfo(name="check_message", confidence=0.97),
             lang="zh",
         )
@@ -289,3 +289,13 @@ async def test_a_sourced_answer_or_another_intent_still_follows_the_warning(dete
     greeting = RecordingEngine(reply="你好！", intent="greet")
     result = await ScamShield(greeting, detector).handle(turn(SCAM_ZH))
     assert [r.text for r in result.replies][1:] == ["你好！"]
+
+
+async def test_a_pasted_scam_read_as_check_message_without_a_request_gets_the_warning_alone(
+    detector: ScamDetector,
+) -> None:
+    engine = RecordingEngine(reply="这个问题我的资料里没有靠得住的答案。", intent="check_message")
+
+    result = await ScamShield(engine, detector).handle(turn(SCAM_ZH))
+
+    assert [r.text[:7] for r in result.replies] == ["⚠️ 诈骗风险"]
