@@ -5,6 +5,8 @@ import pytest
 from knowledge.scam.detector import ScamDetector
 
 POSITIVE = [
+    ("parcel_fee", "您的快递在海关滞留，请点击链接补缴关税15元后安排派送。"),
+    ("parcel_fee", "Your package is on hold at the depot. Pay the 1.99 redelivery fee at the link below."),
     ("credit_repair", "您的征信有逾期记录，我们可以帮您修复征信，收费3000元包消除。"),
     ("credit_repair", "Bad credit? We remove late payments from your credit file in 7 days, fee only 99 dollars."),
     ("account_threat", "【社保中心】您的社保卡将被停用，请点击链接重新认证。"),
@@ -61,6 +63,8 @@ POSITIVE = [
 ]
 
 NEGATIVE = [
+    ("parcel_fee", "【中通】您的包裹派送失败，已退回网点，请致电网点预约再次派送。"),
+    ("parcel_fee", "Your parcel could not be delivered today, we will try again tomorrow."),
     ("credit_repair", "【国家反诈中心】谨防“征信修复”诈骗，征信记录不能花钱删除。"),
     ("credit_repair", "My credit score went up after I paid the loan back on time."),
     ("account_threat", "【中国移动】您的手机号码已欠费，余额不足将停机，请及时缴费。"),
