@@ -25,7 +25,7 @@ from loans.text import Bilingual, bi
 from loans.validation import mask_phone, term_text
 from store.campaigns import attribute_application
 from store.crypto import FieldCipher
-from store.db import session_scope
+from store.db import as_utc, session_scope
 from store.models import (
     ConsentRecord,
     ConversationTurn,
@@ -455,21 +455,16 @@ def _view(session: Session, app: PreApplication) -> ApplicationView:
         lang="en" if app.lang == "en" else "zh",
         phone_masked=app.phone_masked,
         resident_id_masked=app.resident_id_masked,
-        created_at=_aware(app.created_at),
-        updated_at=_aware(app.updated_at),
+        created_at=as_utc(app.created_at),
+        updated_at=as_utc(app.updated_at),
         history=[
             StatusEntry(
                 from_status=ApplicationStatus(h.from_status) if h.from_status else None,
                 to_status=ApplicationStatus(h.to_status),
-                at=_aware(h.at),
+                at=as_utc(h.at),
                 actor=h.actor,
                 note=h.note,
             )
             for h in history
         ],
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

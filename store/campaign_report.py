@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.campaigns import china_day
-from store.db import session_scope
+from store.db import as_utc, session_scope
 from store.models import (
     ApplicationAttribution,
     Campaign,
@@ -208,7 +208,7 @@ def _conversation_counts(
         if fid is None or not _is_question(text):
             continue
         farmer = farmers[fid]
-        if _aware(created_at) < _aware(farmer.since):
+        if as_utc(created_at) < as_utc(farmer.since):
             continue  # said before the campaign brought them: not the campaign's doing
         funnel = funnels[farmer.placement_id]
         funnel.questions_by_topic[topic if topic in QUESTION_TOPICS else "other"] += 1
@@ -232,7 +232,7 @@ def _handoff_counts(session: Session, farmers: dict[int, _Farmer], funnels: dict
 
     def owner(farmer_id: int | None, channel: str, external_id: str, at: datetime) -> int | None:
         fid = farmer_id if farmer_id in farmers else owners.get((_CHANNEL_ALIASES.get(channel, channel), external_id))
-        if fid is None or _aware(at) < _aware(farmers[fid].since):
+        if fid is None or as_utc(at) < as_utc(farmers[fid].since):
             return None
         return fid
 
@@ -324,7 +324,3 @@ def _tally(counter: dict[str, tuple[set[int], int]], key: str, farmer_id: int) -
 def _top(counter: dict[str, tuple[set[int], int]], limit: int) -> list[QuestionCount]:
     ranked = Counter({key: len(farmers) for key, (farmers, _times) in counter.items()})
     return [QuestionCount(key, count, counter[key][1]) for key, count in ranked.most_common(limit)]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

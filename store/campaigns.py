@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.errors import NonghuiError
-from store.db import session_scope
+from store.db import as_utc, session_scope
 from store.models import (
     ApplicationAttribution,
     Campaign,
@@ -159,8 +159,7 @@ class Attribution:
 
 def china_day(moment: datetime) -> date:
     """The calendar day in China of a stored time (SQLite gives naive UTC values back)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(CHINA_TIME).date()
+    return as_utc(moment).astimezone(CHINA_TIME).date()
 
 
 class CampaignStore:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, func, select
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.errors import NonghuiError
 from loans.text import Bilingual, bi
-from store.db import session_scope
+from store.db import as_utc, session_scope
 from store.models import Farmer, Handoff, HandoffMessage, PreApplication, StaffUser, Station, utcnow
 from store.outbox import NewMessage, add_message
 from store.staff import StaffScope, audit_in
@@ -92,13 +92,6 @@ class QueueEntry(BaseModel):
 
 
 NoticeBuilder = Callable[[HandoffView], NewMessage | None]
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class SqlHandoffs:
@@ -333,7 +326,7 @@ class SqlHandoffs:
                     media_type=msg.media_type,
                     media_ref=msg.media_ref,
                     staff_name=name,
-                    created_at=aware(msg.created_at) or msg.created_at,
+                    created_at=as_utc(msg.created_at),
                 )
                 for msg, name in rows
             ]
@@ -462,10 +455,10 @@ def _view(session: Session, row: Handoff) -> HandoffView:
         state=row.state,
         reason=row.reason,
         lang="en" if row.lang == "en" else "zh",
-        opened_at=aware(row.opened_at) or row.opened_at,
-        last_activity_at=aware(row.last_activity_at) or row.last_activity_at,
-        first_staff_reply_at=aware(row.first_staff_reply_at),
-        closed_at=aware(row.closed_at),
+        opened_at=as_utc(row.opened_at),
+        last_activity_at=as_utc(row.last_activity_at),
+        first_staff_reply_at=as_utc(row.first_staff_reply_at),
+        closed_at=as_utc(row.closed_at),
         assigned_staff_id=row.assigned_staff_id,
         assigned_name=assigned.display_name if assigned else None,
         rating=row.rating,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.db import session_scope
+from store.db import as_utc, session_scope
 from store.models import OutboxMessage, utcnow
 
 MAX_ATTEMPTS = 8
@@ -168,7 +168,6 @@ def add_message(session: Session, message: NewMessage, now: datetime) -> int:
 
 def _item(row: OutboxMessage) -> OutboxItem:
     buttons = [OutboxButton.model_validate(b) for b in json.loads(row.buttons or "[]")]
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
     return OutboxItem(
         id=row.id,
         channel=row.channel,
@@ -178,6 +177,6 @@ def _item(row: OutboxMessage) -> OutboxItem:
         lang=row.lang,
         buttons=buttons,
         handoff_id=row.handoff_id,
-        created_at=created,
+        created_at=as_utc(row.created_at),
         attempts=row.attempts,
     )

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.errors import NonghuiError
-from store.db import session_scope
+from store.db import as_utc, session_scope
 from store.models import AuditEntry, StaffSession, StaffUser, Station, utcnow
 
 if TYPE_CHECKING:
@@ -114,12 +114,6 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class SqlStaff:
     """Staff accounts, sessions and audit log in the database."""
 
@@ -216,8 +210,8 @@ class SqlStaff:
                     role="admin" if user.role == "admin" else "staff",
                     station_code=code,
                     active=user.active,
-                    locked=bool(user.locked_until and (_aware(user.locked_until) or now) > now),
-                    last_login_at=_aware(user.last_login_at),
+                    locked=bool(user.locked_until and (as_utc(user.locked_until) or now) > now),
+                    last_login_at=as_utc(user.last_login_at),
                 )
                 for user, code in rows
             ]
@@ -245,7 +239,7 @@ class SqlStaff:
                 hasher.hash(password)  # the same work as a real check, so timing does not reveal usernames
                 _audit(session, now, None, username, "login_failed", "staff", username, None, "unknown or disabled")
                 return LoginOutcome(ok=False)
-            locked_until = _aware(user.locked_until)
+            locked_until = as_utc(user.locked_until)
             if locked_until is not None and locked_until > now:
                 _audit(session, now, user.id, username, "login_refused_locked", "staff", username, user.station_id, "")
                 return LoginOutcome(ok=False, locked=True)
@@ -295,7 +289,7 @@ class SqlStaff:
             row = session.get(StaffSession, _token_hash(token))
             if row is None:
                 return None
-            expires = _aware(row.expires_at)
+            expires = as_utc(row.expires_at)
             user = session.get(StaffUser, row.staff_id)
             if user is None or not user.active or expires is None or expires <= now:
                 session.delete(row)
@@ -347,7 +341,7 @@ class SqlStaff:
             rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
             return [
                 AuditView(
-                    at=_aware(row.at) or row.at,
+                    at=as_utc(row.at),
                     username=row.username,
                     action=row.action,
                     target_type=row.target_type,

@@ -8,8 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.db import session_scope
-from store.handoffs import aware
+from store.db import as_utc, session_scope
 from store.models import Farmer, PreApplication, Station
 from store.staff import StaffScope
 
@@ -72,8 +71,8 @@ class SqlStationApplications:
                     amount_yuan=app.amount_yuan,
                     term_months=app.term_months,
                     purpose=app.purpose,
-                    created_at=aware(app.created_at) or app.created_at,
-                    updated_at=aware(app.updated_at) or app.updated_at,
+                    created_at=as_utc(app.created_at),
+                    updated_at=as_utc(app.updated_at),
                 )
                 for app, code in rows
             ]

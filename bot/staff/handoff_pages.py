@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: FastAPI must evaluate the `Depends(console...)` annotations.
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from bot.handoff.gate import rating_request, staff_message
 from bot.privacy import mask_personal_data
 from bot.staff.auth import StaffContext
+from store.db import as_utc
 from store.handoffs import HandoffView, QueueEntry
 from store.models import utcnow
 from store.staff import StaffScope
@@ -68,8 +69,8 @@ def router(console: "StaffConsole") -> APIRouter:
             turns.extend(
                 services.transcript.transcript(channel=channel, external_id=view.external_id, limit=TRANSCRIPT_TURNS)
             )
-        before = [t for t in turns if _aware(t.created_at) < view.opened_at]  # later turns are in the thread
-        return sorted(before, key=lambda t: (_aware(t.created_at), t.id))[-TRANSCRIPT_TURNS:]
+        before = [t for t in turns if as_utc(t.created_at) < view.opened_at]  # later turns are in the thread
+        return sorted(before, key=lambda t: (as_utc(t.created_at), t.id))[-TRANSCRIPT_TURNS:]
 
     def record_staff_turn(handoff_id: int, text: str) -> None:
         """Add the staff reply to the conversation transcript (masked), so reports see the whole conversation."""
@@ -215,7 +216,3 @@ def router(console: "StaffConsole") -> APIRouter:
 def _refused(handoff_id: int) -> Response:
     """Out of scope, closed, or invalid: the same answer, so nothing leaks about other stations."""
     return JSONResponse({"error": "not_found_or_closed", "handoff": handoff_id}, status_code=404)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -23,12 +23,11 @@ from bot.settings import BotSettings
 from bot.telegram import build_telegram_application, start_polling, stop
 from bot.transcript import TranscriptRecorder
 from bot.web.app import create_web_app
-from loans.consent import CURRENT_CONSENT_VERSION
-from loans.forms import PreApplicationForm
 from loans.stations import load_stations, sync_stations
 from store.db import make_engine, migrate, session_factory, session_scope
 from store.repository import SqlFarmerContacts
 from store.transcript import SqlTranscript
+from tests.factories import sample_form
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.telegram_ports import InMemorySeenUpdates
 
@@ -133,24 +132,8 @@ class StaffStack:
     def submit_application(self, external_id: str, station_code: str, lang: str = "zh") -> str:
         """A pre-application of the Telegram farmer `external_id`; returns its reference."""
         assert self.parts is not None
-        form = PreApplicationForm(
-            form_token=f"tg-{external_id}-form",
-            channel="telegram",
-            external_id=external_id,
-            lang=lang,
-            name="王大姐",
-            phone="138 1234 5678",
-            resident_id="440882197403151236",
-            household_status="lifted_out",
-            amount_yuan=30000,
-            term_months=36,
-            purpose="livestock",
-            purpose_note="养两头牛",
-            station_code=station_code,
-            consent_version=CURRENT_CONSENT_VERSION,
-            rules_id="sample-county-zj",
-            rules_version="2026.1-sample",
-            precheck_outcome="likely",
+        form = sample_form(
+            form_token=f"tg-{external_id}-form", external_id=external_id, lang=lang, station_code=station_code
         )
         return self.parts.console.services.applications.submit_application(form).application.reference
 

@@ -8,7 +8,6 @@ from pydantic import ValidationError
 from sqlalchemy import select, text
 
 from loans.consent import CURRENT_CONSENT_VERSION, consent_hash
-from loans.forms import PreApplicationForm
 from loans.stations import load_stations, sync_stations
 from loans.status import ApplicationStatus as S
 from store.applications import (
@@ -34,8 +33,8 @@ from store.models import (
 from store.outbox import NewMessage, SqlOutbox
 from store.transcript import SqlTranscript, TurnRecord
 from tests.clock import Clock
+from tests.factories import RESIDENT_ID, sample_form
 
-RESIDENT_ID = "440882197403151236"
 PHONE = "13812345678"
 
 
@@ -49,27 +48,7 @@ def store(sessions):
 
 
 def form(**changes):
-    values = dict(
-        form_token="telegram-100-form-0001",
-        channel="telegram",
-        external_id="100",
-        lang="zh",
-        name="王大姐",
-        phone="138 1234 5678",
-        resident_id=RESIDENT_ID,
-        household_status="lifted_out",
-        amount_yuan=30000,
-        term_months=36,
-        purpose="livestock",
-        purpose_note="养两头牛",
-        station_code="ZJ-QS",
-        consent_version=CURRENT_CONSENT_VERSION,
-        rules_id="sample-county-zj",
-        rules_version="2026.1-sample",
-        precheck_outcome="likely",
-    )
-    values.update(changes)
-    return PreApplicationForm(**values)
+    return sample_form(**changes)
 
 
 def test_submit_writes_application_ticket_status_and_consent_together(store, sessions):

@@ -5,8 +5,6 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from loans.consent import CURRENT_CONSENT_VERSION
-from loans.forms import PreApplicationForm
 from loans.stations import load_stations, sync_stations
 from loans.status import ApplicationStatus as S
 from store.applications import ApplicationStore
@@ -22,6 +20,7 @@ from store.crypto import FieldCipher, decode_key, generate_key
 from store.db import session_scope
 from store.models import ApplicationAttribution, CampaignArrival, ConversationTurn, Farmer, Handoff
 from tests.clock import Clock
+from tests.factories import sample_form
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in China
 
@@ -145,20 +144,13 @@ def test_first_and_last_touch_attribution(campaigns, clock):
 
 
 def form(external_id, token):
-    return PreApplicationForm(
+    return sample_form(
         form_token=token,
-        channel="telegram",
         external_id=external_id,
-        lang="zh",
-        name="王大姐",
-        phone="138 1234 5678",
-        resident_id="440882197403151236",
-        household_status="lifted_out",
-        amount_yuan=30000,
-        term_months=36,
-        purpose="livestock",
-        station_code="ZJ-QS",
-        consent_version=CURRENT_CONSENT_VERSION,
+        purpose_note=None,
+        rules_id=None,
+        rules_version=None,
+        precheck_outcome=None,
     )
 
 

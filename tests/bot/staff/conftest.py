@@ -11,8 +11,6 @@ from fastapi.testclient import TestClient
 from bot.handoff.web_api import messages_router
 from bot.staff.console import ConsoleServices, StaffConsole
 from bot.web.app import create_web_app
-from loans.consent import CURRENT_CONSENT_VERSION
-from loans.forms import PreApplicationForm
 from loans.stations import load_stations, sync_stations
 from store.applications import ApplicationStore
 from store.crypto import FieldCipher, decode_key, generate_key
@@ -23,9 +21,9 @@ from store.staff import SqlStaff
 from store.station_applications import SqlStationApplications
 from store.transcript import SqlTranscript
 from tests.bot.fakes import RecordingEngine
+from tests.factories import sample_form
 
 PASSWORD = "a long staff password"
-RESIDENT_ID = "440882197403151236"
 
 
 @pytest.fixture
@@ -94,24 +92,12 @@ def csrf_of(client: TestClient, path: str = "/staff/") -> str:
 
 
 def application_form(external_id: str, station_code: str, *, lang: str = "zh", channel: str = "telegram"):
-    return PreApplicationForm(
+    return sample_form(
         form_token=f"{channel}-{external_id}-form",
         channel=channel,
         external_id=external_id,
         lang=lang,
-        name="王大姐",
-        phone="138 1234 5678",
-        resident_id=RESIDENT_ID,
-        household_status="lifted_out",
-        amount_yuan=30000,
-        term_months=36,
-        purpose="livestock",
-        purpose_note="养两头牛",
         station_code=station_code,
-        consent_version=CURRENT_CONSENT_VERSION,
-        rules_id="sample-county-zj",
-        rules_version="2026.1-sample",
-        precheck_outcome="likely",
     )
 
 

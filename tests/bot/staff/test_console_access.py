@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from store.db import session_scope
 from store.models import AuditEntry, Handoff, HandoffMessage, OutboxMessage, PreApplication
-from tests.bot.staff.conftest import PASSWORD, RESIDENT_ID, application_form, csrf_of, login
+from tests.bot.staff.conftest import PASSWORD, application_form, csrf_of, login
+from tests.factories import RESIDENT_ID
 
 
 def open_handoff(services, external_id: str, station: str | None, lang: str = "zh"):
