@@ -40,9 +40,17 @@ class LazyKnowledgeService:
         """Build and warm up the real service now rather than on the first question."""
         self._get()
 
-    def answer(self, question: str, *, lang: Lang, topic: str | None = None, region: str | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        *,
+        lang: Lang,
+        topic: str | None = None,
+        region: str | None = None,
+        previous: str | None = None,
+    ) -> Answer:
         """Answer through the real service, building it first if needed."""
-        return self._get().answer(question, lang=lang, topic=topic, region=region)
+        return self._get().answer(question, lang=lang, topic=topic, region=region, previous=previous)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle only the factory, so a spawned worker builds its own service."""

@@ -36,6 +36,17 @@ class AnswersQuestions(Protocol):
         """Load index and models now rather than on the first question."""
         ...
 
-    def answer(self, question: str, *, lang: Lang, topic: str | None = None, region: str | None = None) -> Answer:
-        """Return a short sourced answer, or one with `confident=False` when the corpus does not answer."""
+    def answer(
+        self,
+        question: str,
+        *,
+        lang: Lang,
+        topic: str | None = None,
+        region: str | None = None,
+        previous: str | None = None,
+    ) -> Answer:
+        """Return a short sourced answer, or one with `confident=False` when the corpus does not answer.
+
+        `previous` is the farmer's previous question in this conversation, if any: a follow-up such as
+        "那要多久还？" is read together with it."""
         ...

@@ -37,8 +37,18 @@ class KnowledgeService:
         """The retrieval and answer settings in use (for evaluation reports)."""
         return {"k": self._k, "retriever": self._retriever.describe(), "composer": self._composer.describe()}
 
-    def answer(self, question: str, *, lang: Lang, topic: str | None = None, region: str | None = None) -> Answer:
-        """Return a short sourced answer, or `confident=False` when nothing in the corpus fits."""
+    def answer(
+        self,
+        question: str,
+        *,
+        lang: Lang,
+        topic: str | None = None,
+        region: str | None = None,
+        previous: str | None = None,
+    ) -> Answer:
+        """Return a short sourced answer, or `confident=False` when nothing in the corpus fits.
+
+        `previous`: the farmer's previous question in this conversation (a follow-up is read with it)."""
         passages = self._retriever.search(question, self._k, lang=lang, region=region)
         answer = self._composer.compose(question, passages, lang)
         log.debug("answer confident=%s top=%s", answer.confident, passages[0].doc_id if passages else None)

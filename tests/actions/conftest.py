@@ -39,7 +39,15 @@ class FakeKnowledge:
     def warm_up(self) -> None:
         self.warmed += 1
 
-    def answer(self, question: str, *, lang: Lang, topic: str | None = None, region: str | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        *,
+        lang: Lang,
+        topic: str | None = None,
+        region: str | None = None,
+        previous: str | None = None,
+    ) -> Answer:
         self.questions.append(Question(question, lang, topic, region))
         if self.error is not None:
             raise self.error

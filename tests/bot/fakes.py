@@ -45,7 +45,15 @@ class FakeKnowledge:
     def warm_up(self) -> None:
         pass
 
-    def answer(self, question: str, *, lang: Lang, topic: str | None = None, region: str | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        *,
+        lang: Lang,
+        topic: str | None = None,
+        region: str | None = None,
+        previous: str | None = None,
+    ) -> Answer:
         self.questions.append((question, lang, topic))
         if self._error is not None:
             raise self._error
