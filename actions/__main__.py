@@ -36,8 +36,8 @@ from actions.preapplication import (
 )
 from actions.scam import CheckLender, CheckMessage, LazyScamServices, ScamServices
 from actions.settings import ActionSettings
+from core.errors import NonghuiError
 from knowledge.answer_types import AnswersQuestions
-from knowledge.errors import NonghuiError
 from loans.quotes import QuotesRepayments, RepaymentQuotes
 
 logger = logging.getLogger("actions")

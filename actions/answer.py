@@ -13,8 +13,8 @@ from rasa_sdk.types import DomainDict
 from actions.buttons import follow_up_buttons
 from actions.logsafe import redact
 from actions.turn import current_lang, latest_intent, question_text
+from core.lang import Lang
 from knowledge.answer_types import Answer, AnswersQuestions, SourceInfo
-from knowledge.types import Lang
 from loans.quotes import QuotesRepayments
 
 logger = logging.getLogger(__name__)

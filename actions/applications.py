@@ -16,7 +16,7 @@ from actions.applications_deps import ApplicationServices
 from actions.identity import farmer_identity
 from actions.preapplication import reset_events
 from actions.turn import current_lang
-from loans.text import bi
+from core.text import bi
 from store.applications import DELETION_DONE
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from knowledge.types import Lang
+from core.lang import Lang
 
 MAX_PAYLOAD_BYTES = 64
 MAX_FOLLOW_UPS = 3

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from core.lang import Lang
 from knowledge.answer_types import Answer, AnswersQuestions
-from knowledge.types import Lang
 
 
 class LazyKnowledgeService:

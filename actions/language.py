@@ -10,8 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.turn import DEFAULT_LANG, as_lang, latest_intent, latest_metadata, latest_text
-from knowledge.lang import detect_lang
-from knowledge.types import Lang
+from core.lang import Lang, detect_lang
 
 SWITCH_INTENT = "switch_language"
 _MENTIONS: dict[Lang, re.Pattern[str]] = {

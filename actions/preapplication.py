@@ -23,7 +23,8 @@ from rasa_sdk.types import DomainDict
 from actions.applications_deps import ApplicationServices
 from actions.identity import farmer_identity, is_telegram
 from actions.turn import current_lang, is_payload, latest_intent, latest_metadata, latest_text
-from knowledge.types import Lang
+from core.lang import Lang
+from core.text import bi
 from loans.preapplication import (
     CANCEL,
     CHOICE_PREFIX,
@@ -43,7 +44,6 @@ from loans.preapplication import (
     field_to_correct,
     summary_choices,
 )
-from loans.text import bi
 from store.applications import UnknownStationError
 
 logger = logging.getLogger(__name__)

@@ -16,11 +16,11 @@ from actions.answer import UTTER_KNOWLEDGE_ERROR, UTTER_NOT_SURE, ask_knowledge,
 from actions.buttons import HUMAN, FollowUp, follow_up_buttons
 from actions.logsafe import redact
 from actions.turn import current_lang, latest_text, question_text
+from core.lang import Lang
 from knowledge.answer_types import AnswersQuestions
 from knowledge.scam.check import check_reply, extract_checked_message, is_check_request
 from knowledge.scam.registry import LenderCheck
 from knowledge.scam.types import ScamAssessment
-from knowledge.types import Lang
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from knowledge.lang import detect_lang
-from knowledge.types import Lang
+from core.lang import Lang, detect_lang
 
 DEFAULT_LANG: Lang = "zh"
 LANGS: tuple[Lang, ...] = ("zh", "en")

@@ -21,7 +21,7 @@ from bot.scam_shield import ScamShield
 from bot.settings import BotSettings
 from bot.transcript import TranscriptRecorder
 from bot.web.app import create_web_app
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 from knowledge.scam import ScamDetector
 from knowledge.service import build_knowledge_service
 from store.db import make_engine, migrate, session_factory

@@ -7,9 +7,9 @@ import unicodedata
 from collections import OrderedDict
 
 from bot.dialogue import DialogueEngine
-from bot.messages import BotReply, Lang, TurnResult, UserTurn
+from bot.messages import BotReply, TurnResult, UserTurn
 from bot.texts import text, topic_buttons
-from knowledge.lang import detect_lang
+from core.lang import Lang, detect_lang
 
 # Sentence ends in Chinese and English; a full stop only counts when followed by whitespace (not "3.5").
 _SENTENCE_END = re.compile(r"[。！？!?；;…\n]|\.(?=\s)")

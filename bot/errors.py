@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 
 
 class DialogueUnavailable(NonghuiError):

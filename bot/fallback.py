@@ -7,10 +7,10 @@ import logging
 
 from bot.dialogue import DialogueEngine
 from bot.errors import DialogueUnavailable
-from bot.messages import BotReply, Lang, SourceRef, TurnResult, UserTurn
+from bot.messages import BotReply, SourceRef, TurnResult, UserTurn
 from bot.texts import both_languages, text
+from core.lang import Lang, detect_lang
 from knowledge.answer_types import Answer, AnswersQuestions
-from knowledge.lang import detect_lang
 
 logger = logging.getLogger(__name__)
 

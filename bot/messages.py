@@ -6,8 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Lang = Literal["zh", "en"]
-Channel = Literal["telegram", "web"]
+from core.channels import Channel, UnknownChannel, parse_sender_id
+from core.lang import Lang
+
 ScamLevel = Literal["none", "low", "medium", "high"]
 
 
@@ -53,8 +54,10 @@ class UserTurn(BaseModel):
     @property
     def external_id(self) -> str:
         """The sender id without its channel prefix: '42' for 'tg:42' (the id as given when it has no prefix)."""
-        _prefix, sep, rest = self.sender_id.partition(":")
-        return rest if sep else self.sender_id
+        try:
+            return parse_sender_id(self.sender_id).external_id
+        except UnknownChannel:
+            return self.sender_id
 
 
 class ScamInfo(BaseModel):

@@ -10,9 +10,9 @@ from urllib.parse import quote
 import httpx
 
 from bot.errors import DialogueUnavailable
-from bot.messages import BotReply, Button, IntentInfo, Lang, SourceRef, TurnResult, UserTurn
+from bot.messages import BotReply, Button, IntentInfo, SourceRef, TurnResult, UserTurn
 from bot.privacy import mask_personal_data
-from knowledge.lang import detect_lang
+from core.lang import Lang, detect_lang
 
 logger = logging.getLogger(__name__)
 

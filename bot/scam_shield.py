@@ -9,9 +9,9 @@ from typing import Protocol
 
 from bot.conversation import LanguageMemory
 from bot.dialogue import DialogueEngine
-from bot.messages import BotReply, Button, Lang, ScamInfo, TurnResult, UserTurn
+from bot.messages import BotReply, Button, ScamInfo, TurnResult, UserTurn
 from bot.texts import text as bot_text
-from knowledge.lang import detect_lang
+from core.lang import Lang, detect_lang
 from knowledge.scam.check import check_reply, extract_checked_message, is_check_request
 from knowledge.scam.types import ScamAssessment
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bot.messages import Button, Lang
+from bot.messages import Button
+from core.lang import Lang
 
 TextKey = Literal[
     "empty_prompt",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from core.lang import Lang
 from knowledge.answer_kind import AnswerKind, asked_kind, states_kind
 from knowledge.answer_types import Answer, SourceInfo
 from knowledge.ingest.timestamps import format_timestamp, timestamp_url
 from knowledge.tokenize import tokenize
-from knowledge.types import Lang, Passage
+from knowledge.types import Passage
 
 _ZH_SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 _EN_BOUNDARY = re.compile(r"(?<=[.!?])\s+|\n+")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from knowledge.types import Lang, Passage
+from core.lang import Lang
+from knowledge.types import Passage
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 from knowledge.index import IndexMissing, KnowledgeIndex, ask_key, embed_text, text_key
 from knowledge.ingest.loader import ParsedDocument, dependencies, expand_paths, load_documents
 from knowledge.manifest import DocumentRecord, Manifest

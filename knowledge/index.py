@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 from knowledge.manifest import Manifest
 from knowledge.tokenize import bm25_tokens
 from knowledge.types import Chunk, DocumentMeta

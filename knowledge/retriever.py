@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from core.lang import Lang
 from knowledge.answer_kind import AnswerKind, asked_kind
 from knowledge.index import KnowledgeIndex
 from knowledge.normalize import normalize_query
 from knowledge.tokenize import bm25_tokens, tokenize
-from knowledge.types import Embedder, Lang, Passage
+from knowledge.types import Embedder, Passage
 
 MODES = ("hybrid", "dense", "bm25")
 

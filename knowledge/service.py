@@ -6,10 +6,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from core.lang import Lang
 from knowledge.answer import AnswerComposer
 from knowledge.answer_types import Answer
 from knowledge.retriever import HybridRetriever
-from knowledge.types import Embedder, Lang
+from knowledge.types import Embedder
 
 log = logging.getLogger(__name__)
 # Threads for embedding one short query: measured on this 2-core host (see knowledge/eval/REPORT.md).

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
-Lang = Literal["zh", "en"]
-Topic = Literal["loan", "insurance", "scam", "station", "general"]
+from core.intents import Topic
+from core.lang import Lang
 
 
 @dataclass(frozen=True)

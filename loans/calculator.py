@@ -11,10 +11,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from knowledge.types import Lang
+from core.lang import Lang
+from core.text import Bilingual, bi
 from loans.numbers import find_quantities, normalise
 from loans.ruleset import RuleSet
-from loans.text import Bilingual, bi
 from loans.validation import term_text
 
 Schedule = Literal["equal_instalments", "interest_only"]

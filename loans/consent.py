@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from knowledge.errors import NonghuiError
-from knowledge.types import Lang
-from loans.text import Bilingual, bi
+from core.errors import NonghuiError
+from core.lang import Lang
+from core.text import Bilingual, bi
 
 CURRENT_CONSENT_VERSION = "2026-11-v1"
 CONSENT_WORDINGS: dict[str, Bilingual] = {

@@ -9,9 +9,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from knowledge.types import Lang
+from core.lang import Lang
+from core.text import Bilingual, bi
 from loans.ruleset import HouseholdStatus, Purpose, RuleSet
-from loans.text import Bilingual, bi
 from loans.validation import term_text
 
 Outcome = Literal["likely", "unlikely", "needs_check"]

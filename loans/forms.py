@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from knowledge.types import Lang
+from core.lang import Lang
 from loans.consent import CONSENT_WORDINGS
 from loans.eligibility import Outcome
 from loans.ruleset import HouseholdStatus

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, get_args
 
-from knowledge.types import Lang
+from core.lang import Lang
+from core.text import Bilingual, bi
 from loans.calculator import quote, quote_text
 from loans.consent import CURRENT_CONSENT_VERSION, consent_text
 from loans.eligibility import EligibilityReport, PreCheckInput, classify_purpose, pre_check
 from loans.forms import PreApplicationForm
 from loans.ruleset import DEFAULT_REGION, HouseholdStatus, RulesError, RuleSet, load_rules
 from loans.stations import Station, StationMatcher
-from loans.text import Bilingual, bi
 from loans.validation import (
     mask_id,
     mask_phone,

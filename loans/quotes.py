@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from knowledge.types import Lang
+from core.lang import Lang
+from core.text import bi
 from loans.calculator import parse_loan_question, quote, quote_text
 from loans.ruleset import RuleSet, load_rules
-from loans.text import bi
 
 OVER_CAP = bi(
     "注意：脱贫人口小额信贷一般每户最多 {cap_wan} 万元、最长 {cap_years} 年；超出的部分要按普通贷款问银行。",

@@ -11,9 +11,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from knowledge.errors import NonghuiError
-from knowledge.types import Lang
-from loans.text import Bilingual
+from core.errors import NonghuiError
+from core.lang import Lang
+from core.text import Bilingual
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 DEFAULT_REGION = "national"

@@ -14,11 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.errors import NonghuiError
-from knowledge.types import Lang
-from loans.text import Bilingual, bi
+from core.clock import utcnow
+from core.errors import NonghuiError
+from core.lang import Lang
+from core.text import Bilingual, bi
 from store.models import Station as StationRow
-from store.models import utcnow
 
 SAMPLE_STATIONS = Path(__file__).resolve().parent / "data" / "stations_sample.yaml"
 MAX_CANDIDATES = 3

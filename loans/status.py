@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from loans.text import Bilingual, bi
+from core.text import Bilingual, bi
 
 
 class ApplicationStatus(StrEnum):

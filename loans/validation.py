@@ -14,8 +14,8 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from core.text import Bilingual, bi
 from loans.numbers import MAX_INPUT_CHARS, Quantity, find_quantities
-from loans.text import Bilingual, bi
 
 T = TypeVar("T")
 

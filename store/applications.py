@@ -16,12 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Executable
 
-from knowledge.errors import NonghuiError
-from knowledge.types import Lang
+from core.clock import utcnow
+from core.errors import NonghuiError
+from core.lang import Lang
+from core.text import Bilingual, bi
 from loans.consent import consent_hash
 from loans.forms import PreApplicationForm
 from loans.status import ApplicationStatus, can_change
-from loans.text import Bilingual, bi
 from loans.validation import mask_phone, term_text
 from store.campaigns import attribute_application
 from store.crypto import FieldCipher
@@ -37,7 +38,6 @@ from store.models import (
     ReferenceCounter,
     StationTicket,
     StatusChange,
-    utcnow,
 )
 from store.models import Station as StationRow
 

@@ -13,23 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from knowledge.errors import NonghuiError
+from core.clock import utcnow
+from core.errors import NonghuiError
+from core.intents import CAMPAIGN_TOPICS, CampaignTopic
 from store.db import as_utc, session_scope
-from store.models import (
-    ApplicationAttribution,
-    Campaign,
-    CampaignArrival,
-    CampaignPlacement,
-    Farmer,
-    utcnow,
-)
+from store.models import ApplicationAttribution, Campaign, CampaignArrival, CampaignPlacement, Farmer
 from store.models import Station as StationRow
 
 CHINA_TIME = timezone(timedelta(hours=8))
-Topic = Literal["loan", "insurance", "scam", "general"]
 PlacementKind = Literal["poster", "leaflet", "video", "meeting", "other"]
 ArrivalOutcome = Literal["campaign", "expired", "unknown"]
-TOPICS: tuple[Topic, ...] = ("loan", "insurance", "scam", "general")
 PLACEMENT_KINDS: tuple[PlacementKind, ...] = ("poster", "leaflet", "video", "meeting", "other")
 _CODE_ATTEMPTS = 20
 
@@ -56,7 +49,7 @@ class CampaignSpec(BaseModel):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$")
     name: str = Field(min_length=1, max_length=200)
     organiser: str = Field(min_length=1, max_length=200)
-    topic: Topic
+    topic: CampaignTopic
     region: str | None = Field(default=None, max_length=128)
     station_code: str | None = Field(default=None, max_length=32)
     starts_on: date
@@ -106,7 +99,7 @@ class CampaignView(BaseModel):
     slug: str
     name: str
     organiser: str
-    topic: Topic
+    topic: CampaignTopic
     region: str | None
     station_code: str | None
     starts_on: date
@@ -134,7 +127,7 @@ class ArrivalResult:
     """How an arrival was counted, and the campaign's topic and language when it was a live campaign."""
 
     outcome: ArrivalOutcome
-    topic: Topic | None = None
+    topic: CampaignTopic | None = None
     campaign_lang: str | None = None
     campaign_slug: str | None = None
 
@@ -331,8 +324,8 @@ def _get_or_create_farmer(session: Session, channel: str, external_id: str, now:
     return farmer
 
 
-def _topic(value: str) -> Topic:
-    return next((topic for topic in TOPICS if topic == value), "general")
+def _topic(value: str) -> CampaignTopic:
+    return next((topic for topic in CAMPAIGN_TOPICS if topic == value), "general")
 
 
 def _placement_view(row: CampaignPlacement) -> PlacementView:

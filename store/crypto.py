@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 
 KEY_ENV = "NONGHUI_DATA_KEY"
 KEY_BYTES = 32

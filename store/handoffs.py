@@ -11,10 +11,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from knowledge.errors import NonghuiError
-from loans.text import Bilingual, bi
+from core.clock import utcnow
+from core.errors import NonghuiError
+from core.text import Bilingual, bi
 from store.db import as_utc, session_scope
-from store.models import Farmer, Handoff, HandoffMessage, PreApplication, StaffUser, Station, utcnow
+from store.models import Farmer, Handoff, HandoffMessage, PreApplication, StaffUser, Station
 from store.outbox import NewMessage, add_message
 from store.staff import StaffScope, audit_in
 

@@ -11,8 +11,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.clock import utcnow
 from store.db import as_utc, session_scope
-from store.models import OutboxMessage, utcnow
+from store.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
 _ERROR_CHARS = 200

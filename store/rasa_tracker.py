@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.clock import utcnow
 from store.db import session_scope
-from store.models import Farmer, ProcessedUpdate, StartEvent, utcnow
+from store.models import Farmer, ProcessedUpdate, StartEvent
 
 MAX_PAYLOAD = 64
 

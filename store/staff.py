@@ -14,9 +14,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from knowledge.errors import NonghuiError
+from core.clock import utcnow
+from core.errors import NonghuiError
 from store.db import as_utc, session_scope
-from store.models import AuditEntry, StaffSession, StaffUser, Station, utcnow
+from store.models import AuditEntry, StaffSession, StaffUser, Station
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher

@@ -18,7 +18,7 @@ from bot.campaigns.keys import campaign_key
 from bot.campaigns.links import LinkError, telegram_link, web_link
 from bot.campaigns.payloads import PayloadSigner, new_placement_code
 from bot.settings import BotSettings
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 from store.campaigns import CampaignSpec, CampaignStore, CampaignView, PlacementSpec, PlacementView
 
 campaign_app = typer.Typer(

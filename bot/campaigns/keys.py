@@ -9,7 +9,7 @@ import os
 import secrets
 from pathlib import Path
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 
 KEY_ENV = "NONGHUI_CAMPAIGN_KEY"
 DEV_KEY_FILE = Path("secrets") / "campaign.key"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 
 _BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}[Bb][Oo][Tt]$")
 START_PARAMETER = "start"

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 
 # Telegram accepts 1–64 characters of this alphabet after `?start=`.
 TELEGRAM_PAYLOAD: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

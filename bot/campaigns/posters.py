@@ -16,8 +16,9 @@ import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.campaigns.topics import poster_words
-from knowledge.errors import NonghuiError
-from store.campaigns import StationContact, Topic
+from core.errors import NonghuiError
+from core.intents import CampaignTopic
+from store.campaigns import StationContact
 
 FONT_DIRS: Final = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/opentype"), Path("/usr/share/fonts"))
 REGULAR_NAME: Final = "NotoSansCJK-Regular.ttc"
@@ -59,7 +60,7 @@ def find_cjk_fonts(dirs: tuple[Path, ...] = FONT_DIRS) -> Fonts:
 class PosterContent:
     """What one poster shows."""
 
-    topic: Topic
+    topic: CampaignTopic
     campaign_name: str
     location: str
     link: str

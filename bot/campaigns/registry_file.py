@@ -9,8 +9,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from knowledge.errors import NonghuiError
-from store.campaigns import CampaignSpec, CampaignStore, PlacementKind, PlacementSpec, Topic
+from core.errors import NonghuiError
+from core.intents import CampaignTopic
+from store.campaigns import CampaignSpec, CampaignStore, PlacementKind, PlacementSpec
 
 SAMPLE_FILE = Path(__file__).resolve().parent / "campaigns_SAMPLE.yaml"
 
@@ -33,7 +34,7 @@ class _CampaignEntry(BaseModel):
     slug: str
     name: str
     organiser: str
-    topic: Topic
+    topic: CampaignTopic
     starts_on: date
     ends_on: date
     region: str | None = None

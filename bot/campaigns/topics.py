@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from bot.messages import Button, Lang
-from store.campaigns import Topic
+from bot.messages import Button
+from core.intents import CampaignTopic
+from core.lang import Lang
 
 _DISCLAIMER: Final[dict[Lang, str]] = {
     "zh": "我说的只作参考，办事以当地银行、保险公司和服务站为准。",
     "en": "My answers are a guide only; your local bank, insurer or service station has the final word.",
 }
 
-_GREETINGS: Final[dict[Topic, dict[Lang, str]]] = {
+_GREETINGS: Final[dict[CampaignTopic, dict[Lang, str]]] = {
     "loan": {
         "zh": "您好！欢迎扫码来问贷款。我是农惠，能讲清扶贫小额信贷要什么条件、利息怎么算、怎么申请，"
         "也能帮您在这里先填一份预申请，转给附近的农村金融服务站。",
@@ -41,7 +42,7 @@ _GREETINGS: Final[dict[Topic, dict[Lang, str]]] = {
 }
 
 # (title by language, payload by language): payloads are Rasa intents, or a question sent as the farmer's text.
-_BUTTONS: Final[dict[Topic, tuple[tuple[dict[Lang, str], dict[Lang, str]], ...]]] = {
+_BUTTONS: Final[dict[CampaignTopic, tuple[tuple[dict[Lang, str], dict[Lang, str]], ...]]] = {
     "loan": (
         (
             {"zh": "申请条件", "en": "Who can apply"},
@@ -84,7 +85,7 @@ class PosterWords:
     english: str
 
 
-_POSTER: Final[dict[Topic, PosterWords]] = {
+_POSTER: Final[dict[CampaignTopic, PosterWords]] = {
     "loan": PosterWords(
         headline="扶贫小额信贷 手机上先问清",
         call_to_action="用手机扫一扫：问条件、算利息、在线预申请\n服务站会联系您",
@@ -108,16 +109,16 @@ _POSTER: Final[dict[Topic, PosterWords]] = {
 }
 
 
-def greeting(topic: Topic, lang: Lang) -> str:
+def greeting(topic: CampaignTopic, lang: Lang) -> str:
     """The first message for a farmer who arrived through a campaign on `topic`."""
     return f"{_GREETINGS[topic][lang]}{' ' if lang == 'en' else ''}{_DISCLAIMER[lang]}"
 
 
-def first_buttons(topic: Topic, lang: Lang) -> list[Button]:
+def first_buttons(topic: CampaignTopic, lang: Lang) -> list[Button]:
     """The first buttons for `topic`, the most fitting first (a scam poster opens with checking a message)."""
     return [Button(title=titles[lang], payload=payloads[lang]) for titles, payloads in _BUTTONS[topic]]
 
 
-def poster_words(topic: Topic) -> PosterWords:
+def poster_words(topic: CampaignTopic) -> PosterWords:
     """Headline, call to action and English line of a poster on `topic`."""
     return _POSTER[topic]

@@ -25,9 +25,10 @@ from bot.campaigns.report import (
     to_csv,
 )
 from bot.staff.auth import StaffContext
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
+from core.intents import CAMPAIGN_TOPICS
 from store.campaign_report import QUESTION_TOPICS, CampaignReports
-from store.campaigns import PLACEMENT_KINDS, TOPICS, CampaignError, CampaignSpec, CampaignStore, PlacementSpec
+from store.campaigns import PLACEMENT_KINDS, CampaignError, CampaignSpec, CampaignStore, PlacementSpec
 
 if TYPE_CHECKING:
     from bot.staff.console import StaffConsole
@@ -67,7 +68,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "name": ("名称", "Name"),
     "slug": ("编号", "Id"),
     "organiser": ("主办", "Organiser"),
-    "topic": ("主题", "Topic"),
+    "topic": ("主题", "CampaignTopic"),
     "region": ("地区", "Region"),
     "dates": ("日期", "Dates"),
     "starts_on": ("开始", "Starts"),
@@ -180,7 +181,7 @@ def admin_pages(console: "StaffConsole", store: CampaignStore, links: CampaignLi
             "campaigns.html",
             campaigns=campaigns,
             placement_links=placement_links,
-            topics=TOPICS,
+            topics=CAMPAIGN_TOPICS,
             kinds=PLACEMENT_KINDS,
             stations=console.services.stations,
             saved=request.query_params.get("saved"),

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.handoff.gate import rating_request
-from bot.messages import BotReply, Button, Lang
+from bot.messages import BotReply, Button
 from bot.telegram.callback_payloads import CallbackPayloads
 from bot.telegram.rendering import render_reply
+from core.clock import utcnow
+from core.lang import Lang
 from store.handoffs import SqlHandoffs
-from store.models import utcnow
 from store.outbox import OutboxItem, SqlOutbox
 
 log = logging.getLogger(__name__)

@@ -12,11 +12,12 @@ from typing import Protocol
 
 from bot.dialogue import DialogueEngine
 from bot.handoff import texts
-from bot.messages import BotReply, Lang, TurnResult, UserTurn
+from bot.messages import BotReply, TurnResult, UserTurn
+from core.clock import utcnow
+from core.lang import Lang
+from core.text import Bilingual, bi
 from loans.stations import StationMatcher
-from loans.text import Bilingual, bi
 from store.handoffs import HandoffView, NoticeBuilder, StationInfo
-from store.models import utcnow
 from store.outbox import NewMessage, OutboxButton
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
-from bot.messages import Lang
+from core.lang import Lang
 
 CHINA_TIME = timezone(timedelta(hours=8))
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}

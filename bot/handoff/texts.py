@@ -6,8 +6,9 @@ import json
 from datetime import datetime
 
 from bot.handoff.hours import OfficeHours, when_text
-from bot.messages import BotReply, Button, Lang
-from loans.text import Bilingual, bi
+from bot.messages import BotReply, Button
+from core.lang import Lang
+from core.text import Bilingual, bi
 from store.handoffs import HandoffView, StationInfo
 
 CANCEL_PAYLOAD = "/handoff_cancel"

@@ -15,8 +15,8 @@ from bot.handoff.gate import HandoffGate, HandoffOptions
 from bot.handoff.web_api import messages_router
 from bot.settings import BotSettings
 from bot.staff.console import ConsoleServices, StaffConsole
+from core.text import bi
 from loans.stations import SAMPLE_STATIONS, Station, StationMatcher, load_stations
-from loans.text import bi
 from store.applications import ApplicationStore
 from store.crypto import FieldCipher, require_key
 from store.handoffs import SqlHandoffs

@@ -6,7 +6,7 @@ import argparse
 import getpass
 import sys
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 
 
 def _password(args: argparse.Namespace) -> str:

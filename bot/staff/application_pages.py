@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from bot.handoff.texts import status_notice
 from bot.staff.auth import StaffContext
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 from loans.status import TRANSITIONS, ApplicationStatus
 from store.outbox import NewMessage
 

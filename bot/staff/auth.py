@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from starlette.datastructures import FormData
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 from store.staff import SqlStaff, StaffScope
 
 SESSION_COOKIE = "nh_staff"

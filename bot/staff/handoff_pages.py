@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from bot.handoff.gate import rating_request, staff_message
 from bot.privacy import mask_personal_data
 from bot.staff.auth import StaffContext
+from core.clock import utcnow
 from store.db import as_utc
 from store.handoffs import HandoffView, QueueEntry
-from store.models import utcnow
 from store.staff import StaffScope
 from store.transcript import StoredTurn, TurnRecord
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.messages import Lang
-from knowledge.lang import detect_lang
+from core.lang import Lang, detect_lang
 
 _STATE_KEY = "nonghui_chat"
 

@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.dialogue import DialogueEngine
-from bot.messages import Lang, UserTurn
+from bot.messages import UserTurn
 from bot.telegram.callback_payloads import CHANNEL_PREFIX, CallbackPayloads
 from bot.telegram.chat_language import ChatLanguage, chat_language, client_lang, parse_lang
 from bot.telegram.media import OpenHandoffs, media_metadata
@@ -28,6 +28,7 @@ from bot.telegram.ports import FarmerContacts, SeenUpdates
 from bot.telegram.rendering import render_reply
 from bot.telegram.texts import LANG_BUTTON_TITLES, ChannelText, channel_text
 from bot.telegram.typing_indicator import DEFAULT_REFRESH_SECONDS, TypingIndicator
+from core.lang import Lang
 
 _LOG = logging.getLogger(__name__)
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.messages import BotReply, Lang, SourceRef
+from bot.messages import BotReply, SourceRef
 from bot.telegram.callback_payloads import CallbackPayloads
+from core.lang import Lang
 
 TELEGRAM_TEXT_LIMIT = 4096
 # A button with this payload asks Telegram for the farmer's own phone number (a reply keyboard, not inline).

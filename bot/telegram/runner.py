@@ -16,7 +16,7 @@ from bot.settings import BotSettings
 from bot.telegram.app import POLL_INTERVAL_KEY, build_telegram_application
 from bot.telegram.media import OpenHandoffs
 from bot.telegram.ports import FarmerContacts, SeenUpdates
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 
 _LOG = logging.getLogger(__name__)
 

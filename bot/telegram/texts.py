@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.messages import Lang
+from core.lang import Lang
 
 
 class ChannelText(StrEnum):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.messages import BotReply, IntentInfo, Lang, ScamInfo
+from bot.messages import BotReply, IntentInfo, ScamInfo
+from core.lang import Lang
 
 MAX_TEXT_CHARS = 10_000
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 
 QK = 32
 """Weights per Q4_0 block."""

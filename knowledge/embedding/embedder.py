@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 
 MODEL_FILE = "e5-small-q4.bin"
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from knowledge.errors import NonghuiError
-from knowledge.types import Lang
+from core.errors import NonghuiError
+from core.lang import Lang
 
 GOLDEN_FILE = Path(__file__).resolve().parent / "golden.yaml"
 CALIBRATION_OOS_FILE = Path(__file__).resolve().parent / "oos_zh_calibration.txt"

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from core.lang import Lang
 from knowledge.index import KnowledgeIndex
 from knowledge.tokenize import tokenize
-from knowledge.types import Chunk, DocumentMeta, Lang
+from knowledge.types import Chunk, DocumentMeta
 
 
 def enlarge_index(source: KnowledgeIndex, target_dir: Path, total_chunks: int, *, seed: int = 7) -> int:

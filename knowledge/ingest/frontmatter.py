@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from knowledge.errors import NonghuiError
-from knowledge.lang import detect_lang
+from core.errors import NonghuiError
+from core.lang import detect_lang
 from knowledge.types import DocumentMeta
 
 TOPICS = {"loan", "insurance", "scam", "station", "general"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from core.lang import Lang
 from knowledge.scam.types import ScamAssessment
-from knowledge.types import Lang
 
 # Words that make the part before a colon or line break a request to check a message.
 _REQUEST_CUE = re.compile(

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from knowledge.errors import NonghuiError
-from knowledge.lang import detect_lang
+from core.errors import NonghuiError
+from core.lang import detect_lang
 from knowledge.scam.rules import DATA_DIR, normalise
 
 log = logging.getLogger(__name__)

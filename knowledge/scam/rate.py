@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 from knowledge.scam.rules import DATA_DIR
 
 DEFAULT_LPR_PATH = DATA_DIR / "lpr.yaml"

@@ -10,10 +10,10 @@ from typing import Any, Literal
 
 import yaml
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
+from core.lang import Lang
 from knowledge.scam.rules import DATA_DIR, normalise
 from knowledge.scam.types import ScamAssessment, ScamSignal
-from knowledge.types import Lang
 
 DEFAULT_REGISTRY_PATH = DATA_DIR / "lenders_SAMPLE.yaml"
 

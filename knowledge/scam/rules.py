@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 from knowledge.scam.types import ScamSignal
 
 DATA_DIR = Path(__file__).parent / "data"

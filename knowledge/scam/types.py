@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from knowledge.types import Lang
+from core.lang import Lang
 
 Level = Literal["none", "low", "medium", "high"]
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from rasa_sdk import Tracker
 
+from core.errors import NonghuiError
+from core.lang import Lang
 from knowledge.answer_types import Answer, SourceInfo
-from knowledge.errors import NonghuiError
-from knowledge.types import Lang
 
 
 @dataclass

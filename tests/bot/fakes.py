@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.errors import DialogueUnavailable
-from bot.messages import BotReply, IntentInfo, Lang, TurnResult, UserTurn
+from bot.messages import BotReply, IntentInfo, TurnResult, UserTurn
+from core.lang import Lang
 from knowledge.answer_types import Answer
 
 

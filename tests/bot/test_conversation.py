@@ -1,6 +1,7 @@
 from bot.conversation import Conversation, LanguageMemory, cut_at_sentence, strip_control_characters
-from bot.messages import BotReply, Lang, TurnResult, UserTurn
+from bot.messages import BotReply, TurnResult, UserTurn
 from bot.texts import text, topic_buttons
+from core.lang import Lang
 from tests.bot.fakes import RecordingEngine
 
 

@@ -8,7 +8,7 @@ import pytest
 from bot.errors import DialogueUnavailable
 from bot.messages import SourceRef, UserTurn
 from bot.rasa_client import RasaDialogue
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 
 BASE = "http://rasa.test:5005"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.messages import BotReply, TurnResult, UserTurn
-from knowledge.lang import detect_lang
+from core.lang import detect_lang
 
 Script = Callable[[UserTurn], Awaitable[TurnResult] | TurnResult]
 

@@ -8,7 +8,7 @@ import pytest
 from bot.settings import BotSettings
 from bot.telegram import TelegramRunner, build_telegram_application, start_polling, stop
 from bot.telegram.runner import TelegramStartError
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
 from tests.bot.telegram.doubles import ScriptedDialogue
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.telegram_ports import InMemorySeenUpdates, RecordingContacts

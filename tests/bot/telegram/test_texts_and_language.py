@@ -6,7 +6,7 @@ from bot.telegram.app import file_base_url
 from bot.telegram.chat_language import ChatLanguage, chat_language, client_lang, parse_lang
 from bot.telegram.handlers import start_payload
 from bot.telegram.texts import ChannelText, channel_text
-from knowledge.lang import detect_lang
+from core.lang import detect_lang
 
 
 @pytest.mark.parametrize("key", list(ChannelText))

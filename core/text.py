@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from knowledge.types import Lang
+from core.lang import Lang
 
 
 class Bilingual(BaseModel):
@@ -18,6 +18,10 @@ class Bilingual(BaseModel):
     def get(self, lang: Lang) -> str:
         """The text in `lang`."""
         return self.zh if lang == "zh" else self.en
+
+    def format(self, **values: object) -> Bilingual:
+        """Both languages with `{name}` placeholders filled from `values`."""
+        return Bilingual(zh=self.zh.format(**values), en=self.en.format(**values))
 
 
 def bi(zh: str, en: str) -> Bilingual:

@@ -1,13 +1,25 @@
-"""Language detection for farmers' short messages (Chinese vs English)."""
+"""The farmer's languages and language detection for short messages (Chinese vs English)."""
 
 from __future__ import annotations
 
 import re
+from typing import Final, Literal
 
-from knowledge.types import Lang
+Lang = Literal["zh", "en"]
+LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
+DEFAULT_LANG: Final[Lang] = "zh"
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def as_lang(value: object, default: Lang = DEFAULT_LANG) -> Lang:
+    """`value` when it names a language ("zh" or "en"), else `default`."""
+    if value == "en":
+        return "en"
+    if value == "zh":
+        return "zh"
+    return default
 
 
 def detect_lang(text: str) -> Lang | None:
