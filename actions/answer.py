@@ -13,18 +13,15 @@ from rasa_sdk.types import DomainDict
 from actions.buttons import follow_up_buttons
 from actions.logsafe import redact
 from actions.turn import current_lang, latest_intent, question_text
+from core.intents import KNOWLEDGE_TOPICS, TOPIC_BY_INTENT
 from core.lang import Lang
 from knowledge.answer_types import Answer, AnswersQuestions, SourceInfo
 from loans.quotes import QuotesRepayments
 
 logger = logging.getLogger(__name__)
 
-TOPIC_BY_INTENT: dict[str, str] = {"ask_loan": "loan", "ask_insurance": "insurance", "ask_scam": "scam"}
-INTRO_BY_TOPIC: dict[str | None, str] = {
-    "loan": "utter_intro_loan",
-    "insurance": "utter_intro_insurance",
-    "scam": "utter_intro_scam",
-    None: "utter_default",
+INTRO_BY_TOPIC: dict[str | None, str] = {row.topic: row.intro_response for row in KNOWLEDGE_TOPICS} | {
+    None: "utter_default"
 }
 UTTER_NOT_SURE = "utter_not_sure"
 UTTER_KNOWLEDGE_ERROR = "utter_knowledge_error"

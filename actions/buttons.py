@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.intents import Intent
 from core.lang import Lang
 
 MAX_PAYLOAD_BYTES = 64
@@ -23,12 +24,12 @@ class FollowUp:
         return {"title": self.zh if lang == "zh" else self.en, "payload": self.payload}
 
 
-APPLY = FollowUp(zh="我想申请贷款", en="I want to apply", payload="/apply_loan")
-ASK_LOAN = FollowUp(zh="问贷款", en="Ask about loans", payload="/ask_loan")
-ASK_INSURANCE = FollowUp(zh="问农业保险", en="Ask about insurance", payload="/ask_insurance")
-ASK_SCAM = FollowUp(zh="防骗", en="Scams", payload="/ask_scam")
-HUMAN = FollowUp(zh="找工作人员", en="Talk to a person", payload="/human_handoff")
-MENU = FollowUp(zh="返回菜单", en="Back to menu", payload="/greet")
+APPLY = FollowUp(zh="我想申请贷款", en="I want to apply", payload=Intent.APPLY_LOAN.payload)
+ASK_LOAN = FollowUp(zh="问贷款", en="Ask about loans", payload=Intent.ASK_LOAN.payload)
+ASK_INSURANCE = FollowUp(zh="问农业保险", en="Ask about insurance", payload=Intent.ASK_INSURANCE.payload)
+ASK_SCAM = FollowUp(zh="防骗", en="Scams", payload=Intent.ASK_SCAM.payload)
+HUMAN = FollowUp(zh="找工作人员", en="Talk to a person", payload=Intent.HUMAN_HANDOFF.payload)
+MENU = FollowUp(zh="返回菜单", en="Back to menu", payload=Intent.GREET.payload)
 
 FOLLOW_UPS_BY_TOPIC: dict[str | None, tuple[FollowUp, ...]] = {
     "loan": (APPLY, HUMAN),

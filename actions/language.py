@@ -10,9 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.turn import DEFAULT_LANG, as_lang, latest_intent, latest_metadata, latest_text
+from core.intents import Intent
 from core.lang import Lang, detect_lang
 
-SWITCH_INTENT = "switch_language"
+SWITCH_INTENT = Intent.SWITCH_LANGUAGE
 _MENTIONS: dict[Lang, re.Pattern[str]] = {
     "zh": re.compile(r"中文|汉语|普通话|中国话|chinese|mandarin", re.IGNORECASE),
     "en": re.compile(r"英文|英语|english", re.IGNORECASE),

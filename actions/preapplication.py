@@ -23,6 +23,7 @@ from rasa_sdk.types import DomainDict
 from actions.applications_deps import ApplicationServices
 from actions.identity import farmer_identity, is_telegram
 from actions.turn import current_lang, is_payload, latest_intent, latest_metadata, latest_text
+from core.intents import Intent
 from core.lang import Lang
 from core.text import bi
 from loans.preapplication import (
@@ -55,22 +56,22 @@ FIELD_ENTITY = "form_field"
 # unless the text also reads as an answer ("三万" classified as ask_loan still fills the amount).
 INTERRUPT_INTENTS = frozenset(
     {
-        "ask_loan",
-        "ask_insurance",
-        "ask_scam",
-        "human_handoff",
-        "application_status",
-        "switch_language",
-        "check_message",
-        "ask_lender",
-        "out_of_scope",
-        "greet",
-        "goodbye",
-        "thanks",
+        Intent.ASK_LOAN,
+        Intent.ASK_INSURANCE,
+        Intent.ASK_SCAM,
+        Intent.HUMAN_HANDOFF,
+        Intent.APPLICATION_STATUS,
+        Intent.SWITCH_LANGUAGE,
+        Intent.CHECK_MESSAGE,
+        Intent.ASK_LENDER,
+        Intent.OUT_OF_SCOPE,
+        Intent.GREET,
+        Intent.GOODBYE,
+        Intent.THANKS,
     }
 )
 # Intents that always leave the form's question: the farmer wants to stop, fix something or delete.
-CONTROL_INTENTS = frozenset({"cancel_form", "correct_field", "delete_data"})
+CONTROL_INTENTS = frozenset({Intent.CANCEL_FORM, Intent.CORRECT_FIELD, Intent.DELETE_DATA})
 CONTROL_CONFIDENCE = 0.6
 UTTER_CANCELLED = "utter_preapplication_cancelled"
 UTTER_NOTHING_PENDING = "utter_no_form_in_progress"
@@ -92,7 +93,7 @@ def choice_payload(choice: Choice) -> str:
     """The Rasa payload of a choice: its own `/intent` payload, or `/inform{"choice": value}`."""
     if choice.value.startswith("/"):
         return choice.value
-    return "/inform" + json.dumps({CHOICE_ENTITY: choice.value}, ensure_ascii=False, separators=(",", ":"))
+    return Intent.INFORM.payload + json.dumps({CHOICE_ENTITY: choice.value}, ensure_ascii=False, separators=(",", ":"))
 
 
 def buttons_for(choices: tuple[Choice, ...] | list[Choice], lang: Lang) -> list[dict[str, str]]:
@@ -150,9 +151,9 @@ class ValidatePreApplicationForm(FormValidationAction):
             return {}
         intent = latest_intent(tracker)
         chosen = latest_entity(tracker, CHOICE_ENTITY)
-        if chosen is not None and intent == "inform":
+        if chosen is not None and intent == Intent.INFORM:
             return {name: CHOICE_PREFIX + chosen}
-        if name == "phone" and intent == "share_contact":
+        if name == "phone" and intent == Intent.SHARE_CONTACT:
             phone = latest_metadata(tracker).get("contact_phone")
             return {name: str(phone)} if phone else {}
         text = latest_text(tracker)
@@ -438,7 +439,7 @@ class AskConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Show the summary, unless the farmer just asked to change something (they are choosing what)."""
-        if latest_intent(tracker) == "correct_field":
+        if latest_intent(tracker) == Intent.CORRECT_FIELD:
             return []
         lang = current_lang(tracker)
         text = self._services.form.summary(tracker.slots, lang)
@@ -461,7 +462,10 @@ class CorrectField(Action):
         if target is None:
             text = bi("要改哪一项？请点一下：", "Which answer do you want to change? Tap it:")
             buttons = [
-                {"title": c.title.get(lang), "payload": "/correct_field" + json.dumps({FIELD_ENTITY: c.value})}
+                {
+                    "title": c.title.get(lang),
+                    "payload": Intent.CORRECT_FIELD.payload + json.dumps({FIELD_ENTITY: c.value}),
+                }
                 for c in correction_choices()
             ]
             dispatcher.utter_message(text=text.get(lang), buttons=buttons)

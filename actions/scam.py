@@ -16,6 +16,7 @@ from actions.answer import UTTER_KNOWLEDGE_ERROR, UTTER_NOT_SURE, ask_knowledge,
 from actions.buttons import HUMAN, FollowUp, follow_up_buttons
 from actions.logsafe import redact
 from actions.turn import current_lang, latest_text, question_text
+from core.intents import Intent
 from core.lang import Lang
 from knowledge.answer_types import AnswersQuestions
 from knowledge.scam.check import check_reply, extract_checked_message, is_check_request
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 UTTER_CHECK_ASK = "utter_check_message_ask"
 UTTER_CHECK_UNAVAILABLE = "utter_check_unavailable"
-SCAM_ADVICE = FollowUp(zh="怎么防骗", en="How to avoid scams", payload="/ask_scam")
+SCAM_ADVICE = FollowUp(zh="怎么防骗", en="How to avoid scams", payload=Intent.ASK_SCAM.payload)
 # The detector reads at most this much; a 10 kB paste must not slow the action server down.
 MAX_CHECK_CHARS = 2000
 

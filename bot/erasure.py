@@ -8,11 +8,12 @@ from typing import Protocol
 
 from bot.dialogue import DialogueEngine
 from bot.messages import TurnResult, UserTurn
+from core.intents import Intent
 
 log = logging.getLogger(__name__)
 
 # The intent of the "yes, delete my data" button; the action server deletes the stored data in that turn.
-CONFIRM_DELETE_INTENT = "confirm_delete_data"
+CONFIRM_DELETE_INTENT = Intent.CONFIRM_DELETE_DATA
 
 
 class ErasesConversations(Protocol):

@@ -11,22 +11,23 @@ from bot.conversation import LanguageMemory
 from bot.dialogue import DialogueEngine
 from bot.messages import BotReply, Button, ScamInfo, TurnResult, UserTurn
 from bot.texts import text as bot_text
+from core.intents import NLU_FALLBACK, Intent
 from core.lang import Lang, detect_lang
 from knowledge.scam.check import check_reply, extract_checked_message, is_check_request
 from knowledge.scam.types import ScamAssessment
 
 logger = logging.getLogger(__name__)
 
-CHECK_INTENT = "check_message"
+CHECK_INTENT = Intent.CHECK_MESSAGE
 FORWARDED = "forwarded"
-LEARN_PAYLOAD = "/ask_scam"
-PERSON_PAYLOAD = "/human_handoff"
+LEARN_PAYLOAD = Intent.ASK_SCAM.payload
+PERSON_PAYLOAD = Intent.HUMAN_HANDOFF.payload
 # A follow-up shorter than this after "帮我看看这条短信" is a new question, not the message to check.
 MIN_FOLLOW_UP_CHARS = 8
 # Intents whose unsourced reply means "I cannot answer that": after a warning it only confuses. check_message gets
 # here only without a "check this" request, when its action answers from the knowledge base like a question.
 # (Question intents stay: their unsourced replies include worked answers such as repayment figures.)
-ABSTAINING_INTENTS = frozenset({"nlu_fallback", "out_of_scope", CHECK_INTENT})
+ABSTAINING_INTENTS = frozenset({NLU_FALLBACK, Intent.OUT_OF_SCOPE, CHECK_INTENT})
 
 
 class AssessesScams(Protocol):

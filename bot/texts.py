@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from bot.messages import Button
+from core.intents import Intent
 from core.lang import Lang
 
 TextKey = Literal[
@@ -64,10 +65,10 @@ _TEXTS: dict[TextKey, dict[Lang, str]] = {
 
 # Payloads are Rasa intents of nlu/domain.yml; titles match its utter_greet buttons.
 _TOPICS: tuple[tuple[str, dict[Lang, str]], ...] = (
-    ("/ask_loan", {"zh": "贷款", "en": "Loans"}),
-    ("/ask_insurance", {"zh": "农业保险", "en": "Farm insurance"}),
-    ("/ask_scam", {"zh": "防骗", "en": "Scams"}),
-    ("/human_handoff", {"zh": "找工作人员", "en": "Talk to a person"}),
+    (Intent.ASK_LOAN.payload, {"zh": "贷款", "en": "Loans"}),
+    (Intent.ASK_INSURANCE.payload, {"zh": "农业保险", "en": "Farm insurance"}),
+    (Intent.ASK_SCAM.payload, {"zh": "防骗", "en": "Scams"}),
+    (Intent.HUMAN_HANDOFF.payload, {"zh": "找工作人员", "en": "Talk to a person"}),
 )
 
 

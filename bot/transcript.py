@@ -10,20 +10,23 @@ from typing import Protocol
 from bot.dialogue import DialogueEngine
 from bot.messages import TurnResult, UserTurn
 from bot.privacy import mask_personal_data
+from core.intents import NLU_FALLBACK, Intent
 from store.transcript import TurnRecord
 
 log = logging.getLogger(__name__)
 
 # Intents whose turns are questions to the knowledge base (they count as "answered" only with a sourced reply).
-QUESTION_INTENTS = frozenset({"ask_loan", "ask_insurance", "ask_scam", "nlu_fallback", "out_of_scope", "ask_lender"})
-TOPICS = {
-    "ask_loan": "loan",
-    "ask_insurance": "insurance",
-    "ask_scam": "scam",
-    "check_message": "scam",
-    "ask_lender": "scam",
-    "apply_loan": "apply",
-    "application_status": "apply",
+QUESTION_INTENTS = frozenset(
+    {Intent.ASK_LOAN, Intent.ASK_INSURANCE, Intent.ASK_SCAM, NLU_FALLBACK, Intent.OUT_OF_SCOPE, Intent.ASK_LENDER}
+)
+TOPICS: dict[str, str] = {
+    Intent.ASK_LOAN: "loan",
+    Intent.ASK_INSURANCE: "insurance",
+    Intent.ASK_SCAM: "scam",
+    Intent.CHECK_MESSAGE: "scam",
+    Intent.ASK_LENDER: "scam",
+    Intent.APPLY_LOAN: "apply",
+    Intent.APPLICATION_STATUS: "apply",
 }
 
 

@@ -14,7 +14,7 @@ from pydantic import AfterValidator
 from core.errors import NonghuiError
 
 
-class UnknownChannel(NonghuiError):
+class UnknownChannel(NonghuiError, ValueError):
     """A channel name or sender-id prefix that is not in the channel table."""
 
 

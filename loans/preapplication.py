@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, get_args
 
+from core.intents import Intent
 from core.lang import Lang
 from core.text import Bilingual, bi
 from loans.calculator import quote, quote_text
@@ -207,8 +208,8 @@ WHAT_TO_BRING = bi(
 )
 YES = Choice(bi("是", "Yes"), "yes")
 NO = Choice(bi("不是", "No"), "no")
-HUMAN = Choice(bi("找工作人员", "Talk to a person"), "/human_handoff")
-CANCEL = Choice(bi("取消申请", "Cancel the application"), "/cancel_form")
+HUMAN = Choice(bi("找工作人员", "Talk to a person"), Intent.HUMAN_HANDOFF.payload)
+CANCEL = Choice(bi("取消申请", "Cancel the application"), Intent.CANCEL_FORM.payload)
 
 
 def normalise_answer(text: str) -> str:
@@ -572,8 +573,8 @@ def summary_choices() -> tuple[Choice, ...]:
     """The buttons under the summary: send, change, cancel."""
     return (
         Choice(bi("确认提交", "Send"), "yes"),
-        Choice(bi("修改", "Change"), "/correct_field"),
-        Choice(bi("取消", "Cancel"), "/cancel_form"),
+        Choice(bi("修改", "Change"), Intent.CORRECT_FIELD.payload),
+        Choice(bi("取消", "Cancel"), Intent.CANCEL_FORM.payload),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.intents import Intent
 from store.campaigns import china_day
 from store.db import as_utc, session_scope
 from store.models import (
@@ -26,8 +27,8 @@ from store.models import (
 
 Model = Literal["first", "last"]
 QUESTION_TOPICS = ("loan", "insurance", "scam", "apply", "other")
-HANDOFF_INTENT = "human_handoff"
-START_APPLICATION_INTENT = "apply_loan"
+HANDOFF_INTENT = Intent.HUMAN_HANDOFF
+START_APPLICATION_INTENT = Intent.APPLY_LOAN
 # Transcript rows written before the transcript used the channel name carry "tg" for Telegram chats.
 _CHANNEL_ALIASES = {"tg": "telegram"}
 _SPACES = re.compile(r"\s+")

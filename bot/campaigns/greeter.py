@@ -10,9 +10,10 @@ from bot.campaigns.payloads import PayloadSigner
 from bot.campaigns.topics import first_buttons, greeting
 from bot.dialogue import DialogueEngine
 from bot.messages import BotReply, TurnResult, UserTurn
+from core.intents import Intent
 from store.campaigns import ArrivalResult
 
-GREET_TURN = "/greet"
+GREET_TURN = Intent.GREET.payload
 # Set by the Telegram channel when `/start` carried something that is not a valid deep-link payload.
 REJECTED_FLAG = "start_payload_rejected"
 

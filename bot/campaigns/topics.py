@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot.messages import Button
-from core.intents import CampaignTopic
+from core.intents import CampaignTopic, Intent
 from core.lang import Lang
 
 _DISCLAIMER: Final[dict[Lang, str]] = {
@@ -48,30 +48,51 @@ _BUTTONS: Final[dict[CampaignTopic, tuple[tuple[dict[Lang, str], dict[Lang, str]
             {"zh": "申请条件", "en": "Who can apply"},
             {"zh": "扶贫小额信贷申请条件是什么？", "en": "Who can get poverty-alleviation microcredit?"},
         ),
-        ({"zh": "开始预申请", "en": "Start a pre-application"}, {"zh": "/apply_loan", "en": "/apply_loan"}),
-        ({"zh": "找工作人员", "en": "Talk to a person"}, {"zh": "/human_handoff", "en": "/human_handoff"}),
+        (
+            {"zh": "开始预申请", "en": "Start a pre-application"},
+            {"zh": Intent.APPLY_LOAN.payload, "en": Intent.APPLY_LOAN.payload},
+        ),
+        (
+            {"zh": "找工作人员", "en": "Talk to a person"},
+            {"zh": Intent.HUMAN_HANDOFF.payload, "en": Intent.HUMAN_HANDOFF.payload},
+        ),
     ),
     "insurance": (
         (
             {"zh": "受灾了怎么理赔", "en": "How to claim"},
             {"zh": "农业保险受灾了怎么理赔？", "en": "How do I claim farm insurance after a disaster?"},
         ),
-        ({"zh": "农业保险保什么", "en": "What it covers"}, {"zh": "/ask_insurance", "en": "/ask_insurance"}),
-        ({"zh": "找工作人员", "en": "Talk to a person"}, {"zh": "/human_handoff", "en": "/human_handoff"}),
+        (
+            {"zh": "农业保险保什么", "en": "What it covers"},
+            {"zh": Intent.ASK_INSURANCE.payload, "en": Intent.ASK_INSURANCE.payload},
+        ),
+        (
+            {"zh": "找工作人员", "en": "Talk to a person"},
+            {"zh": Intent.HUMAN_HANDOFF.payload, "en": Intent.HUMAN_HANDOFF.payload},
+        ),
     ),
     "scam": (
         (
             {"zh": "帮我查可疑消息", "en": "Check a suspicious message"},
-            {"zh": "/check_message", "en": "/check_message"},
+            {"zh": Intent.CHECK_MESSAGE.payload, "en": Intent.CHECK_MESSAGE.payload},
         ),
-        ({"zh": "常见骗局", "en": "Common scams"}, {"zh": "/ask_scam", "en": "/ask_scam"}),
-        ({"zh": "找工作人员", "en": "Talk to a person"}, {"zh": "/human_handoff", "en": "/human_handoff"}),
+        ({"zh": "常见骗局", "en": "Common scams"}, {"zh": Intent.ASK_SCAM.payload, "en": Intent.ASK_SCAM.payload}),
+        (
+            {"zh": "找工作人员", "en": "Talk to a person"},
+            {"zh": Intent.HUMAN_HANDOFF.payload, "en": Intent.HUMAN_HANDOFF.payload},
+        ),
     ),
     "general": (
-        ({"zh": "贷款", "en": "Loans"}, {"zh": "/ask_loan", "en": "/ask_loan"}),
-        ({"zh": "农业保险", "en": "Farm insurance"}, {"zh": "/ask_insurance", "en": "/ask_insurance"}),
-        ({"zh": "防骗", "en": "Scams"}, {"zh": "/ask_scam", "en": "/ask_scam"}),
-        ({"zh": "找工作人员", "en": "Talk to a person"}, {"zh": "/human_handoff", "en": "/human_handoff"}),
+        ({"zh": "贷款", "en": "Loans"}, {"zh": Intent.ASK_LOAN.payload, "en": Intent.ASK_LOAN.payload}),
+        (
+            {"zh": "农业保险", "en": "Farm insurance"},
+            {"zh": Intent.ASK_INSURANCE.payload, "en": Intent.ASK_INSURANCE.payload},
+        ),
+        ({"zh": "防骗", "en": "Scams"}, {"zh": Intent.ASK_SCAM.payload, "en": Intent.ASK_SCAM.payload}),
+        (
+            {"zh": "找工作人员", "en": "Talk to a person"},
+            {"zh": Intent.HUMAN_HANDOFF.payload, "en": Intent.HUMAN_HANDOFF.payload},
+        ),
     ),
 }
 

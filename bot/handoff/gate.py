@@ -14,6 +14,7 @@ from bot.dialogue import DialogueEngine
 from bot.handoff import texts
 from bot.messages import BotReply, TurnResult, UserTurn
 from core.clock import utcnow
+from core.intents import Intent
 from core.lang import Lang
 from core.text import Bilingual, bi
 from loans.stations import StationMatcher
@@ -22,8 +23,8 @@ from store.outbox import NewMessage, OutboxButton
 
 log = logging.getLogger(__name__)
 
-HANDOFF_INTENT = "human_handoff"
-SHARE_CONTACT_TURN = "/share_contact"
+HANDOFF_INTENT = Intent.HUMAN_HANDOFF
+SHARE_CONTACT_TURN = Intent.SHARE_CONTACT.payload
 _ASKS_FOR_PERSON = re.compile(
     r"(我要找人|找个人|找人工|转人工|人工客服|人工服务|找真人|真人客服|找工作人员|"
     r"\b(talk|speak|chat)\s+(to|with)\s+(a|an|some)?\s*(real\s+)?(person|human|agent|someone|staff)\b|"

@@ -7,13 +7,14 @@ from datetime import datetime
 
 from bot.handoff.hours import OfficeHours, when_text
 from bot.messages import BotReply, Button
+from core.intents import Intent
 from core.lang import Lang
 from core.text import Bilingual, bi
 from store.handoffs import HandoffView, StationInfo
 
 CANCEL_PAYLOAD = "/handoff_cancel"
 RATING_INTENT = "/handoff_rating"
-REQUEST_PAYLOAD = "/human_handoff"
+REQUEST_PAYLOAD = Intent.HUMAN_HANDOFF.payload
 
 DEFAULT_QUEUE_NAME = bi("农惠服务热线", "the Nonghui help desk")
 BACK_TO_BOT = bi("回到机器人", "Back to the bot")

@@ -28,14 +28,15 @@ from bot.telegram.ports import FarmerContacts, SeenUpdates
 from bot.telegram.rendering import render_reply
 from bot.telegram.texts import LANG_BUTTON_TITLES, ChannelText, channel_text
 from bot.telegram.typing_indicator import DEFAULT_REFRESH_SECONDS, TypingIndicator
+from core.intents import Intent
 from core.lang import Lang
 
 _LOG = logging.getLogger(__name__)
 
 CHANNEL: Final = "telegram"
-GREET_TURN = "/greet"
-SHARE_CONTACT_TURN = "/share_contact"
-DELETE_DATA_TURN = "/delete_data"
+GREET_TURN = Intent.GREET.payload
+SHARE_CONTACT_TURN = Intent.SHARE_CONTACT.payload
+DELETE_DATA_TURN = Intent.DELETE_DATA.payload
 # Set while a share-contact reply keyboard is on the farmer's screen; the next plain message removes it.
 CONTACT_KEYBOARD_KEY = "contact_keyboard_shown"
 LANG_CALLBACK_PREFIX = f"{CHANNEL_PREFIX}lang:"

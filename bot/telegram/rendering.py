@@ -9,11 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
 
 from bot.messages import BotReply, SourceRef
 from bot.telegram.callback_payloads import CallbackPayloads
+from core.intents import Intent
 from core.lang import Lang
 
 TELEGRAM_TEXT_LIMIT = 4096
 # A button with this payload asks Telegram for the farmer's own phone number (a reply keyboard, not inline).
-SHARE_CONTACT_PAYLOAD = "/share_contact"
+SHARE_CONTACT_PAYLOAD = Intent.SHARE_CONTACT.payload
 EMPTY_TEXT_WITH_BUTTONS = "👇"
 
 # From coarse to fine: paragraphs, lines, sentence ends, spaces. Each entry: (split pattern, joiner).
