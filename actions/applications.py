@@ -80,8 +80,8 @@ async def _for_farmer(
     call: Callable[..., T], tracker: Tracker, dispatcher: CollectingDispatcher, what: str
 ) -> T | None:
     """Run a store call for this conversation's farmer; None (with a polite reply) when the store fails."""
-    channel, external_id = farmer_identity(tracker)
     try:
+        channel, external_id = farmer_identity(tracker)
         return await asyncio.to_thread(call, channel=channel, external_id=external_id)
     except Exception as exc:
         logger.error("farmer %s failed: %s", what, type(exc).__name__)

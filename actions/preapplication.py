@@ -21,8 +21,9 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions.applications_deps import ApplicationServices
-from actions.identity import farmer_identity, is_telegram
+from actions.identity import farmer_identity, shares_contact
 from actions.turn import current_lang, is_payload, latest_intent, latest_metadata, latest_text
+from core.channels import UnknownChannel
 from core.intents import Intent
 from core.lang import Lang
 from core.text import bi
@@ -330,7 +331,7 @@ class AskPhone(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Utter the right variation of the question."""
-        dispatcher.utter_message(response=UTTER_ASK_PHONE_TELEGRAM if is_telegram(tracker) else UTTER_ASK_PHONE)
+        dispatcher.utter_message(response=UTTER_ASK_PHONE_TELEGRAM if shares_contact(tracker) else UTTER_ASK_PHONE)
         return []
 
 
@@ -504,7 +505,12 @@ class SubmitPreApplication(Action):
         if not tracker.get_slot("form_token") or not tracker.get_slot("confirmed"):
             dispatcher.utter_message(response=UTTER_NOTHING_PENDING)
             return []
-        channel, external_id = farmer_identity(tracker)
+        try:
+            channel, external_id = farmer_identity(tracker)
+        except UnknownChannel:
+            logger.error("pre-application from a sender id without a known channel; answers kept")
+            dispatcher.utter_message(response=UTTER_SAVE_FAILED)
+            return []
         try:
             form = self._services.form.build_form(tracker.slots, channel=channel, external_id=external_id, lang=lang)
         except ValidationError as exc:

@@ -7,7 +7,7 @@ Adding a channel adds one row to `CHANNEL_TABLE` (and a folder under bot/channel
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Final, NamedTuple
+from typing import Annotated, Final, NamedTuple, TypeGuard
 
 from pydantic import AfterValidator
 
@@ -52,7 +52,7 @@ def channel_spec(name: str) -> ChannelSpec:
         raise UnknownChannel(f"unknown channel {name!r}") from None
 
 
-def is_channel(name: object) -> bool:
+def is_channel(name: object) -> TypeGuard[str]:
     """True when `name` is a channel in the table."""
     return isinstance(name, str) and name in _BY_NAME
 
@@ -101,3 +101,18 @@ def prefixes_of(channel: str) -> tuple[str, ...]:
     """Every sender-id prefix stored rows of `channel` may carry, the current one first."""
     spec = channel_spec(channel)
     return (spec.prefix, *spec.aliases)
+
+
+def stored_names(channel: str) -> tuple[str, ...]:
+    """Every name stored rows of `channel` may carry (the channel name, then its prefixes); (channel,) if unknown."""
+    if channel not in _BY_NAME:
+        return (channel,)
+    return tuple(dict.fromkeys((channel, *prefixes_of(channel))))
+
+
+def canonical_channel(name: str) -> str:
+    """The channel a stored name or prefix stands for ("tg" → "telegram"); `name` itself when unknown."""
+    try:
+        return channel_of_alias(name)
+    except UnknownChannel:
+        return name

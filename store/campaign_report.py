@@ -11,6 +11,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.channels import canonical_channel
 from core.intents import Intent
 from store.campaigns import china_day
 from store.db import as_utc, session_scope
@@ -29,8 +30,6 @@ Model = Literal["first", "last"]
 QUESTION_TOPICS = ("loan", "insurance", "scam", "apply", "other")
 HANDOFF_INTENT = Intent.HUMAN_HANDOFF
 START_APPLICATION_INTENT = Intent.APPLY_LOAN
-# Transcript rows written before the transcript used the channel name carry "tg" for Telegram chats.
-_CHANNEL_ALIASES = {"tg": "telegram"}
 _SPACES = re.compile(r"\s+")
 
 
@@ -205,7 +204,7 @@ def _conversation_counts(
     questions: dict[str, tuple[set[int], int]] = {}
     unanswered: dict[str, tuple[set[int], int]] = {}
     for farmer_id, channel, external_id, text, topic, answered, created_at in rows:
-        fid = farmer_id if farmer_id in farmers else owners.get((_CHANNEL_ALIASES.get(channel, channel), external_id))
+        fid = farmer_id if farmer_id in farmers else owners.get((canonical_channel(channel), external_id))
         if fid is None or not _is_question(text):
             continue
         farmer = farmers[fid]
@@ -232,7 +231,7 @@ def _handoff_counts(session: Session, farmers: dict[int, _Farmer], funnels: dict
     owners = _turn_owner(farmers)
 
     def owner(farmer_id: int | None, channel: str, external_id: str, at: datetime) -> int | None:
-        fid = farmer_id if farmer_id in farmers else owners.get((_CHANNEL_ALIASES.get(channel, channel), external_id))
+        fid = farmer_id if farmer_id in farmers else owners.get((canonical_channel(channel), external_id))
         if fid is None or as_utc(at) < as_utc(farmers[fid].since):
             return None
         return fid

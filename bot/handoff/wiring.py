@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.dialogue import DialogueEngine
 from bot.handoff.delivery import IdleCloser, OutboxDelivery, Sender
 from bot.handoff.gate import HandoffGate, HandoffOptions
-from bot.handoff.web_api import messages_router
+from bot.web.messages_api import messages_router
 from bot.settings import BotSettings
 from bot.staff.console import ConsoleServices, StaffConsole
 from core.text import bi

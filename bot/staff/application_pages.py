@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from bot.handoff.texts import status_notice
 from bot.staff.auth import StaffContext
+from core.channels import is_channel
 from core.errors import NonghuiError
 from loans.status import TRANSITIONS, ApplicationStatus
 from store.outbox import NewMessage
@@ -116,7 +117,7 @@ def router(console: "StaffConsole") -> APIRouter:
             target_id=reference,
             detail=f"→ {new_status.value}",
         )
-        if extras.farmer_channel in ("telegram", "web") and extras.farmer_external_id:
+        if is_channel(extras.farmer_channel) and extras.farmer_external_id:
             shared_note = note.strip() if tell_farmer and note.strip() else None
             message = NewMessage(
                 channel=extras.farmer_channel,

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from bot.handoff.gate import rating_request, staff_message
 from bot.privacy import mask_personal_data
 from bot.staff.auth import StaffContext
+from core.channels import stored_names
 from core.clock import utcnow
 from store.db import as_utc
 from store.handoffs import HandoffView, QueueEntry
@@ -27,8 +28,6 @@ ADMIN_READ = StaffScope(
     staff_id=0, username="system", display_name="system", role="admin", station_id=None, station_code=None, lang="zh"
 )
 log = logging.getLogger(__name__)
-# The transcript names Telegram conversations by the sender-id prefix; read both spellings.
-_TRANSCRIPT_CHANNELS = {"telegram": ("telegram", "tg"), "web": ("web",)}
 
 
 def waiting_seconds(view: HandoffView, now: datetime) -> int:
@@ -65,7 +64,8 @@ def router(console: "StaffConsole") -> APIRouter:
         if services.transcript is None:
             return []
         turns: list[StoredTurn] = []
-        for channel in _TRANSCRIPT_CHANNELS.get(view.channel, (view.channel,)):
+        # Older transcript rows name the conversation by its sender-id prefix: read every stored name.
+        for channel in stored_names(view.channel):
             turns.extend(
                 services.transcript.transcript(channel=channel, external_id=view.external_id, limit=TRANSCRIPT_TURNS)
             )

@@ -19,6 +19,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.arrivals import ARRIVAL_RECORDED, START_PAYLOAD
 from bot.dialogue import DialogueEngine
 from bot.messages import UserTurn
 from bot.telegram.callback_payloads import CHANNEL_PREFIX, CallbackPayloads
@@ -125,7 +126,7 @@ class TelegramChannel:
         except Exception as err:
             # The greeting matters more to the farmer than the campaign statistics.
             _LOG.warning("could not record a telegram start: %s", type(err).__name__)
-        metadata: dict[str, object] = {"start_payload": payload}
+        metadata: dict[str, object] = {START_PAYLOAD: payload, ARRIVAL_RECORDED: True}
         if payload is None and context.args:
             metadata["start_payload_rejected"] = True  # counted as an unknown campaign arrival
         if lang is not None:

@@ -22,6 +22,7 @@ from actions.preapplication import (
     SubmitPreApplication,
     ValidatePreApplicationForm,
 )
+from core.channels import UnknownChannel
 from loans.consent import CURRENT_CONSENT_VERSION
 from loans.preapplication import FIELDS, PreApplicationService
 from loans.stations import StationMatcher, load_stations, sync_stations
@@ -328,3 +329,24 @@ async def test_choice_questions_carry_their_buttons_in_the_farmers_language():
         "title": "Lifted out of poverty",
         "payload": '/inform{"choice":"lifted_out"}',
     }
+
+
+def test_identity_of_an_unknown_channel_prefix_is_an_error_not_web():
+    with pytest.raises(UnknownChannel):
+        farmer_identity(tracker("x", sender="wx:42"))
+
+
+def test_identity_without_a_prefix_takes_the_channel_from_the_metadata():
+    assert farmer_identity(tracker("x", sender="42", metadata={"channel": "telegram"})) == ("telegram", "42")
+
+
+async def test_submit_from_an_unknown_channel_keeps_the_answers_and_says_so(services: ReadyServices):
+    dispatcher = CollectingDispatcher()
+
+    events = await SubmitPreApplication(services).run(
+        dispatcher, tracker("/inform", slots=COMPLETE, sender="wx:42"), DOMAIN
+    )
+
+    assert events == []
+    assert dispatcher.messages[0]["response"] == "utter_preapplication_save_failed"
+    assert services.store.count_by_status() == {}

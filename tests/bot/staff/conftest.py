@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.handoff.web_api import messages_router
+from bot.web.messages_api import messages_router
 from bot.staff.console import ConsoleServices, StaffConsole
 from bot.web.app import create_web_app
 from loans.stations import load_stations, sync_stations
