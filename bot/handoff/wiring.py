@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.dialogue import DialogueEngine
 from bot.handoff.delivery import IdleCloser, OutboxDelivery, Sender
 from bot.handoff.gate import HandoffGate, HandoffOptions
-from bot.web.messages_api import messages_router
 from bot.settings import BotSettings
 from bot.staff.console import ConsoleServices, StaffConsole
+from bot.web.messages_api import messages_router
 from core.text import bi
 from loans.stations import SAMPLE_STATIONS, Station, StationMatcher, load_stations
 from store.applications import ApplicationStore

@@ -63,9 +63,7 @@ def test_every_knowledge_topic_has_a_rule_answering_it(row: Any, data_files: lis
 
 
 @pytest.mark.parametrize("row", KNOWLEDGE_TOPICS, ids=lambda row: row.topic)
-def test_every_knowledge_topic_has_enough_examples_in_each_language(
-    row: Any, data_files: list[dict[str, Any]]
-) -> None:
+def test_every_knowledge_topic_has_enough_examples_in_each_language(row: Any, data_files: list[dict[str, Any]]) -> None:
     by_lang: dict[str | None, int] = defaultdict(int)
     for data in data_files:
         for block in data.get("nlu", []) or []:

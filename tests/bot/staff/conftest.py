@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.web.messages_api import messages_router
 from bot.staff.console import ConsoleServices, StaffConsole
 from bot.web.app import create_web_app
+from bot.web.messages_api import messages_router
 from loans.stations import load_stations, sync_stations
 from store.applications import ApplicationStore
 from store.crypto import FieldCipher, decode_key, generate_key
