@@ -37,6 +37,7 @@ from actions.preapplication import (
 from actions.scam import CheckLender, CheckMessage, LazyScamServices, ScamServices
 from actions.settings import ActionSettings
 from core.errors import NonghuiError
+from core.settings import secret_value
 from knowledge.answer_types import AnswersQuestions
 from loans.quotes import QuotesRepayments, RepaymentQuotes
 
@@ -83,6 +84,7 @@ def _default_application_services(settings: ActionSettings) -> LazyApplicationSe
             settings.resolved_stations_file,
             settings.env,
             settings.home,
+            secret_value(settings.data_key),
         )
     )
 
@@ -139,14 +141,15 @@ def main() -> None:
         from store.crypto import require_key
 
         try:
-            require_key(settings.env)  # refuse to start without the data key rather than fail at the first form
+            # Refuse to start without the data key rather than fail at the first form.
+            require_key(settings.env, value=secret_value(settings.data_key), home=settings.home)
         except NonghuiError as err:
             logger.error("cannot start: %s", err)
             raise SystemExit(2) from None
     app = build_app(settings)
-    logger.info("Action server listening on http://%s:%s", settings.host, settings.port)
+    logger.info("Action server listening on http://%s:%s", settings.action_host, settings.action_port)
     # One process: the executor and the lazy service live here; nothing is pickled or forked.
-    app.run(host=settings.host, port=settings.port, single_process=True, access_log=False, motd=False)
+    app.run(host=settings.action_host, port=settings.action_port, single_process=True, access_log=False, motd=False)
 
 
 if __name__ == "__main__":

@@ -59,7 +59,9 @@ class LazyApplicationServices:
         return self._get().store
 
 
-def build_application_services(database_url: str, stations_file: Path, env: str, home: Path) -> ReadyServices:
+def build_application_services(
+    database_url: str, stations_file: Path, env: str, home: Path, data_key: str | None = None
+) -> ReadyServices:
     """The real services: the station registry file, the database (migrated) and the data key."""
     from loans.stations import StationMatcher, load_stations
     from store.crypto import FieldCipher, require_key
@@ -68,7 +70,7 @@ def build_application_services(database_url: str, stations_file: Path, env: str,
     stations = load_stations(stations_file)
     engine = make_engine(database_url)
     migrate(engine)
-    cipher = FieldCipher(require_key(env, home=home))
+    cipher = FieldCipher(require_key(env, value=data_key, home=home))
     return ReadyServices(
         form=PreApplicationService(matcher=StationMatcher(stations), stations=stations),
         store=ApplicationStore(session_factory(engine), cipher),

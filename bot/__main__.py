@@ -19,6 +19,7 @@ from bot.handoff.wiring import HandoffParts
 from bot.rasa_client import RasaDialogue
 from bot.scam_shield import ScamShield
 from bot.settings import BotSettings
+from bot.staff.wiring import build_console
 from bot.transcript import TranscriptRecorder
 from bot.web.app import create_web_app
 from core.errors import NonghuiError
@@ -39,8 +40,16 @@ async def serve(settings: BotSettings) -> None:
     sessions = session_factory(engine)
     contacts = SqlFarmerContacts(sessions)
     handoff = HandoffParts.build(settings, sessions)
+    console = build_console(
+        settings,
+        sessions,
+        handoffs=handoff.handoffs,
+        outbox=handoff.outbox,
+        stations=handoff.stations,
+        notify_outbox=handoff.wake_delivery,
+    )
     campaigns = CampaignParts.build(settings, sessions)
-    campaigns.install_console(handoff.console)
+    campaigns.install_console(console)
     seen = SqlSeenUpdates(sessions)
     tracker_engine = make_engine(settings.resolved_rasa_tracker_url)
     knowledge = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model)
@@ -51,7 +60,7 @@ async def serve(settings: BotSettings) -> None:
         threading.Thread(target=shield.warm_up, name="scam-warm-up", daemon=True).start()
         erasure = ConversationErasure(shield, RasaTrackerEraser(tracker_engine))
         conversation = TranscriptRecorder(campaigns.greeter(handoff.gate(erasure)), SqlTranscript(sessions))
-        web = create_web_app(ArrivalRecorder(conversation, contacts), extensions=[handoff.install])
+        web = create_web_app(ArrivalRecorder(conversation, contacts), extensions=[handoff.install, console.install])
         server = uvicorn.Server(
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)
         )

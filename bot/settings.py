@@ -1,4 +1,4 @@
-"""The bot process's one settings class: environment first, then `nonghui.toml`, then defaults."""
+"""The bot process's settings: the shared base (core/settings.py) plus web, Rasa, Telegram, hand-off and campaigns."""
 
 from __future__ import annotations
 
@@ -6,19 +6,12 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
-DEFAULT_HOME = Path.home() / ".cache" / "nonghui"
-CONFIG_FILE = Path(__file__).resolve().parent.parent / "nonghui.toml"
+from core.settings import NonghuiSettings
 
 
-class BotSettings(BaseSettings):
-    """Settings of `python -m bot`. Secrets (tokens, keys) come only from the environment."""
-
-    model_config = SettingsConfigDict(env_prefix="NONGHUI_", extra="ignore", toml_file=CONFIG_FILE)
-
-    home: Path = DEFAULT_HOME
-    env: Literal["development", "production"] = "development"
+class BotSettings(NonghuiSettings):
+    """Settings of `python -m bot` and its commands. Secrets (tokens, keys) come only from the environment."""
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000
@@ -29,9 +22,6 @@ class BotSettings(BaseSettings):
     # Rasa's SQL tracker store (nlu/endpoints.yml): erased for a farmer who asks to delete their data.
     rasa_tracker_url: str | None = None
 
-    database_url: str | None = None
-    index_dir: Path | None = None
-    embedding_model: str | None = None
     # Video catalogues `kb build` (and so setup) indexes with the corpus; an operator lists the ones with real
     # URLs here so a rebuild keeps them. Empty by default: knowledge/videos/catalogue.yaml is SAMPLE content.
     video_catalogues: list[Path] = Field(default_factory=list)
@@ -46,7 +36,6 @@ class BotSettings(BaseSettings):
     telegram_poll_interval: float = 0.0
 
     # Human hand-off and the staff console (bot/handoff, bot/staff).
-    stations_file: Path | None = None
     handoff_default_station: str | None = None
     handoff_default_hours_zh: str = "工作日 9:00–17:00"
     handoff_default_hours_en: str = "Mon–Fri 9:00–17:00"
@@ -59,41 +48,13 @@ class BotSettings(BaseSettings):
     staff_cookie_secure: bool | None = None
 
     # Publicity campaigns: the key signing deep-link payloads, and where the links point.
-    campaign_key: SecretStr | None = None  # NONGHUI_CAMPAIGN_KEY
     telegram_bot_username: str | None = None
     public_web_url: str | None = None
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Order: constructor arguments, environment, then the TOML config file."""
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
-
-    @property
-    def resolved_database_url(self) -> str:
-        """Database URL, defaulting to a SQLite file under `home`."""
-        return self.database_url or f"sqlite:///{self.home / 'nonghui.db'}"
 
     @property
     def resolved_rasa_tracker_url(self) -> str:
         """Rasa's tracker-store database, defaulting to the SQLite file nlu/endpoints.yml names under `home`."""
         return self.rasa_tracker_url or f"sqlite:///{self.home / 'rasa-tracker.db'}"
-
-    @property
-    def resolved_index_dir(self) -> Path:
-        """Knowledge index directory, defaulting to `home/index`."""
-        return self.index_dir or self.home / "index"
-
-    @property
-    def resolved_embedding_model(self) -> str:
-        """Embedding model path or name, defaulting to the converted e5 model under `home`."""
-        return self.embedding_model or str(self.home / "models" / "multilingual-e5-small")
 
     @property
     def resolved_public_web_url(self) -> str:

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +31,9 @@ class Child:
     log: Path
 
 
-def _env(home: Path) -> dict[str, str]:
+def _env(home: Path, extra: Mapping[str, str]) -> dict[str, str]:
     env = dict(os.environ)
+    env.update(extra)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         SANIC_HOST="127.0.0.1",
@@ -42,12 +44,12 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def _start(name: str, args: list[str], home: Path) -> Child:
+def _start(name: str, args: list[str], home: Path, extra: Mapping[str, str]) -> Child:
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{name}.log"
     out = log.open("ab")
-    process = subprocess.Popen(args, cwd=ROOT, env=_env(home), stdout=out, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(args, cwd=ROOT, env=_env(home, extra), stdout=out, stderr=subprocess.STDOUT)
     return Child(name, process, log)
 
 
@@ -107,12 +109,20 @@ def plan(settings: BotSettings) -> list[ChildSpec] | None:
     ]
 
 
-def supervise(specs: list[ChildSpec], home: Path, ready_urls: list[str], *, banner: list[str]) -> int:
+def supervise(
+    specs: list[ChildSpec],
+    home: Path,
+    ready_urls: list[str],
+    *,
+    banner: list[str],
+    env: Mapping[str, str] | None = None,
+) -> int:
     """Start every child, announce readiness once all `ready_urls` answer, and stop all on a signal or a crash.
 
-    Returns 0 after a clean stop (SIGINT/SIGTERM) and 1 when a child exited on its own.
+    `env` adds variables to the children's environment. Returns 0 after a clean stop (SIGINT/SIGTERM) and 1
+    when a child exited on its own.
     """
-    children = [_start(spec.name, spec.args, home) for spec in specs]
+    children = [_start(spec.name, spec.args, home, env or {}) for spec in specs]
     stopping = False
 
     def _on_signal(signum: int, _frame: object) -> None:
@@ -160,7 +170,11 @@ def main() -> int:
         banner.append("  (Set TELEGRAM_BOT_TOKEN to serve Telegram as well.)")
     banner.append("  Ctrl-C stops everything.")
     print(f"Starting Rasa, the action server and the bot (logs in {settings.home / 'logs'}) …", flush=True)
-    return supervise(specs, settings.home, [f"{web}/healthz", f"{settings.rasa_url}/status"], banner=banner)
+    ready = [f"{web}/healthz", f"{settings.rasa_url}/status"]
+    # Rasa reads the action server's address from the environment (nlu/endpoints.yml).
+    return supervise(
+        specs, settings.home, ready, banner=banner, env={"NONGHUI_ACTION_URL": settings.resolved_action_url}
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.settings import NonghuiSettings
 from knowledge.eval.golden import (
     CALIBRATION_OOS_EN_FILE,
     GOLDEN_FILE,
@@ -308,14 +309,10 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
-def _default_embedder(model: str | None) -> Embedder:
+def _default_embedder(model: str) -> Embedder:
     from knowledge.embedding.embedder import SentenceTransformerEmbedder
     from knowledge.service import DEFAULT_QUERY_THREADS
 
-    if model is None:
-        from bot.settings import BotSettings
-
-        model = BotSettings().resolved_embedding_model
     return SentenceTransformerEmbedder(model, num_threads=DEFAULT_QUERY_THREADS)
 
 
@@ -330,13 +327,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--golden", type=Path, default=GOLDEN_FILE)
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR, help="the shared eval folder (CLINC150)")
     parser.add_argument("--corpus", type=Path, default=REPO_ROOT / "knowledge" / "corpus")
-    parser.add_argument("--model", help="embedding model path (default: the bot's configured model)")
+    parser.add_argument("--model", help="embedding model path (default: the configured model, core/settings.py)")
     parser.add_argument("--synthetic", type=int, default=SYNTHETIC_CHUNKS, help="chunks in the latency index; 0 skips")
     parser.add_argument("--failures", action="store_true", help="list the dev questions that missed")
     args = parser.parse_args(argv)
 
     golden = load_golden(args.golden)
-    embedder = _default_embedder(args.model)
+    embedder = _default_embedder(args.model or NonghuiSettings().resolved_embedding_model)
     with tempfile.TemporaryDirectory(prefix="nonghui-eval-") as tmp:
         index_dir = args.index
         if index_dir is None:

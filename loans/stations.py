@@ -1,4 +1,6 @@
-"""Rural financial service stations: the registry (YAML), matching a farmer's village or township, and DB sync."""
+"""Rural financial service stations: the registry (YAML) and matching a farmer's village or township.
+
+store/stations.py loads the registry into the database."""
 
 from __future__ import annotations
 
@@ -11,14 +13,10 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from core.clock import utcnow
 from core.errors import NonghuiError
 from core.lang import Lang
 from core.text import Bilingual, bi
-from store.models import Station as StationRow
 
 SAMPLE_STATIONS = Path(__file__).resolve().parent / "data" / "stations_sample.yaml"
 MAX_CANDIDATES = 3
@@ -298,49 +296,3 @@ def _strip_townships(text: str, entries: list[_Entry], found: dict[str, Station]
         if entry.station.code in found and len(entry.key) >= 2:
             text = re.sub(re.escape(entry.key) + r"(镇|乡|town|township)?", "", text)
     return text
-
-
-class SyncReport(BaseModel):
-    """What `sync_stations` changed."""
-
-    created: int
-    updated: int
-    deactivated: int
-
-
-def sync_stations(session: Session, stations: list[Station]) -> SyncReport:
-    """Upsert stations by code; stations no longer listed are deactivated (kept: applications refer to them)."""
-    existing = {row.code: row for row in session.scalars(select(StationRow))}
-    created = updated = 0
-    for station in stations:
-        values = {
-            "county_code": station.county_code,
-            "name_zh": station.name.zh,
-            "name_en": station.name.en,
-            "township_zh": station.township.zh,
-            "township_en": station.township.en,
-            "phone": station.phone,
-            "hours_zh": station.hours.zh,
-            "hours_en": station.hours.en,
-            "rules_region": station.rules_region,
-            "sample": station.sample,
-            "active": True,
-        }
-        row = existing.get(station.code)
-        if row is None:
-            session.add(StationRow(code=station.code, updated_at=utcnow(), **values))
-            created += 1
-        elif any(getattr(row, key) != value for key, value in values.items()):
-            for key, value in values.items():
-                setattr(row, key, value)
-            row.updated_at = utcnow()
-            updated += 1
-    listed = {s.code for s in stations}
-    deactivated = 0
-    for code, row in existing.items():
-        if code not in listed and row.active:
-            row.active = False
-            row.updated_at = utcnow()
-            deactivated += 1
-    session.flush()
-    return SyncReport(created=created, updated=updated, deactivated=deactivated)

@@ -92,7 +92,7 @@ log "embedding model"
 "$PY311_VENV/bin/python" -m knowledge.embedding.convert --target "$NONGHUI_HOME/models/multilingual-e5-small"
 
 log "database schema and service-station registry"
-"$PY311_VENV/bin/python" -m loans sync-stations
+"$PY311_VENV/bin/python" -m store sync-stations
 
 log "knowledge index"
 "$PY311_VENV/bin/python" -m bot.cli kb build

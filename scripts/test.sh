@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up (as scripts/run.sh does) and runs every check: ruff, mypy and the whole pytest suite
+# Sets up (as scripts/run.sh does) and runs every check: scripts/lint.sh (ruff, mypy, import layers) and the whole pytest suite
 # (unit, integration with real Rasa/action/bot servers and a fake Telegram Bot API, slow model tests).
 # Extra arguments go to pytest, e.g. `scripts/test.sh -m "not integration and not slow"` for the quick loop.
 set -euo pipefail
@@ -10,6 +10,5 @@ export RASA_TELEMETRY_ENABLED=false
 cd "$ROOT"
 PY="$NONGHUI_HOME/py311/bin/python"
 export PYTHONPATH="$ROOT"
-echo "== ruff"; "$PY" -m ruff check .
-echo "== mypy"; "$PY" -m mypy bot actions knowledge store loans
+"$ROOT/scripts/lint.sh"
 echo "== pytest"; exec "$PY" -m pytest "$@"

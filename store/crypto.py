@@ -1,7 +1,7 @@
 """Encryption at rest for personal data (resident ID, phone) and keyed hashes for look-ups.
 
-The data key comes from `NONGHUI_DATA_KEY` (32 random bytes, URL-safe base64). In development a key is generated
-once under `$NONGHUI_HOME/secrets/` with a warning; in production a missing key refuses to start.
+The data key is the `data_key` setting (`NONGHUI_DATA_KEY`: 32 random bytes, URL-safe base64). In development a key
+is generated once under `<home>/secrets/` with a warning; in production a missing key refuses to start.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ import binascii
 import hashlib
 import hmac
 import logging
-import os
 import secrets
-from collections.abc import Mapping
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -22,12 +20,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from core.errors import NonghuiError
+from core.settings import MissingSecret, secret_or_dev_file
 
 KEY_ENV = "NONGHUI_DATA_KEY"
 KEY_BYTES = 32
 _NONCE_BYTES = 12
 _FORMAT_V1 = b"\x01"
-DEV_KEY_FILE = Path("secrets") / "data.key"
 
 log = logging.getLogger(__name__)
 
@@ -52,32 +50,26 @@ def decode_key(text: str) -> bytes:
     return raw
 
 
-def _home(environ: Mapping[str, str]) -> Path:
-    return Path(environ.get("NONGHUI_HOME") or Path.home() / ".cache" / "nonghui")
+def require_key(env: str, *, value: str | None, home: Path) -> bytes:
+    """The data key for `env` ("production" or "development") from the `data_key` setting's `value`.
 
-
-def require_key(env: str, *, environ: Mapping[str, str] | None = None, home: Path | None = None) -> bytes:
-    """The data key for `env` ("production" or "development").
-
-    Production: only from the environment, else DataKeyError. Development: the environment if set, else a key
-    generated once and kept (mode 600) in `$NONGHUI_HOME/secrets/data.key`, with a warning.
+    Production: only the setting, else DataKeyError. Development: the setting if set, else a key generated once
+    and kept (mode 600) in `home/secrets/data.key`, with a warning.
     """
-    environ = os.environ if environ is None else environ
-    value = environ.get(KEY_ENV, "").strip()
-    if value:
-        return decode_key(value)
-    if env == "production":
-        raise DataKeyError(f"{KEY_ENV} must be set in production: personal data is never stored unencrypted")
-    path = (home or _home(environ)) / DEV_KEY_FILE
-    if path.exists():
-        log.warning("using the development data key in %s; set %s in production", path, KEY_ENV)
-        return decode_key(path.read_text(encoding="ascii"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(generate_key())
-    log.warning("generated a development data key in %s; set %s in production", path, KEY_ENV)
-    return decode_key(path.read_text(encoding="ascii"))
+    try:
+        text = secret_or_dev_file(
+            value,
+            name="data_key",
+            env=env,
+            home=home,
+            generate=generate_key,
+            reason="personal data is never stored unencrypted",
+            what="data key",
+            logger=log,
+        )
+    except MissingSecret as exc:
+        raise DataKeyError(str(exc)) from None
+    return decode_key(text)
 
 
 def _derive(key: bytes, purpose: bytes) -> bytes:

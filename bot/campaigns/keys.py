@@ -1,18 +1,17 @@
-"""The campaign signing key: `NONGHUI_CAMPAIGN_KEY` (URL-safe base64 of ≥ 16 bytes), or a development key file."""
+"""The campaign signing key: the `campaign_key` setting (URL-safe base64 of ≥ 16 bytes), or a development key file."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import logging
-import os
 import secrets
 from pathlib import Path
 
 from core.errors import NonghuiError
+from core.settings import MissingSecret, secret_or_dev_file
 
 KEY_ENV = "NONGHUI_CAMPAIGN_KEY"
-DEV_KEY_FILE = Path("secrets") / "campaign.key"
 MIN_KEY_BYTES = 16
 
 log = logging.getLogger(__name__)
@@ -44,19 +43,17 @@ def campaign_key(value: str | None, *, env: str, home: Path) -> bytes:
     Production refuses to run without the environment variable, since links printed on posters must keep
     working after a move to another machine.
     """
-    if value and value.strip():
-        return decode_campaign_key(value)
-    if env == "production":
-        raise CampaignKeyError(f"{KEY_ENV} must be set in production: printed campaign links depend on it")
-    path = home / DEV_KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it first: use theirs
-        else:
-            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-                handle.write(generate_campaign_key())
-            log.warning("generated a development campaign key in %s; set %s in production", path, KEY_ENV)
-    return decode_campaign_key(path.read_text(encoding="ascii"))
+    try:
+        text = secret_or_dev_file(
+            value,
+            name="campaign_key",
+            env=env,
+            home=home,
+            generate=generate_campaign_key,
+            reason="printed campaign links depend on it",
+            what="campaign key",
+            logger=log,
+        )
+    except MissingSecret as exc:
+        raise CampaignKeyError(str(exc)) from None
+    return decode_campaign_key(text)

@@ -1,4 +1,4 @@
-"""Builds the hand-off gate, the staff console and their background jobs for the bot's composition root."""
+"""Builds the hand-off gate, its stores and its background jobs for the bot's composition root."""
 
 from __future__ import annotations
 
@@ -13,27 +13,20 @@ from bot.dialogue import DialogueEngine
 from bot.handoff.delivery import IdleCloser, OutboxDelivery, Sender
 from bot.handoff.gate import HandoffGate, HandoffOptions
 from bot.settings import BotSettings
-from bot.staff.console import ConsoleServices, StaffConsole
 from bot.web.messages_api import messages_router
 from core.text import bi
 from loans.stations import SAMPLE_STATIONS, Station, StationMatcher, load_stations
-from store.applications import ApplicationStore
-from store.crypto import FieldCipher, require_key
 from store.handoffs import SqlHandoffs
 from store.outbox import SqlOutbox
-from store.staff import SqlStaff
-from store.station_applications import SqlStationApplications
-from store.transcript import SqlTranscript
 
 
 @dataclass
 class HandoffParts:
-    """The hand-off pieces one bot process runs: stores, console, and the jobs started with `start_jobs`."""
+    """The hand-off pieces one bot process runs: stores, and the jobs started with `start_jobs`."""
 
     settings: BotSettings
     handoffs: SqlHandoffs
     outbox: SqlOutbox
-    console: StaffConsole
     stations: list[Station]
     senders: dict[str, Sender] = field(default_factory=dict)
     delivery: OutboxDelivery | None = None
@@ -41,41 +34,13 @@ class HandoffParts:
 
     @classmethod
     def build(cls, settings: BotSettings, sessions: sessionmaker[Session]) -> HandoffParts:
-        """Create the stores and the console (no I/O beyond reading the station registry and the data key)."""
-        stations = load_stations(settings.stations_file or SAMPLE_STATIONS)
-        handoffs = SqlHandoffs(sessions)
-        outbox = SqlOutbox(sessions)
-        staff = SqlStaff(
-            sessions,
-            max_failed_logins=settings.staff_max_failed_logins,
-            lockout=timedelta(minutes=settings.staff_lockout_minutes),
-            session_lifetime=timedelta(hours=settings.staff_session_hours),
-        )
-        applications = ApplicationStore(sessions, FieldCipher(require_key(settings.env, home=settings.home)))
-        parts = cls(
+        """Create the stores (no I/O beyond reading the station registry)."""
+        return cls(
             settings=settings,
-            handoffs=handoffs,
-            outbox=outbox,
-            console=StaffConsole(
-                ConsoleServices(
-                    staff=staff,
-                    handoffs=handoffs,
-                    applications=applications,
-                    station_applications=SqlStationApplications(sessions),
-                    outbox=outbox,
-                    transcript=SqlTranscript(sessions),
-                    stations=stations,
-                ),
-                secure_cookies=(
-                    settings.staff_cookie_secure
-                    if settings.staff_cookie_secure is not None
-                    else settings.env == "production"
-                ),
-            ),
-            stations=stations,
+            handoffs=SqlHandoffs(sessions),
+            outbox=SqlOutbox(sessions),
+            stations=load_stations(settings.stations_file or SAMPLE_STATIONS),
         )
-        parts.console.services.notify_outbox = parts.wake_delivery
-        return parts
 
     def gate(self, inner: DialogueEngine) -> HandoffGate:
         """The DialogueEngine decorator that hands conversations to staff."""
@@ -94,9 +59,8 @@ class HandoffParts:
         )
 
     def install(self, app: FastAPI) -> None:
-        """Web extension: `GET /api/messages` and the staff console."""
+        """Web extension: `GET /api/messages`."""
         app.include_router(messages_router(self.outbox))
-        self.console.install(app)
 
     def wake_delivery(self) -> None:
         """Deliver queued messages now rather than at the next tick."""

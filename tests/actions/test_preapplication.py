@@ -25,11 +25,12 @@ from actions.preapplication import (
 from core.channels import UnknownChannel
 from loans.consent import CURRENT_CONSENT_VERSION
 from loans.preapplication import FIELDS, PreApplicationService
-from loans.stations import StationMatcher, load_stations, sync_stations
+from loans.stations import StationMatcher, load_stations
 from store.applications import ApplicationStore
 from store.crypto import FieldCipher, decode_key, generate_key
 from store.db import make_engine, migrate, session_factory, session_scope
 from store.models import ConsentRecord
+from store.stations import sync_stations
 
 RESIDENT_ID = "440882197403151236"
 TODAY = date(2026, 12, 1)

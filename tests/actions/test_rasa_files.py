@@ -198,3 +198,10 @@ def test_conversations_are_kept_in_the_sql_tracker_store_under_nonghui_home():
     assert load(NLU / "endpoints.yml")["tracker_store"]["type"] == "SQL"
     # Unquoted: Rasa expands ${...} only in plain YAML scalars and silently falls back to memory otherwise.
     assert re.search(r"^\s+db: \$\{NONGHUI_HOME\}/rasa-tracker\.db$", text, re.MULTILINE)
+
+
+def test_the_action_server_url_comes_from_the_environment_like_the_tracker_path():
+    text = (NLU / "endpoints.yml").read_text(encoding="utf-8")
+
+    assert load(NLU / "endpoints.yml")["action_endpoint"]["url"] == "${NONGHUI_ACTION_URL}"
+    assert re.search(r"^\s+url: \$\{NONGHUI_ACTION_URL\}$", text, re.MULTILINE)

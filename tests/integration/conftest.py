@@ -113,7 +113,7 @@ def stack(logs_dir: Path) -> Iterator[Stack]:
     action_port, rasa_port = free_port(), free_port()
     endpoints = logs_dir / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
-    actions = start("actions", [sys.executable, "-m", "actions"], logs_dir, {"NONGHUI_PORT": str(action_port)})
+    actions = start("actions", [sys.executable, "-m", "actions"], logs_dir, {"NONGHUI_ACTION_PORT": str(action_port)})
     rasa = start(
         "rasa",
         [

@@ -21,9 +21,10 @@ RASA_READY_SECONDS = 300
 
 
 def sync_sample_stations(database_url: str) -> None:
-    """Migrate the database and load the sample station registry, as `python -m loans sync-stations` does."""
-    from loans.stations import load_stations, sync_stations
+    """Migrate the database and load the sample station registry, as `python -m store sync-stations` does."""
+    from loans.stations import load_stations
     from store.db import make_engine, migrate, session_factory, session_scope
+    from store.stations import sync_stations
 
     engine = make_engine(database_url)
     try:
@@ -66,11 +67,8 @@ class FormStack:
         return f"http://127.0.0.1:{self.web_port}"
 
     def _endpoints(self) -> Path:
-        """nlu/endpoints.yml with the action server's test port (the tracker store line kept as written)."""
-        text = (ROOT / "nlu" / "endpoints.yml").read_text(encoding="utf-8")
-        path = self.work / "endpoints.yml"
-        path.write_text(text.replace("127.0.0.1:5055", f"127.0.0.1:{self.action_port}"), encoding="utf-8")
-        return path
+        """nlu/endpoints.yml as written (Rasa takes the action server URL and tracker path from its environment)."""
+        return ROOT / "nlu" / "endpoints.yml"
 
     def start_all(self, extra_bot_env: dict[str, str] | None = None) -> None:
         """Start (or restart) actions, Rasa and the bot, and wait until all three answer."""
@@ -79,7 +77,7 @@ class FormStack:
         logs.mkdir(parents=True, exist_ok=True)
         env = {"NONGHUI_DATABASE_URL": self.database_url}
         self.procs["actions"] = start(
-            "actions", [sys.executable, "-m", "actions"], logs, {**env, "NONGHUI_PORT": str(self.action_port)}
+            "actions", [sys.executable, "-m", "actions"], logs, {**env, "NONGHUI_ACTION_PORT": str(self.action_port)}
         )
         self.procs["rasa"] = start(
             "rasa",
@@ -99,7 +97,8 @@ class FormStack:
                 "nlu/credentials.yml",
             ],
             logs,
-            {"NONGHUI_HOME": str(self.work)},  # only the tracker store path uses it
+            # nlu/endpoints.yml reads both: the tracker store path and the action server URL.
+            {"NONGHUI_HOME": str(self.work), "NONGHUI_ACTION_URL": f"http://127.0.0.1:{self.action_port}/webhook"},
         )
         self.procs["bot"] = start(
             "bot",

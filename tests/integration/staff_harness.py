@@ -23,9 +23,10 @@ from bot.settings import BotSettings
 from bot.telegram import build_telegram_application, start_polling, stop
 from bot.transcript import TranscriptRecorder
 from bot.web.app import create_web_app
-from loans.stations import load_stations, sync_stations
+from loans.stations import load_stations
 from store.db import make_engine, migrate, session_factory, session_scope
 from store.repository import SqlFarmerContacts
+from store.stations import sync_stations
 from store.transcript import SqlTranscript
 from tests.factories import sample_form
 from tests.fakes.telegram_api import FakeTelegramServer

@@ -15,7 +15,7 @@ from bot.campaigns.wiring import CampaignParts
 from bot.settings import BotSettings
 from bot.staff.console import ConsoleServices, StaffConsole
 from bot.web.app import create_web_app
-from loans.stations import load_stations, sync_stations
+from loans.stations import load_stations
 from store.applications import ApplicationStore
 from store.campaigns import CampaignSpec, CampaignStore, PlacementSpec
 from store.crypto import FieldCipher, decode_key, generate_key
@@ -25,6 +25,7 @@ from store.models import ConversationTurn, Farmer
 from store.outbox import SqlOutbox
 from store.staff import SqlStaff
 from store.station_applications import SqlStationApplications
+from store.stations import sync_stations
 from store.transcript import SqlTranscript
 from tests.bot.fakes import RecordingEngine
 from tests.integration.conftest import free_port

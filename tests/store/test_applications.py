@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import select, text
 
 from loans.consent import CURRENT_CONSENT_VERSION, consent_hash
-from loans.stations import load_stations, sync_stations
+from loans.stations import load_stations
 from loans.status import ApplicationStatus as S
 from store.applications import (
     ApplicationStore,
@@ -31,6 +31,7 @@ from store.models import (
     StatusChange,
 )
 from store.outbox import NewMessage, SqlOutbox
+from store.stations import sync_stations
 from store.transcript import SqlTranscript, TurnRecord
 from tests.clock import Clock
 from tests.factories import RESIDENT_ID, sample_form

@@ -5,7 +5,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from loans.stations import load_stations, sync_stations
+from loans.stations import load_stations
 from loans.status import ApplicationStatus as S
 from store.applications import ApplicationStore
 from store.campaign_report import CampaignReports
@@ -19,6 +19,7 @@ from store.campaigns import (
 from store.crypto import FieldCipher, decode_key, generate_key
 from store.db import session_scope
 from store.models import ApplicationAttribution, CampaignArrival, ConversationTurn, Farmer, Handoff
+from store.stations import sync_stations
 from tests.clock import Clock
 from tests.factories import sample_form
 

@@ -42,19 +42,19 @@ def test_lookup_hash_is_stable_keyed_and_field_bound(cipher):
 
 def test_production_without_key_refuses(tmp_path):
     with pytest.raises(DataKeyError, match=KEY_ENV):
-        require_key("production", environ={}, home=tmp_path)
+        require_key("production", value=None, home=tmp_path)
     assert not (tmp_path / "secrets").exists()
 
 
 def test_production_uses_the_environment_key(tmp_path):
     key = generate_key()
-    assert require_key("production", environ={KEY_ENV: key}, home=tmp_path) == base64.urlsafe_b64decode(key)
+    assert require_key("production", value=key, home=tmp_path) == base64.urlsafe_b64decode(key)
 
 
 def test_development_generates_one_key_kept_private_with_a_warning(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="store.crypto"):
-        first = require_key("development", environ={}, home=tmp_path)
-    second = require_key("development", environ={}, home=tmp_path)
+        first = require_key("development", value=None, home=tmp_path)
+    second = require_key("development", value=None, home=tmp_path)
     path = tmp_path / "secrets" / "data.key"
     assert first == second and len(first) == 32
     assert path.stat().st_mode & 0o077 == 0
@@ -64,4 +64,4 @@ def test_development_generates_one_key_kept_private_with_a_warning(tmp_path, cap
 def test_malformed_keys_are_refused(tmp_path):
     for bad in ["not base64 !!", base64.urlsafe_b64encode(b"short").decode()]:
         with pytest.raises(DataKeyError):
-            require_key("production", environ={KEY_ENV: bad}, home=tmp_path)
+            require_key("production", value=bad, home=tmp_path)

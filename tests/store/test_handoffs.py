@@ -4,12 +4,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from loans.stations import load_stations, sync_stations
+from loans.stations import load_stations
 from store.db import session_scope
 from store.handoffs import SqlHandoffs
 from store.models import Handoff, HandoffMessage, OutboxMessage
 from store.outbox import NewMessage
 from store.staff import SqlStaff, StaffScope
+from store.stations import sync_stations
 from tests.clock import Clock
 
 

@@ -3,10 +3,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from loans.stations import load_stations, sync_stations
+from loans.stations import load_stations
 from store.db import session_scope
 from store.models import AuditEntry, StaffSession, StaffUser
 from store.staff import SqlStaff, StaffExistsError, UnknownStaffStationError, WeakPasswordError
+from store.stations import sync_stations
 from tests.clock import Clock
 
 PASSWORD = "correct horse battery"

@@ -1,8 +1,9 @@
 from sqlalchemy import select
 
-from loans.stations import load_stations, sync_stations
+from loans.stations import load_stations
 from store.db import session_scope
 from store.models import Station
+from store.stations import sync_stations
 
 
 def test_sync_creates_then_updates_then_deactivates(sessions):

@@ -9,7 +9,7 @@ from bot.campaigns.wiring import CampaignParts
 from bot.settings import BotSettings
 from bot.staff.console import ConsoleServices, StaffConsole
 from bot.web.app import create_web_app
-from loans.stations import load_stations, sync_stations
+from loans.stations import load_stations
 from store.applications import ApplicationStore
 from store.crypto import FieldCipher, decode_key, generate_key
 from store.db import session_scope
@@ -17,6 +17,7 @@ from store.handoffs import SqlHandoffs
 from store.outbox import SqlOutbox
 from store.staff import SqlStaff
 from store.station_applications import SqlStationApplications
+from store.stations import sync_stations
 from store.transcript import SqlTranscript
 from tests.bot.fakes import RecordingEngine
 from tests.bot.staff.conftest import PASSWORD, csrf_of, login

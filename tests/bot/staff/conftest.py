@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from bot.staff.console import ConsoleServices, StaffConsole
 from bot.web.app import create_web_app
 from bot.web.messages_api import messages_router
-from loans.stations import load_stations, sync_stations
+from loans.stations import load_stations
 from store.applications import ApplicationStore
 from store.crypto import FieldCipher, decode_key, generate_key
 from store.db import make_engine, migrate, session_factory, session_scope
@@ -19,6 +19,7 @@ from store.handoffs import SqlHandoffs
 from store.outbox import SqlOutbox
 from store.staff import SqlStaff
 from store.station_applications import SqlStationApplications
+from store.stations import sync_stations
 from store.transcript import SqlTranscript
 from tests.bot.fakes import RecordingEngine
 from tests.factories import sample_form

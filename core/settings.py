@@ -1,0 +1,131 @@
+"""The one settings base every process and command shares: environment first, then `nonghui.toml`, then defaults.
+
+No other module reads `NONGHUI_*` variables: processes subclass `NonghuiSettings` (bot/settings.py,
+actions/settings.py) and pass values on as arguments.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from core.errors import NonghuiError
+
+ENV_PREFIX = "NONGHUI_"
+DEFAULT_HOME = Path.home() / ".cache" / "nonghui"
+CONFIG_FILE = Path(__file__).resolve().parent.parent / "nonghui.toml"
+SECRETS_DIR = Path("secrets")
+EMBEDDING_MODEL_DIR = Path("models") / "multilingual-e5-small"
+
+log = logging.getLogger(__name__)
+
+Environment = Literal["development", "production"]
+
+
+class MissingSecret(NonghuiError):
+    """A secret that production requires is not set."""
+
+
+class NonghuiSettings(BaseSettings):
+    """Home, environment, database, knowledge index, embedding model and keys; secrets only as SecretStr."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", toml_file=CONFIG_FILE)
+
+    home: Path = DEFAULT_HOME
+    env: Environment = "development"
+    database_url: str | None = None
+    index_dir: Path | None = None
+    embedding_model: str | None = None
+    stations_file: Path | None = None
+    # The action server: where `python -m actions` listens and where Rasa calls it (nlu/endpoints.yml reads
+    # NONGHUI_ACTION_URL, which the supervisor sets from `resolved_action_url`).
+    action_host: str = "127.0.0.1"
+    action_port: int = 5055
+    data_key: SecretStr | None = None  # NONGHUI_DATA_KEY: encrypts personal data (store/crypto.py)
+    campaign_key: SecretStr | None = None  # NONGHUI_CAMPAIGN_KEY: signs campaign links (bot/campaigns/keys.py)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Order: constructor arguments, environment, then the TOML config file."""
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Database URL, defaulting to a SQLite file under `home`."""
+        return self.database_url or f"sqlite:///{self.home / 'nonghui.db'}"
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        """Knowledge index directory, defaulting to `home/index`."""
+        return self.index_dir or self.home / "index"
+
+    @property
+    def resolved_embedding_model(self) -> str:
+        """Embedding model path or name, defaulting to the converted e5 model under `home`."""
+        return self.embedding_model or str(self.home / EMBEDDING_MODEL_DIR)
+
+    @property
+    def resolved_action_url(self) -> str:
+        """The action server's webhook URL, as Rasa's endpoint configuration needs it."""
+        return f"http://{self.action_host}:{self.action_port}/webhook"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where converted and trained models are kept: `home/models`."""
+        return self.home / "models"
+
+
+def secret_value(secret: SecretStr | None) -> str | None:
+    """The text of a secret setting, None when unset or blank."""
+    if secret is None:
+        return None
+    text = secret.get_secret_value().strip()
+    return text or None
+
+
+def secret_or_dev_file(
+    value: str | None,
+    *,
+    name: str,
+    env: str,
+    home: Path,
+    generate: Callable[[], str],
+    reason: str,
+    what: str = "key",
+    logger: logging.Logger = log,
+) -> str:
+    """A secret: `value` when set; in production MissingSecret; in development a file generated once under
+    `home/secrets/` (mode 600) and kept, with a warning. `name` is the setting (e.g. "data_key"); `what` and
+    `logger` word and place the warning."""
+    if value and value.strip():
+        return value
+    variable = f"{ENV_PREFIX}{name.upper()}"
+    if env == "production":
+        raise MissingSecret(f"{variable} must be set in production: {reason}")
+    path = home / SECRETS_DIR / f"{name.removesuffix('_key')}.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first: use theirs
+        else:
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(generate())
+            logger.warning("generated a development %s in %s; set %s in production", what, path, variable)
+            return path.read_text(encoding="ascii")
+    logger.warning("using the development %s in %s; set %s in production", what, path, variable)
+    return path.read_text(encoding="ascii")
