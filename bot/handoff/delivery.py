@@ -9,9 +9,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.button_payloads import CallbackPayloads
 from bot.handoff.gate import rating_request
 from bot.messages import BotReply, Button
-from bot.telegram.callback_payloads import CallbackPayloads
 from bot.telegram.rendering import render_reply
 from core.clock import utcnow
 from core.lang import Lang

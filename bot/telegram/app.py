@@ -15,8 +15,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.button_payloads import CallbackPayloads
 from bot.dialogue import DialogueEngine
-from bot.telegram.callback_payloads import CallbackPayloads
 from bot.telegram.handlers import LANG_CALLBACK_PATTERN, TelegramChannel
 from bot.telegram.media import OpenHandoffs
 from bot.telegram.ports import FarmerContacts, SeenUpdates

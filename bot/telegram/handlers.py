@@ -20,9 +20,9 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.arrivals import ARRIVAL_RECORDED, START_PAYLOAD
+from bot.button_payloads import CHANNEL_PREFIX, CallbackPayloads
 from bot.dialogue import DialogueEngine
 from bot.messages import UserTurn
-from bot.telegram.callback_payloads import CHANNEL_PREFIX, CallbackPayloads
 from bot.telegram.chat_language import ChatLanguage, chat_language, client_lang, parse_lang
 from bot.telegram.media import OpenHandoffs, media_metadata
 from bot.telegram.ports import FarmerContacts, SeenUpdates

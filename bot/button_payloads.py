@@ -1,4 +1,4 @@
-"""Fits button payloads into Telegram's 64-byte `callback_data`, keeping long ones in a bounded map."""
+"""Fits button payloads into a channel's limit for button data (Telegram: 64-byte `callback_data`)."""
 
 from __future__ import annotations
 

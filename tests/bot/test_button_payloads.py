@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.telegram.callback_payloads import CallbackPayloads
+from bot.button_payloads import CallbackPayloads
 
 
 def test_short_payload_is_its_own_callback_data() -> None:
