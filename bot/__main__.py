@@ -1,27 +1,24 @@
-"""`python -m bot`: the bot process's composition root (web chat + JSON API, and Telegram when configured)."""
+"""`python -m bot`: the bot process's composition root (the enabled channels around one dialogue pipeline)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import threading
+from functools import partial
 
 import httpx
 import uvicorn
 
-from bot.arrivals import ArrivalRecorder
 from bot.campaigns.wiring import CampaignParts
-from bot.conversation import Conversation
-from bot.erasure import ConversationErasure
-from bot.fallback import ResilientDialogue
-from bot.handoff.delivery import TelegramSender
+from bot.channel import ChannelAdapter, ChannelDeps
+from bot.channels import enabled_channels
 from bot.handoff.wiring import HandoffParts
+from bot.pipeline import PipelineParts, build_pipeline
 from bot.rasa_client import RasaDialogue
-from bot.scam_shield import ScamShield
 from bot.settings import BotSettings
 from bot.staff.wiring import build_console
-from bot.transcript import TranscriptRecorder
-from bot.web.app import create_web_app
+from bot.web.app import create_app
 from core.errors import NonghuiError
 from knowledge.scam import ScamDetector
 from knowledge.service import build_knowledge_service
@@ -38,8 +35,9 @@ async def serve(settings: BotSettings) -> None:
     engine = make_engine(settings.resolved_database_url)
     await asyncio.to_thread(migrate, engine)
     sessions = session_factory(engine)
-    contacts = SqlFarmerContacts(sessions)
+    tracker_engine = make_engine(settings.resolved_rasa_tracker_url)
     handoff = HandoffParts.build(settings, sessions)
+    # The staff console is built on its own and handed to the features that add pages to it.
     console = build_console(
         settings,
         sessions,
@@ -50,36 +48,49 @@ async def serve(settings: BotSettings) -> None:
     )
     campaigns = CampaignParts.build(settings, sessions)
     campaigns.install_console(console)
-    seen = SqlSeenUpdates(sessions)
-    tracker_engine = make_engine(settings.resolved_rasa_tracker_url)
     knowledge = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model)
+    contacts = SqlFarmerContacts(sessions)
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+    started: list[ChannelAdapter] = []
     async with httpx.AsyncClient() as http:
-        rasa = RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds)
-        shield = ScamShield(Conversation(ResilientDialogue(rasa, knowledge)), ScamDetector.default())
-        threading.Thread(target=shield.warm_up, name="scam-warm-up", daemon=True).start()
-        erasure = ConversationErasure(shield, RasaTrackerEraser(tracker_engine))
-        conversation = TranscriptRecorder(campaigns.greeter(handoff.gate(erasure)), SqlTranscript(sessions))
-        web = create_web_app(ArrivalRecorder(conversation, contacts), extensions=[handoff.install, console.install])
+        pipeline = build_pipeline(
+            PipelineParts(
+                rasa=RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds),
+                knowledge=knowledge,
+                scam_detector=ScamDetector.default(),
+                eraser=RasaTrackerEraser(tracker_engine),
+                handoff_gate=handoff.gate,
+                campaign_greeter=campaigns.greeter,
+                transcript=SqlTranscript(sessions),
+                contacts=contacts,
+            )
+        )
+        threading.Thread(target=pipeline.scam_shield.warm_up, name="scam-warm-up", daemon=True).start()
+        deps = ChannelDeps(
+            dialogue=pipeline.engine,
+            contacts=contacts,
+            seen=SqlSeenUpdates(sessions),
+            handoffs=handoff.handoffs,
+            outbox=handoff.outbox,
+        )
+        channels = enabled_channels(settings)
+        web = create_app([*(partial(channel.mount, deps=deps) for channel in channels), console.install])
         server = uvicorn.Server(
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)
         )
-        telegram = None
-        if settings.telegram_bot_token:
-            from bot.telegram.runner import TelegramRunner
-
-            telegram = TelegramRunner.from_settings(
-                settings, dialogue=conversation, seen=seen, contacts=contacts, handoffs=handoff.handoffs
-            )
-            await telegram.start()
-            handoff.senders["telegram"] = TelegramSender(telegram.application.bot)
-        handoff.start_jobs()
         try:
+            for channel in channels:
+                await channel.start(deps)
+                started.append(channel)
+                sender = channel.sender()
+                if sender is not None:
+                    handoff.senders[channel.name] = sender
+            handoff.start_jobs()
             await server.serve()
         finally:
             await handoff.stop_jobs()
-            if telegram is not None:
-                await telegram.stop()
+            for channel in reversed(started):
+                await channel.stop()
             engine.dispose()
             tracker_engine.dispose()
 

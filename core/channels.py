@@ -23,18 +23,22 @@ class ChannelSpec:
     """One row of the channel table.
 
     `aliases` are older prefixes still found in stored rows; `shares_contact` is True when the channel can send
-    the farmer's phone number as a contact card."""
+    the farmer's phone number as a contact card; `staff_alerts` marks the channel whose group chats get the
+    "a farmer is waiting" alerts (the `handoff_staff_groups` setting)."""
 
     name: str
     prefix: str
     label_zh: str
     label_en: str
     shares_contact: bool = False
+    staff_alerts: bool = False
     aliases: tuple[str, ...] = ()
 
 
 CHANNEL_TABLE: Final[tuple[ChannelSpec, ...]] = (
-    ChannelSpec("telegram", "tg", "Telegram", "Telegram", shares_contact=True, aliases=("telegram",)),
+    ChannelSpec(
+        "telegram", "tg", "Telegram", "Telegram", shares_contact=True, staff_alerts=True, aliases=("telegram",)
+    ),
     ChannelSpec("web", "web", "网页聊天", "Web chat"),
 )
 CHANNEL_NAMES: Final[tuple[str, ...]] = tuple(spec.name for spec in CHANNEL_TABLE)
@@ -116,3 +120,8 @@ def canonical_channel(name: str) -> str:
         return channel_of_alias(name)
     except UnknownChannel:
         return name
+
+
+def staff_alert_channel() -> str | None:
+    """The channel that carries staff alerts, or None when no channel in the table does."""
+    return next((spec.name for spec in CHANNEL_TABLE if spec.staff_alerts), None)

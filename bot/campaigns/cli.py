@@ -15,8 +15,10 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.campaigns.keys import campaign_key
-from bot.campaigns.links import LinkError, telegram_link, web_link
+from bot.campaigns.links import LinkError
 from bot.campaigns.payloads import PayloadSigner, new_placement_code
+from bot.campaigns.web import poster_link
+from bot.channels import all_channels
 from bot.settings import BotSettings
 from core.errors import NonghuiError
 from store.campaigns import CampaignSpec, CampaignStore, CampaignView, PlacementSpec, PlacementView
@@ -62,12 +64,10 @@ def _tools() -> Iterator[CampaignTools]:
         raise typer.Exit(code=2) from None
 
 
-def placement_links(tools: CampaignTools, placement: PlacementView) -> tuple[str, str | None, str]:
-    """(payload, Telegram link or None when no bot username is configured, web-chat link)."""
+def placement_links(tools: CampaignTools, placement: PlacementView) -> tuple[str, list[tuple[str, str | None]]]:
+    """(payload, [(channel, link or None when the channel is not configured for links), ...])."""
     payload = tools.signer.sign(placement.code)
-    username = tools.settings.telegram_bot_username
-    tg = telegram_link(username, payload) if username else None
-    return payload, tg, web_link(tools.settings.resolved_public_web_url, payload)
+    return payload, [(channel.name, channel.campaign_link(payload)) for channel in all_channels(tools.settings)]
 
 
 def _campaign(tools: CampaignTools, slug: str) -> CampaignView:
@@ -173,14 +173,14 @@ def links(slug: Annotated[str, typer.Argument(help="The campaign.")]) -> None:
 
 def _print_links(tools: CampaignTools, placement: PlacementView) -> None:
     try:
-        payload, tg, web = placement_links(tools, placement)
+        payload, links = placement_links(tools, placement)
     except LinkError as err:
         typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
         raise typer.Exit(code=2) from None
     typer.echo(f"{placement.code}  {placement.kind}  {placement.location}")
     typer.echo(f"    payload:  {payload}")
-    typer.echo(f"    telegram: {tg or '(set NONGHUI_TELEGRAM_BOT_USERNAME for t.me links)'}")
-    typer.echo(f"    web chat: {web}")
+    for channel, link in links:
+        typer.echo(f"    {channel + ':':<9} {link or '(not configured for links, see the settings)'}")
 
 
 @campaign_app.command("posters")
@@ -198,8 +198,8 @@ def posters(
             maker = PosterMaker(find_cjk_fonts())
             started = time.perf_counter()
             for placement in campaign.placements:
-                _payload, tg, web = placement_links(tools, placement)
-                content = PosterContent(campaign.topic, campaign.name, placement.location, tg or web, station)
+                _payload, links = placement_links(tools, placement)
+                content = PosterContent(campaign.topic, campaign.name, placement.location, poster_link(links), station)
                 pdf, png = poster_files(out, f"{campaign.slug}-{placement.code}", maker.make(content))
                 typer.echo(f"{placement.code}: {pdf} ({pdf.stat().st_size // 1024} kB), {png}")
         except NonghuiError as err:

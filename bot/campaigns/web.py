@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations`: FastAPI must evaluate the `Depends(console...)` annotations.
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from bot.campaigns.links import LinkError, telegram_link, web_link
+from bot.campaigns.links import LinkError
 from bot.campaigns.payloads import PayloadSigner
 from bot.campaigns.report import (
     arrivals_by_day,
@@ -24,6 +25,7 @@ from bot.campaigns.report import (
     summary_rows,
     to_csv,
 )
+from bot.channel import ChannelAdapter
 from bot.staff.auth import StaffContext
 from core.errors import NonghuiError
 from core.intents import CAMPAIGN_TOPICS
@@ -78,7 +80,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "links": ("链接", "Links"),
     "poster": ("海报", "Poster"),
     "no_campaigns": ("还没有宣传活动。", "No campaigns yet."),
-    "no_bot_username": ("未设置 NONGHUI_TELEGRAM_BOT_USERNAME", "NONGHUI_TELEGRAM_BOT_USERNAME not set"),
+    "no_link": ("未配置（见设置）", "not configured (see the settings)"),
     "topic_loan": ("贷款", "Loans"),
     "topic_insurance": ("农业保险", "Farm insurance"),
     "topic_scam": ("防骗", "Scams"),
@@ -90,25 +92,38 @@ LABELS: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class CampaignLinks:
-    """Signs placement codes into payloads and prints their Telegram and web-chat links."""
+    """Signs placement codes into payloads and prints each channel's link for them."""
 
     signer: PayloadSigner
-    bot_username: str | None
-    web_url: str
+    channels: tuple[ChannelAdapter, ...]
 
-    def for_code(self, code: str) -> dict[str, str | None]:
-        """{"payload", "telegram" (None without a bot username), "web"}."""
+    def for_code(self, code: str) -> dict[str, object]:
+        """{"payload": the signed payload, "links": [(channel, link or None when not configured), ...]}."""
         payload = self.signer.sign(code)
-        try:
-            tg = telegram_link(self.bot_username, payload) if self.bot_username else None
-        except LinkError:
-            tg = None
-        return {"payload": payload, "telegram": tg, "web": web_link(self.web_url, payload)}
+        return {"payload": payload, "links": channel_links(self.channels, payload)}
 
     def poster_link(self, code: str) -> str:
-        """The link a poster's QR code carries: Telegram when configured, else the web chat."""
-        links = self.for_code(code)
-        return links["telegram"] or str(links["web"])
+        """The link a poster's QR code carries: the first channel's link that is configured."""
+        return poster_link(channel_links(self.channels, self.signer.sign(code)))
+
+
+def channel_links(channels: Sequence[ChannelAdapter], payload: str) -> list[tuple[str, str | None]]:
+    """(channel, link) for every channel, in the channel list's order; None where a channel makes no link."""
+    links: list[tuple[str, str | None]] = []
+    for channel in channels:
+        try:
+            links.append((channel.name, channel.campaign_link(payload)))
+        except LinkError:
+            links.append((channel.name, None))
+    return links
+
+
+def poster_link(links: Sequence[tuple[str, str | None]]) -> str:
+    """The first configured link; LinkError when no channel makes one."""
+    for _channel, link in links:
+        if link:
+            return link
+    raise LinkError("no channel is configured to make campaign links")
 
 
 def report_pages(console: "StaffConsole", reports: CampaignReports, store: CampaignStore) -> APIRouter:

@@ -10,6 +10,7 @@ from bot.campaigns.greeter import CampaignGreeter
 from bot.campaigns.keys import campaign_key
 from bot.campaigns.payloads import PayloadSigner, new_placement_code
 from bot.campaigns.web import LABELS, TEMPLATES_DIR, CampaignLinks, admin_pages, report_pages
+from bot.channels import all_channels
 from bot.dialogue import DialogueEngine
 from bot.settings import BotSettings
 from bot.staff.console import NavEntry, StaffConsole
@@ -44,7 +45,7 @@ class CampaignParts:
 
     def links(self) -> CampaignLinks:
         """How the console prints a placement's links."""
-        return CampaignLinks(self.signer, self.settings.telegram_bot_username, self.settings.resolved_public_web_url)
+        return CampaignLinks(self.signer, tuple(all_channels(self.settings)))
 
     def install_console(self, console: StaffConsole) -> None:
         """Add the campaign admin and report pages to the staff console (before it is installed on the app)."""

@@ -1,4 +1,4 @@
-"""Background jobs of the bot process: deliver the outbox to Telegram, and close idle hand-offs."""
+"""Background jobs of the bot process: deliver the outbox through each channel's sender, and close idle hand-offs."""
 
 from __future__ import annotations
 
@@ -7,43 +7,14 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from bot.button_payloads import CallbackPayloads
+from bot.channel import Sender
 from bot.handoff.gate import rating_request
-from bot.messages import BotReply, Button
-from bot.telegram.rendering import render_reply
 from core.clock import utcnow
-from core.lang import Lang
 from store.handoffs import SqlHandoffs
-from store.outbox import OutboxItem, SqlOutbox
+from store.outbox import SqlOutbox
 
 log = logging.getLogger(__name__)
-
-
-class Sender(Protocol):
-    """Sends one outbox message on a channel; raises on failure (the message is retried)."""
-
-    async def send(self, item: OutboxItem) -> None:
-        """Deliver `item`."""
-        ...
-
-
-class TelegramSender:
-    """Sends outbox messages with the PTB bot, rendered like every other reply (buttons, splitting)."""
-
-    def __init__(self, bot: object, payloads: CallbackPayloads | None = None) -> None:
-        self._bot = bot
-        self._payloads = payloads or CallbackPayloads()
-
-    async def send(self, item: OutboxItem) -> None:
-        """Send `item` to the chat `item.external_id`."""
-        lang: Lang = "en" if item.lang == "en" else "zh"
-        reply = BotReply(text=item.text, buttons=[Button(title=b.title, payload=b.payload) for b in item.buttons])
-        for message in render_reply(reply, lang, self._payloads):
-            await self._bot.send_message(  # type: ignore[attr-defined]
-                chat_id=int(item.external_id), text=message.text, reply_markup=message.reply_markup
-            )
 
 
 class OutboxDelivery:

@@ -13,6 +13,7 @@ from typing import Protocol
 from bot.dialogue import DialogueEngine
 from bot.handoff import texts
 from bot.messages import BotReply, TurnResult, UserTurn
+from core.channels import staff_alert_channel
 from core.clock import utcnow
 from core.intents import Intent
 from core.lang import Lang
@@ -240,11 +241,12 @@ class HandoffGate:
     def _alerts(self, view: HandoffView) -> list[NewMessage]:
         key = view.station.code if view.station else "default"
         chat = self._options.staff_groups.get(key)
-        if not chat:
+        channel = staff_alert_channel()
+        if not chat or channel is None:
             return []
         return [
             NewMessage(
-                channel="telegram",
+                channel=channel,
                 external_id=chat,
                 kind="staff_alert",
                 text=texts.staff_alert(view, self._options.console_url),

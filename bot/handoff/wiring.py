@@ -6,14 +6,13 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.channel import Sender
 from bot.dialogue import DialogueEngine
-from bot.handoff.delivery import IdleCloser, OutboxDelivery, Sender
+from bot.handoff.delivery import IdleCloser, OutboxDelivery
 from bot.handoff.gate import HandoffGate, HandoffOptions
 from bot.settings import BotSettings
-from bot.web.messages_api import messages_router
 from core.text import bi
 from loans.stations import SAMPLE_STATIONS, Station, StationMatcher, load_stations
 from store.handoffs import SqlHandoffs
@@ -57,10 +56,6 @@ class HandoffParts:
             options=options,
             on_open=lambda _view: self.wake_delivery(),
         )
-
-    def install(self, app: FastAPI) -> None:
-        """Web extension: `GET /api/messages`."""
-        app.include_router(messages_router(self.outbox))
 
     def wake_delivery(self) -> None:
         """Deliver queued messages now rather than at the next tick."""

@@ -16,9 +16,9 @@ from telegram.ext import (
 )
 
 from bot.button_payloads import CallbackPayloads
+from bot.channel import OpenHandoffs
 from bot.dialogue import DialogueEngine
 from bot.telegram.handlers import LANG_CALLBACK_PATTERN, TelegramChannel
-from bot.telegram.media import OpenHandoffs
 from bot.telegram.ports import FarmerContacts, SeenUpdates
 from bot.telegram.typing_indicator import DEFAULT_REFRESH_SECONDS
 from bot.telegram.update_processor import PerChatUpdateProcessor

@@ -21,10 +21,11 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.arrivals import ARRIVAL_RECORDED, START_PAYLOAD
 from bot.button_payloads import CHANNEL_PREFIX, CallbackPayloads
+from bot.channel import OpenHandoffs
 from bot.dialogue import DialogueEngine
 from bot.messages import UserTurn
 from bot.telegram.chat_language import ChatLanguage, chat_language, client_lang, parse_lang
-from bot.telegram.media import OpenHandoffs, media_metadata
+from bot.telegram.media import media_metadata
 from bot.telegram.ports import FarmerContacts, SeenUpdates
 from bot.telegram.rendering import render_reply
 from bot.telegram.texts import LANG_BUTTON_TITLES, ChannelText, channel_text

@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
 from telegram import Message
-
-
-class OpenHandoffs(Protocol):
-    """Tells whether a conversation is with a person right now (store.handoffs.SqlHandoffs)."""
-
-    def open_for(self, channel: str, external_id: str) -> Any:
-        """The open hand-off of the conversation, or None."""
-        ...
 
 
 def media_metadata(message: Message) -> dict[str, object]:

@@ -11,10 +11,10 @@ from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.channel import OpenHandoffs
 from bot.dialogue import DialogueEngine
 from bot.settings import BotSettings
 from bot.telegram.app import POLL_INTERVAL_KEY, build_telegram_application
-from bot.telegram.media import OpenHandoffs
 from bot.telegram.ports import FarmerContacts, SeenUpdates
 from core.errors import NonghuiError
 

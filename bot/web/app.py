@@ -1,4 +1,4 @@
-"""FastAPI application of the web channel: chat page, `POST /api/chat` and a health check."""
+"""The bot's web app (error handling, health check) and the web channel's chat page and `POST /api/chat`."""
 
 from __future__ import annotations
 
@@ -12,14 +12,17 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.arrivals import START_PAYLOAD
 from bot.dialogue import DialogueEngine
 from bot.messages import UserTurn
 from bot.privacy import mask_personal_data
 from bot.texts import TextKey, text
 from bot.web.schemas import MAX_TEXT_CHARS, ChatRequest, ChatResponse, ErrorBody, ErrorMessage
+from core.channels import sender_id
 
 logger = logging.getLogger(__name__)
 
+CHANNEL = "web"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Bodies far above what a 10,000-character message needs are refused before they are read.
 MAX_BODY_BYTES = 256 * 1024
@@ -34,25 +37,34 @@ _PAGE_HEADERS = {
 }
 
 
-def create_web_app(conversation: DialogueEngine, extensions: Sequence[Callable[[FastAPI], None]] = ()) -> FastAPI:
-    """Build the web app around `conversation`; each of `extensions` then adds its routes (e.g. the staff console)."""
+def create_app(extensions: Sequence[Callable[[FastAPI], None]] = ()) -> FastAPI:
+    """The bot's web app: error handling and `GET /healthz`; each of `extensions` then adds its routes
+    (the channels' routes, the staff console)."""
     app = FastAPI(
         title="Nonghui web chat",
         summary="Bilingual chatbot on loans, farm insurance and scams for farmers.",
         version="1",
     )
     app.add_middleware(CatchAllErrors)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Report that the web process is up (it does not probe Rasa)."""
+        return {"status": "ok"}
+
+    for extend in extensions:
+        extend(app)
+    return app
+
+
+def mount_chat(app: FastAPI, conversation: DialogueEngine) -> None:
+    """Add the web chat to `app`: the page, its static files and `POST /api/chat` answered by `conversation`."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
     async def chat_page() -> FileResponse:
         """Serve the chat page."""
         return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        """Report that the web process is up (it does not probe Rasa)."""
-        return {"status": "ok"}
 
     @app.post(
         "/api/chat",
@@ -65,20 +77,21 @@ def create_web_app(conversation: DialogueEngine, extensions: Sequence[Callable[[
             return error_response(413, "text_too_long", "text_too_long", max_chars=MAX_TEXT_CHARS)
         metadata: dict[str, object] = {}
         if request.start_payload:
-            metadata["start_payload"] = request.start_payload
+            metadata[START_PAYLOAD] = request.start_payload
         turn = UserTurn(
-            sender_id=f"web:{request.sender_id}",
+            sender_id=sender_id(CHANNEL, request.sender_id),
             text=request.text,
-            channel="web",
+            channel=CHANNEL,
             lang=request.lang,
             metadata=metadata,
         )
         result = await conversation.handle(turn)
         return ChatResponse(replies=result.replies, intent=result.intent, lang=result.lang, scam=result.scam)
 
-    for extend in extensions:
-        extend(app)
-    return app
+
+def create_web_app(conversation: DialogueEngine, extensions: Sequence[Callable[[FastAPI], None]] = ()) -> FastAPI:
+    """The web app with only the web chat answered by `conversation`, then `extensions` (tests, tools)."""
+    return create_app([lambda app: mount_chat(app, conversation), *extensions])
 
 
 def error_response(status: int, code: str, key: TextKey, **values: object) -> JSONResponse:

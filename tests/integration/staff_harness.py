@@ -16,11 +16,11 @@ from pathlib import Path
 import uvicorn
 
 from bot.arrivals import ArrivalRecorder
-from bot.handoff.delivery import TelegramSender
 from bot.handoff.wiring import HandoffParts
 from bot.messages import BotReply, IntentInfo, SourceRef, TurnResult, UserTurn
 from bot.settings import BotSettings
 from bot.telegram import build_telegram_application, start_polling, stop
+from bot.telegram.sender import TelegramSender
 from bot.transcript import TranscriptRecorder
 from bot.web.app import create_web_app
 from loans.stations import load_stations

@@ -1,0 +1,93 @@
+"""The channel seam: what every channel (one folder under bot/) gives the bot process, and what it gets.
+
+A channel turns its farmers' messages into `UserTurn`s for the dialogue pipeline and renders the replies
+(bot/rendering.py holds the channel-neutral parts). The composition root (bot/channels.py) lists the channels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from fastapi import FastAPI
+
+from bot.arrivals import FarmerContacts
+from bot.dialogue import DialogueEngine
+from store.outbox import OutboxItem, SqlOutbox
+
+
+class Sender(Protocol):
+    """Sends one outbox message (staff reply, status notice) on a channel; raises on failure (it is retried)."""
+
+    async def send(self, item: OutboxItem) -> None:
+        """Deliver `item`."""
+        ...
+
+
+class SeenUpdates(Protocol):
+    """Remembers which incoming updates were already handled, so repeats are processed once."""
+
+    def mark_seen(self, *, source: str, update_id: int) -> bool:
+        """Record the update; return True only the first time this (source, update_id) is seen."""
+        ...
+
+
+class OpenHandoffs(Protocol):
+    """Tells whether a conversation is with a person right now (store.handoffs.SqlHandoffs)."""
+
+    def open_for(self, channel: str, external_id: str) -> Any:
+        """The open hand-off of the conversation, or None."""
+        ...
+
+
+@dataclass(frozen=True)
+class ChannelDeps:
+    """What a channel gets from the composition root: the pipeline and the stores it may need."""
+
+    dialogue: DialogueEngine
+    contacts: FarmerContacts
+    seen: SeenUpdates
+    handoffs: OpenHandoffs
+    outbox: SqlOutbox
+
+
+class ChannelAdapter(Protocol):
+    """One channel. Built from the settings alone (cheap, nothing started); `enabled` says whether it is
+    configured to run. The bot calls `mount` before serving, `start` once the loop runs, `stop` at the end."""
+
+    @property
+    def name(self) -> str:
+        """The channel's name in the channel table (core/channels.py)."""
+        ...
+
+    @property
+    def enabled(self) -> bool:
+        """True when the settings configure this channel to run in the bot process."""
+        ...
+
+    def campaign_link(self, payload: str) -> str | None:
+        """A link that opens this channel with the campaign `payload`; None when not configured for links.
+
+        Raises LinkError (bot/campaigns/links.py) when the configuration cannot make a working link."""
+        ...
+
+    def mount(self, app: FastAPI, deps: ChannelDeps) -> None:
+        """Add the channel's routes to the bot's web app (nothing for a channel that needs none)."""
+        ...
+
+    async def start(self, deps: ChannelDeps) -> None:
+        """Start receiving messages in the background of the running loop (nothing for a mounted channel)."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop receiving messages and release what `start` took."""
+        ...
+
+    def sender(self) -> Sender | None:
+        """The outbound sender for staff replies and status notices (after `start`); None when the channel's
+        clients fetch them themselves (the web chat polls `GET /api/messages`)."""
+        ...
+
+
+ChannelFactory = Callable[[Any], ChannelAdapter]
