@@ -11,8 +11,8 @@ import httpx
 import uvicorn
 
 from bot.campaigns.wiring import CampaignParts
-from bot.channel import ChannelAdapter, ChannelDeps
-from bot.channels import enabled_channels
+from bot.channel import ChannelDeps
+from bot.channels import enabled_channels, running_channels
 from bot.handoff.wiring import HandoffParts
 from bot.pipeline import PipelineParts, build_pipeline
 from bot.rasa_client import RasaDialogue
@@ -51,7 +51,6 @@ async def serve(settings: BotSettings) -> None:
     knowledge = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model)
     contacts = SqlFarmerContacts(sessions)
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
-    started: list[ChannelAdapter] = []
     async with httpx.AsyncClient() as http:
         pipeline = build_pipeline(
             PipelineParts(
@@ -78,21 +77,14 @@ async def serve(settings: BotSettings) -> None:
         server = uvicorn.Server(
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)
         )
-        try:
-            for channel in channels:
-                await channel.start(deps)
-                started.append(channel)
-                sender = channel.sender()
-                if sender is not None:
-                    handoff.senders[channel.name] = sender
+        async with running_channels(channels, deps, handoff.senders):
             handoff.start_jobs()
-            await server.serve()
-        finally:
-            await handoff.stop_jobs()
-            for channel in reversed(started):
-                await channel.stop()
-            engine.dispose()
-            tracker_engine.dispose()
+            try:
+                await server.serve()
+            finally:
+                await handoff.stop_jobs()
+                engine.dispose()
+                tracker_engine.dispose()
 
 
 def main() -> None:

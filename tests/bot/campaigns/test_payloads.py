@@ -6,9 +6,9 @@ from hypothesis import strategies as st
 
 from bot.campaigns.keys import CampaignKeyError, campaign_key, decode_campaign_key, generate_campaign_key
 from bot.campaigns.links import LinkError
+from bot.campaigns.payloads import MAC_CHARS, PayloadError, PayloadSigner, new_placement_code
 from bot.telegram.links import telegram_link
 from bot.web.links import web_link
-from bot.campaigns.payloads import MAC_CHARS, PayloadError, PayloadSigner, new_placement_code
 
 TELEGRAM_RULE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 KEY = b"k" * 32
