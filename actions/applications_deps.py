@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from core.lazy import Lazy
 from loans.preapplication import PreApplicationService
 from store.applications import ApplicationStore
 
@@ -38,15 +38,10 @@ class LazyApplicationServices:
     """Builds the services on first use; a failed build (database down) is retried on the next use."""
 
     def __init__(self, factory: Callable[[], ReadyServices]) -> None:
-        self._factory = factory
-        self._built: ReadyServices | None = None
-        self._lock = threading.Lock()
+        self._built = Lazy(factory)
 
     def _get(self) -> ReadyServices:
-        with self._lock:
-            if self._built is None:
-                self._built = self._factory()
-            return self._built
+        return self._built.get()
 
     @property
     def form(self) -> PreApplicationService:

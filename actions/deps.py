@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from core.lang import Lang
+from core.lazy import Lazy
 from knowledge.answer_types import Answer, AnswersQuestions
 
 
@@ -19,22 +19,16 @@ class LazyKnowledgeService:
 
     def __init__(self, factory: Callable[[], AnswersQuestions]) -> None:
         self._factory = factory
-        self._service: AnswersQuestions | None = None
-        self._lock = threading.Lock()
+        self._service = Lazy(factory, prepare=lambda service: service.warm_up())
 
     def _get(self) -> AnswersQuestions:
         """Return the built service, building it once under a lock."""
-        with self._lock:
-            if self._service is None:
-                service = self._factory()
-                service.warm_up()
-                self._service = service
-            return self._service
+        return self._service.get()
 
     @property
     def is_ready(self) -> bool:
         """True once the real service has been built and warmed up."""
-        return self._service is not None
+        return self._service.is_ready
 
     def warm_up(self) -> None:
         """Build and warm up the real service now rather than on the first question."""
@@ -58,9 +52,7 @@ class LazyKnowledgeService:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore an unbuilt service from its factory."""
-        self._factory = state["factory"]
-        self._service = None
-        self._lock = threading.Lock()
+        self.__init__(state["factory"])  # type: ignore[misc]
 
 
 def build_knowledge_service(index_dir: Path, embedding_model: str) -> AnswersQuestions:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -18,6 +17,7 @@ from actions.logsafe import redact
 from actions.turn import current_lang, latest_text, question_text
 from core.intents import Intent
 from core.lang import Lang
+from core.lazy import Lazy
 from knowledge.answer_types import AnswersQuestions
 from knowledge.scam.check import check_reply, extract_checked_message, is_check_request
 from knowledge.scam.registry import LenderCheck
@@ -52,25 +52,14 @@ class LazyScamServices:
         detector_factory: Callable[[], Any] | None = None,
         registry_factory: Callable[[], Any] | None = None,
     ) -> None:
-        self._detector_factory = detector_factory or _default_detector
-        self._registry_factory = registry_factory or _default_registry
-        self._detector: Any = None
-        self._registry: Any = None
-        self._lock = threading.Lock()
+        self._detector: Lazy[Any] = Lazy(detector_factory or _default_detector, prepare=lambda d: d.warm_up())
+        self._registry: Lazy[Any] = Lazy(registry_factory or _default_registry)
 
     def _detector_ready(self) -> Any:
-        with self._lock:
-            if self._detector is None:
-                detector = self._detector_factory()
-                detector.warm_up()
-                self._detector = detector
-            return self._detector
+        return self._detector.get()
 
     def _registry_ready(self) -> Any:
-        with self._lock:
-            if self._registry is None:
-                self._registry = self._registry_factory()
-            return self._registry
+        return self._registry.get()
 
     def warm_up(self) -> None:
         """Build both services now rather than on the first check."""
