@@ -1,4 +1,4 @@
-"""The on-disk hybrid index: chunks, dense vectors in FAISS, BM25, and the manifest."""
+"""The on-disk hybrid index: chunks, dense vectors (numpy; also saved as a FAISS flat index), BM25, and the manifest."""
 
 from __future__ import annotations
 
