@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from core.intents import Intent
 from core.lang import Lang
+from core.text import Bilingual, bi
 
 MAX_PAYLOAD_BYTES = 64
 MAX_FOLLOW_UPS = 3
@@ -13,23 +14,22 @@ MAX_FOLLOW_UPS = 3
 
 @dataclass(frozen=True)
 class FollowUp:
-    """One button: a label per language and the payload Rasa receives when it is pressed."""
+    """One button: its bilingual label and the payload Rasa receives when it is pressed."""
 
-    zh: str
-    en: str
+    label: Bilingual
     payload: str
 
     def as_button(self, lang: Lang) -> dict[str, str]:
         """The button as rasa-sdk's `utter_message(buttons=...)` expects it."""
-        return {"title": self.zh if lang == "zh" else self.en, "payload": self.payload}
+        return {"title": self.label.get(lang), "payload": self.payload}
 
 
-APPLY = FollowUp(zh="我想申请贷款", en="I want to apply", payload=Intent.APPLY_LOAN.payload)
-ASK_LOAN = FollowUp(zh="问贷款", en="Ask about loans", payload=Intent.ASK_LOAN.payload)
-ASK_INSURANCE = FollowUp(zh="问农业保险", en="Ask about insurance", payload=Intent.ASK_INSURANCE.payload)
-ASK_SCAM = FollowUp(zh="防骗", en="Scams", payload=Intent.ASK_SCAM.payload)
-HUMAN = FollowUp(zh="找工作人员", en="Talk to a person", payload=Intent.HUMAN_HANDOFF.payload)
-MENU = FollowUp(zh="返回菜单", en="Back to menu", payload=Intent.GREET.payload)
+APPLY = FollowUp(bi("我想申请贷款", "I want to apply"), payload=Intent.APPLY_LOAN.payload)
+ASK_LOAN = FollowUp(bi("问贷款", "Ask about loans"), payload=Intent.ASK_LOAN.payload)
+ASK_INSURANCE = FollowUp(bi("问农业保险", "Ask about insurance"), payload=Intent.ASK_INSURANCE.payload)
+ASK_SCAM = FollowUp(bi("防骗", "Scams"), payload=Intent.ASK_SCAM.payload)
+HUMAN = FollowUp(bi("找工作人员", "Talk to a person"), payload=Intent.HUMAN_HANDOFF.payload)
+MENU = FollowUp(bi("返回菜单", "Back to menu"), payload=Intent.GREET.payload)
 
 FOLLOW_UPS_BY_TOPIC: dict[str | None, tuple[FollowUp, ...]] = {
     "loan": (APPLY, HUMAN),

@@ -18,6 +18,7 @@ from actions.turn import current_lang, latest_text, question_text
 from core.intents import Intent
 from core.lang import Lang
 from core.lazy import Lazy
+from core.text import bi
 from knowledge.answer_types import AnswersQuestions
 from knowledge.scam.check import check_reply, extract_checked_message, is_check_request
 from knowledge.scam.registry import LenderCheck
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 UTTER_CHECK_ASK = "utter_check_message_ask"
 UTTER_CHECK_UNAVAILABLE = "utter_check_unavailable"
-SCAM_ADVICE = FollowUp(zh="怎么防骗", en="How to avoid scams", payload=Intent.ASK_SCAM.payload)
+SCAM_ADVICE = FollowUp(bi("怎么防骗", "How to avoid scams"), payload=Intent.ASK_SCAM.payload)
 # The detector reads at most this much; a 10 kB paste must not slow the action server down.
 MAX_CHECK_CHARS = 2000
 

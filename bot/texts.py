@@ -7,6 +7,7 @@ from typing import Literal
 from bot.messages import Button
 from core.intents import Intent
 from core.lang import Lang
+from core.text import Bilingual, bi
 
 TextKey = Literal[
     "empty_prompt",
@@ -20,61 +21,61 @@ TextKey = Literal[
     "scam_check_unavailable",
 ]
 
-_TEXTS: dict[TextKey, dict[Lang, str]] = {
-    "empty_prompt": {
-        "zh": "您好！我没有收到文字。您可以直接打字提问，或点下面的按钮选择想了解的内容：",
-        "en": "Hello! I did not get any text. Type your question, or tap a button below to pick a topic:",
-    },
-    "truncated_note": {
-        "zh": "（您的消息比较长，我只读了开头部分。如果还有问题，请分成几条短消息发给我。）",
-        "en": ("(Your message was long, so I only read the beginning. Please send the rest as shorter messages.)"),
-    },
-    "partly_unavailable_note": {
-        "zh": "（助手的部分功能暂时不可用，下面是从资料库中找到的内容，仅供参考。）",
-        "en": ("(Part of the assistant is unavailable for now. Here is what I found in the library, for reference.)"),
-    },
-    "unavailable": {
-        "zh": "抱歉，助手暂时无法回答，请过一分钟再试。如遇诈骗等紧急情况，请拨打 110 或反诈专线 96110。",
-        "en": (
+_TEXTS: dict[TextKey, Bilingual] = {
+    "empty_prompt": bi(
+        "您好！我没有收到文字。您可以直接打字提问，或点下面的按钮选择想了解的内容：",
+        "Hello! I did not get any text. Type your question, or tap a button below to pick a topic:",
+    ),
+    "truncated_note": bi(
+        "（您的消息比较长，我只读了开头部分。如果还有问题，请分成几条短消息发给我。）",
+        "(Your message was long, so I only read the beginning. Please send the rest as shorter messages.)",
+    ),
+    "partly_unavailable_note": bi(
+        "（助手的部分功能暂时不可用，下面是从资料库中找到的内容，仅供参考。）",
+        "(Part of the assistant is unavailable for now. Here is what I found in the library, for reference.)",
+    ),
+    "unavailable": bi(
+        "抱歉，助手暂时无法回答，请过一分钟再试。如遇诈骗等紧急情况，请拨打 110 或反诈专线 96110。",
+        (
             "Sorry, the assistant cannot answer right now. Please try again in a minute. "
             "If it is urgent, such as a scam, call 110 or the anti-fraud line 96110."
         ),
-    },
-    "text_too_long": {
-        "zh": "消息太长了，请缩短后再发送（最多 {max_chars} 个字）。",
-        "en": "The message is too long. Please shorten it and send again (at most {max_chars} characters).",
-    },
-    "internal_error": {
-        "zh": "抱歉，服务器出了点问题，请稍后再试。",
-        "en": "Sorry, something went wrong on our side. Please try again later.",
-    },
-    "scam_button_learn": {"zh": "怎么防骗", "en": "How to avoid scams"},
-    "scam_button_person": {"zh": "找工作人员", "en": "Talk to a person"},
-    "scam_check_unavailable": {
-        "zh": (
+    ),
+    "text_too_long": bi(
+        "消息太长了，请缩短后再发送（最多 {max_chars} 个字）。",
+        "The message is too long. Please shorten it and send again (at most {max_chars} characters).",
+    ),
+    "internal_error": bi(
+        "抱歉，服务器出了点问题，请稍后再试。",
+        "Sorry, something went wrong on our side. Please try again later.",
+    ),
+    "scam_button_learn": bi("怎么防骗", "How to avoid scams"),
+    "scam_button_person": bi("找工作人员", "Talk to a person"),
+    "scam_check_unavailable": bi(
+        (
             "抱歉，我现在没法检查这条消息。记住：放款前要交钱的、要验证码的、让转到“安全账户”的，都是骗子。"
             "拿不准就打 96110 反诈专线；已经转了钱，马上打 110。"
         ),
-        "en": (
+        (
             "Sorry, I cannot check this message right now. Remember: anyone asking for money before a loan, for "
             'your codes, or to move money to a "safe account" is a scammer. If unsure, call the 96110 anti-fraud '
             "line; if you have sent money, call 110 at once."
         ),
-    },
+    ),
 }
 
 # Payloads are Rasa intents of nlu/domain.yml; titles match its utter_greet buttons.
-_TOPICS: tuple[tuple[str, dict[Lang, str]], ...] = (
-    (Intent.ASK_LOAN.payload, {"zh": "贷款", "en": "Loans"}),
-    (Intent.ASK_INSURANCE.payload, {"zh": "农业保险", "en": "Farm insurance"}),
-    (Intent.ASK_SCAM.payload, {"zh": "防骗", "en": "Scams"}),
-    (Intent.HUMAN_HANDOFF.payload, {"zh": "找工作人员", "en": "Talk to a person"}),
+_TOPICS: tuple[tuple[str, Bilingual], ...] = (
+    (Intent.ASK_LOAN.payload, bi("贷款", "Loans")),
+    (Intent.ASK_INSURANCE.payload, bi("农业保险", "Farm insurance")),
+    (Intent.ASK_SCAM.payload, bi("防骗", "Scams")),
+    (Intent.HUMAN_HANDOFF.payload, bi("找工作人员", "Talk to a person")),
 )
 
 
 def text(key: TextKey, lang: Lang, **values: object) -> str:
     """Return the text `key` in `lang`, with `{placeholders}` filled from `values`."""
-    template = _TEXTS[key][lang]
+    template = _TEXTS[key].get(lang)
     return template.format(**values) if values else template
 
 
@@ -85,4 +86,4 @@ def both_languages(key: TextKey, **values: object) -> str:
 
 def topic_buttons(lang: Lang) -> list[Button]:
     """Return the main topic buttons (loans, insurance, scams, a person) labelled in `lang`."""
-    return [Button(title=titles[lang], payload=payload) for payload, titles in _TOPICS]
+    return [Button(title=titles.get(lang), payload=payload) for payload, titles in _TOPICS]

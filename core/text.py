@@ -19,6 +19,10 @@ class Bilingual(BaseModel):
         """The text in `lang`."""
         return self.zh if lang == "zh" else self.en
 
+    def both(self, separator: str = "\n") -> str:
+        """Chinese, then English: for when the farmer's language is not known yet."""
+        return f"{self.zh}{separator}{self.en}"
+
     def format(self, **values: object) -> Bilingual:
         """Both languages with `{name}` placeholders filled from `values`."""
         return Bilingual(zh=self.zh.format(**values), en=self.en.format(**values))

@@ -17,6 +17,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from bot.staff.auth import CSRF_FIELD, Forbidden, LoginRequired, StaffAuth, StaffContext
 from bot.staff.i18n import LABELS, label
+from core.lang import as_lang
+from core.text import Bilingual
 from loans.stations import Station
 from store.applications import ApplicationStore
 from store.handoffs import SqlHandoffs
@@ -107,7 +109,7 @@ class StaffConsole:
         self.reply_templates = load_reply_templates()
         self._routers: list[APIRouter] = []
         self._template_dirs: list[Path] = [TEMPLATES_DIR]
-        self._labels: dict[str, tuple[str, str]] = dict(LABELS)
+        self._labels: dict[str, Bilingual] = dict(LABELS)
         self._templates: Jinja2Templates | None = None
         from bot.staff import pages
 
@@ -126,8 +128,8 @@ class StaffConsole:
         self._template_dirs.append(path)
         self._templates = None
 
-    def add_labels(self, labels: dict[str, tuple[str, str]]) -> None:
-        """Add (zh, en) console labels usable as `t(key)` in templates."""
+    def add_labels(self, labels: dict[str, Bilingual]) -> None:
+        """Add bilingual console labels usable as `t(key)` in templates."""
         self._labels.update(labels)
 
     async def require_staff(self, request: Request) -> StaffContext:
@@ -162,8 +164,8 @@ class StaffConsole:
 
     def text(self, key: str, lang: str) -> str:
         """A console label."""
-        pair = self._labels.get(key)
-        return (pair[1] if lang == "en" else pair[0]) if pair else label(key, lang)
+        text = self._labels.get(key)
+        return text.get(as_lang(lang)) if text is not None else label(key, lang)
 
     def render(
         self, request: Request, ctx: StaffContext | None, template: str, *, status_code: int = 200, **values: Any

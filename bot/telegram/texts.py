@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from core.lang import Lang
+from core.text import Bilingual, bi
 
 
 class ChannelText(StrEnum):
@@ -19,48 +20,42 @@ class ChannelText(StrEnum):
     HELP = "help"
 
 
-_TEXTS: dict[ChannelText, dict[Lang, str]] = {
-    ChannelText.MEDIA_NOT_SUPPORTED: {
-        "zh": ("谢谢您发来的内容！我目前只能看懂文字消息，请用文字把您的问题告诉我，比如：“小额贷款怎么申请？”"),
-        "en": (
+_TEXTS: dict[ChannelText, Bilingual] = {
+    ChannelText.MEDIA_NOT_SUPPORTED: bi(
+        "谢谢您发来的内容！我目前只能看懂文字消息，请用文字把您的问题告诉我，比如：“小额贷款怎么申请？”",
+        (
             "Thank you for sending this! For now I can only read text messages. Please type your question, "
             'for example: "How do I apply for a small loan?"'
         ),
-    },
-    ChannelText.APOLOGY: {
-        "zh": "抱歉，我这边出了点问题，没能回答您。请稍后再试一次。",
-        "en": "Sorry, something went wrong on my side and I could not answer. Please try again in a moment.",
-    },
-    ChannelText.BUTTON_EXPIRED: {
-        "zh": "这个按钮已经过期了。请重新发送您的问题，或输入 /start 重新开始。",
-        "en": "This button has expired. Please send your question again, or type /start to begin again.",
-    },
-    ChannelText.LANG_SWITCHED: {
-        "zh": "好的，之后我会用中文和您交流。",
-        "en": "OK, I will talk with you in English from now on.",
-    },
-    ChannelText.LANG_CHOOSE: {
-        "zh": "请选择您想用的语言：",
-        "en": "Please choose your language:",
-    },
-    ChannelText.LANG_UNKNOWN: {
-        "zh": "我只会中文和英文。请输入 /lang zh 或 /lang en，或点下面的按钮。",
-        "en": "I speak Chinese and English. Please type /lang zh or /lang en, or tap a button below.",
-    },
-    ChannelText.HELP: {
-        "zh": (
+    ),
+    ChannelText.APOLOGY: bi(
+        "抱歉，我这边出了点问题，没能回答您。请稍后再试一次。",
+        "Sorry, something went wrong on my side and I could not answer. Please try again in a moment.",
+    ),
+    ChannelText.BUTTON_EXPIRED: bi(
+        "这个按钮已经过期了。请重新发送您的问题，或输入 /start 重新开始。",
+        "This button has expired. Please send your question again, or type /start to begin again.",
+    ),
+    ChannelText.LANG_SWITCHED: bi("好的，之后我会用中文和您交流。", "OK, I will talk with you in English from now on."),
+    ChannelText.LANG_CHOOSE: bi("请选择您想用的语言：", "Please choose your language:"),
+    ChannelText.LANG_UNKNOWN: bi(
+        "我只会中文和英文。请输入 /lang zh 或 /lang en，或点下面的按钮。",
+        "I speak Chinese and English. Please type /lang zh or /lang en, or tap a button below.",
+    ),
+    ChannelText.HELP: bi(
+        (
             "我是农惠，可以回答关于农业贷款、农业保险和防范诈骗的问题，并帮您联系附近的金融服务站。\n"
             "直接用文字提问就行。\n"
             "/start 重新开始\n/lang 切换语言（中文 / English）\n/delete 删除我的个人信息\n/help 查看本说明"
         ),
-        "en": (
+        (
             "I am Nonghui. I answer questions about farm loans, agricultural insurance and scams, "
             "and can help you reach a nearby financial service station.\n"
             "Just type your question.\n"
             "/start start again\n/lang switch language (中文 / English)\n/delete delete my personal data\n"
             "/help show this message"
         ),
-    },
+    ),
 }
 
 LANG_BUTTON_TITLES: dict[Lang, str] = {"zh": "中文", "en": "English"}
@@ -70,5 +65,5 @@ def channel_text(key: ChannelText, lang: Lang | None) -> str:
     """Return the text in `lang`; when the farmer's language is unknown, both languages (Chinese first)."""
     texts = _TEXTS[key]
     if lang is None:
-        return f"{texts['zh']}\n\n{texts['en']}"
-    return texts[lang]
+        return texts.both("\n\n")
+    return texts.get(lang)
