@@ -10,7 +10,7 @@ from typing import Protocol
 from bot.dialogue import DialogueEngine
 from bot.messages import TurnResult, UserTurn
 from bot.privacy import mask_personal_data
-from core.intents import NLU_FALLBACK, Intent
+from core.intents import NLU_FALLBACK, QUESTION_TOPIC_BY_INTENT, Intent
 from store.transcript import TurnRecord
 
 log = logging.getLogger(__name__)
@@ -19,15 +19,6 @@ log = logging.getLogger(__name__)
 QUESTION_INTENTS = frozenset(
     {Intent.ASK_LOAN, Intent.ASK_INSURANCE, Intent.ASK_SCAM, NLU_FALLBACK, Intent.OUT_OF_SCOPE, Intent.ASK_LENDER}
 )
-TOPICS: dict[str, str] = {
-    Intent.ASK_LOAN: "loan",
-    Intent.ASK_INSURANCE: "insurance",
-    Intent.ASK_SCAM: "scam",
-    Intent.CHECK_MESSAGE: "scam",
-    Intent.ASK_LENDER: "scam",
-    Intent.APPLY_LOAN: "apply",
-    Intent.APPLICATION_STATUS: "apply",
-}
 
 
 class RecordsTurns(Protocol):
@@ -69,7 +60,7 @@ def records_for(turn: UserTurn, result: TurnResult) -> list[TurnRecord]:
         text=mask_personal_data(turn.text),
         intent=intent,
         confidence=confidence,
-        topic=TOPICS.get(intent or "", "other" if intent else None),
+        topic=QUESTION_TOPIC_BY_INTENT.get(intent or "", "other" if intent else None),
         answered=answered,
         scam_level=result.scam.level if result.scam else None,
     )

@@ -70,6 +70,20 @@ KNOWLEDGE_TOPICS: Final[tuple[KnowledgeTopic, ...]] = (
 )
 TOPIC_BY_INTENT: Final[dict[str, Topic]] = {row.intent.value: row.topic for row in KNOWLEDGE_TOPICS}
 
+# What the transcript files a farmer's turn under, and the campaign report counts questions by: the knowledge
+# topics, "apply" for the pre-application, "other" for any other intent.
+QuestionTopic = Literal["loan", "insurance", "scam", "apply", "other"]
+QUESTION_TOPICS: Final[tuple[QuestionTopic, ...]] = ("loan", "insurance", "scam", "apply", "other")
+QUESTION_TOPIC_BY_INTENT: Final[dict[str, QuestionTopic]] = {
+    Intent.ASK_LOAN.value: "loan",
+    Intent.ASK_INSURANCE.value: "insurance",
+    Intent.ASK_SCAM.value: "scam",
+    Intent.CHECK_MESSAGE.value: "scam",
+    Intent.ASK_LENDER.value: "scam",
+    Intent.APPLY_LOAN.value: "apply",
+    Intent.APPLICATION_STATUS.value: "apply",
+}
+
 
 def is_payload(text: str) -> bool:
     """True when `text` is a Rasa intent payload (`/greet`, `/inform{...}`) rather than words."""

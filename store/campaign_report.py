@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.channels import canonical_channel
-from core.intents import Intent
+from core.intents import QUESTION_TOPICS, Intent
 from store.campaigns import china_day
 from store.db import as_utc, session_scope
 from store.models import (
@@ -27,7 +27,6 @@ from store.models import (
 )
 
 Model = Literal["first", "last"]
-QUESTION_TOPICS = ("loan", "insurance", "scam", "apply", "other")
 HANDOFF_INTENT = Intent.HUMAN_HANDOFF
 START_APPLICATION_INTENT = Intent.APPLY_LOAN
 _SPACES = re.compile(r"\s+")

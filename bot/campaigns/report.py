@@ -12,7 +12,8 @@ from typing import Final
 from xml.sax.saxutils import escape
 
 from bot.privacy import mask_personal_data
-from store.campaign_report import QUESTION_TOPICS, FunnelReport, PlacementFunnel, QuestionCount
+from core.intents import QUESTION_TOPICS
+from store.campaign_report import FunnelReport, PlacementFunnel, QuestionCount
 
 SMALL_CELL: Final = 5
 SMALL_LABEL: Final = "<5"

@@ -28,9 +28,9 @@ from bot.campaigns.report import (
 from bot.channel import ChannelAdapter
 from bot.staff.auth import StaffContext
 from core.errors import NonghuiError
-from core.intents import CAMPAIGN_TOPICS
+from core.intents import CAMPAIGN_TOPICS, QUESTION_TOPICS
 from core.text import Bilingual, bi
-from store.campaign_report import QUESTION_TOPICS, CampaignReports
+from store.campaign_report import CampaignReports
 from store.campaigns import PLACEMENT_KINDS, CampaignError, CampaignSpec, CampaignStore, PlacementSpec
 
 if TYPE_CHECKING:

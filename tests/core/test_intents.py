@@ -84,3 +84,10 @@ def test_payloads_are_slash_intent_and_compact_json_with_entities() -> None:
     assert Intent.INFORM.with_entities(choice="是") == '/inform{"choice":"是"}'
     assert is_payload("/greet") and is_payload('/correct_field{"form_field":"phone"}')
     assert not is_payload("/nonsense") and not is_payload("greet")
+
+
+def test_question_topics_cover_every_knowledge_topic_intent():
+    from core.intents import QUESTION_TOPIC_BY_INTENT, QUESTION_TOPICS
+
+    assert set(QUESTION_TOPIC_BY_INTENT.values()) <= set(QUESTION_TOPICS)
+    assert all(QUESTION_TOPIC_BY_INTENT[row.intent.value] == row.topic for row in KNOWLEDGE_TOPICS)
