@@ -14,6 +14,7 @@ from bot.channels import all_channels
 from bot.dialogue import DialogueEngine
 from bot.settings import BotSettings
 from bot.staff.console import NavEntry, StaffConsole
+from core.text import bi
 from store.campaign_report import CampaignReports
 from store.campaigns import CampaignStore
 
@@ -53,9 +54,9 @@ class CampaignParts:
         console.add_labels(LABELS)
         console.add_router(
             report_pages(console, self.reports, self.store),
-            NavEntry("/staff/campaigns/report", "宣传效果", "Campaign report"),
+            NavEntry("/staff/campaigns/report", bi("宣传效果", "Campaign report")),
         )
         console.add_router(
             admin_pages(console, self.store, self.links()),
-            NavEntry("/staff/campaigns", "宣传活动", "Campaigns", admin=True),
+            NavEntry("/staff/campaigns", bi("宣传活动", "Campaigns"), admin=True),
         )

@@ -4,6 +4,7 @@ Extending it (e.g. a campaign admin page or a report page)::
 
     from fastapi import APIRouter, Depends, Request
     from bot.staff.console import NavEntry, StaffConsole
+    from core.text import bi
     from bot.staff.auth import StaffContext
 
     def campaign_pages(console: StaffConsole) -> APIRouter:
@@ -16,7 +17,7 @@ Extending it (e.g. a campaign admin page or a report page)::
         return router
 
     console.add_template_dir(Path(__file__).parent / "templates")   # your templates extend "base.html"
-    console.add_router(campaign_pages(console), NavEntry("/staff/campaigns", "宣传活动", "Campaigns", admin=True))
+    console.add_router(campaign_pages(console), NavEntry("/staff/campaigns", bi("宣传活动", "Campaigns"), admin=True))
 
 `console.require_staff` / `console.require_admin` are FastAPI dependencies returning a `StaffContext` (the
 person's `scope` with station, the CSRF token and the console language); a not-logged-in browser is sent to the

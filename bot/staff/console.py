@@ -18,7 +18,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from bot.staff.auth import CSRF_FIELD, Forbidden, LoginRequired, StaffAuth, StaffContext
 from bot.staff.i18n import LABELS, label
 from core.lang import as_lang
-from core.text import Bilingual
+from core.text import Bilingual, bi
 from loans.stations import Station
 from store.applications import ApplicationStore
 from store.handoffs import SqlHandoffs
@@ -49,13 +49,12 @@ class NavEntry:
     """A link in the console's navigation bar."""
 
     path: str
-    label_zh: str
-    label_en: str
+    title: Bilingual
     admin: bool = False
 
     def label(self, lang: str) -> str:
         """The link text in the console language."""
-        return self.label_en if lang == "en" else self.label_zh
+        return self.title.get(as_lang(lang))
 
 
 @dataclass(frozen=True)
@@ -63,12 +62,11 @@ class ReplyTemplate:
     """A common reply in both languages."""
 
     key: str
-    zh: str
-    en: str
+    body: Bilingual
 
     def text(self, lang: str) -> str:
         """The template text in the farmer's language."""
-        return self.en if lang == "en" else self.zh
+        return self.body.get(as_lang(lang))
 
 
 @dataclass
@@ -88,7 +86,7 @@ class ConsoleServices:
 def load_reply_templates(path: Path = REPLY_TEMPLATES) -> list[ReplyTemplate]:
     """The reply templates file (a YAML list of {key, zh, en})."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    return [ReplyTemplate(key=str(item["key"]), zh=str(item["zh"]), en=str(item["en"])) for item in raw]
+    return [ReplyTemplate(key=str(item["key"]), body=bi(str(item["zh"]), str(item["en"]))) for item in raw]
 
 
 def local_time(moment: datetime | None) -> str:
