@@ -14,7 +14,15 @@ from fastapi import FastAPI
 
 from bot.arrivals import FarmerContacts
 from bot.dialogue import DialogueEngine
+from core.errors import NonghuiError
 from store.outbox import OutboxItem, SqlOutbox
+
+# The query or start parameter that carries a campaign payload in every channel's links.
+START_PARAMETER = "start"
+
+
+class LinkError(NonghuiError):
+    """A channel setting (bot username, web address) that cannot make a working campaign link."""
 
 
 class Sender(Protocol):
@@ -69,7 +77,7 @@ class ChannelAdapter(Protocol):
     def campaign_link(self, payload: str) -> str | None:
         """A link that opens this channel with the campaign `payload`; None when not configured for links.
 
-        Raises LinkError (bot/campaigns/links.py) when the configuration cannot make a working link."""
+        Raises LinkError when the configuration cannot make a working link."""
         ...
 
     def mount(self, app: FastAPI, deps: ChannelDeps) -> None:

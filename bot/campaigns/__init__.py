@@ -2,7 +2,7 @@
 
 - `payloads`: sign and verify placement payloads (Telegram `start` parameter rules, short HMAC).
 - `keys`: the signing key (`NONGHUI_CAMPAIGN_KEY`; a development key file otherwise).
-- `links`: t.me and web-chat links for a placement.
+- links: each channel makes its own (`campaign_link`, bot/channel.py); `web.CampaignLinks` prints them.
 - `topics`: bilingual greetings, first buttons and poster wording per campaign topic.
 - `greeter`: the DialogueEngine decorator that records campaign arrivals and greets by topic.
 - `posters`: A4 PDF and PNG posters with a QR code (segno + reportlab + Noto CJK).

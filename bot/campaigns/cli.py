@@ -15,9 +15,9 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.campaigns.keys import campaign_key
-from bot.campaigns.links import LinkError
 from bot.campaigns.payloads import PayloadSigner, new_placement_code
 from bot.campaigns.web import poster_link
+from bot.channel import LinkError
 from bot.channels import all_channels
 from bot.settings import BotSettings
 from core.errors import NonghuiError

@@ -13,7 +13,6 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
 
-from bot.campaigns.links import LinkError
 from bot.campaigns.payloads import PayloadSigner
 from bot.campaigns.report import (
     arrivals_by_day,
@@ -25,7 +24,7 @@ from bot.campaigns.report import (
     summary_rows,
     to_csv,
 )
-from bot.channel import ChannelAdapter
+from bot.channel import ChannelAdapter, LinkError
 from bot.staff.auth import StaffContext
 from core.errors import NonghuiError
 from core.intents import CAMPAIGN_TOPICS, QUESTION_TOPICS

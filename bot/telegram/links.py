@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from bot.campaigns.links import START_PARAMETER, LinkError
+from bot.channel import START_PARAMETER, LinkError
 
 _BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}[Bb][Oo][Tt]$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from bot.campaigns.links import START_PARAMETER, LinkError
+from bot.channel import START_PARAMETER, LinkError
 
 
 def web_link(base_url: str, payload: str) -> str:

@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.campaigns.keys import CampaignKeyError, campaign_key, decode_campaign_key, generate_campaign_key
-from bot.campaigns.links import LinkError
 from bot.campaigns.payloads import MAC_CHARS, PayloadError, PayloadSigner, new_placement_code
+from bot.channel import LinkError
 from bot.telegram.links import telegram_link
 from bot.web.links import web_link
 
