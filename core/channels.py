@@ -1,7 +1,7 @@
 """The channel table: every channel's name and sender-id prefix, and the sender ids built from them.
 
 A sender id is what the bot sends Rasa for a farmer: `<prefix>:<the farmer's id on the channel>`, e.g. `tg:42`.
-Adding a channel adds one row to `CHANNEL_TABLE` (and a folder under bot/channels/).
+Adding a channel adds one row to `CHANNEL_TABLE` (README, "Adding a channel").
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Annotated, Final, NamedTuple, TypeGuard
 from pydantic import AfterValidator
 
 from core.errors import NonghuiError
+from core.text import Bilingual, bi
 
 
 class UnknownChannel(NonghuiError, ValueError):
@@ -20,7 +21,7 @@ class UnknownChannel(NonghuiError, ValueError):
 
 @dataclass(frozen=True)
 class ChannelSpec:
-    """One row of the channel table.
+    """One row of the channel table: the name, the sender-id prefix and how staff pages name the channel.
 
     `aliases` are older prefixes still found in stored rows; `shares_contact` is True when the channel can send
     the farmer's phone number as a contact card; `staff_alerts` marks the channel whose group chats get the
@@ -28,8 +29,7 @@ class ChannelSpec:
 
     name: str
     prefix: str
-    label_zh: str
-    label_en: str
+    label: Bilingual
     shares_contact: bool = False
     staff_alerts: bool = False
     aliases: tuple[str, ...] = ()
@@ -37,9 +37,9 @@ class ChannelSpec:
 
 CHANNEL_TABLE: Final[tuple[ChannelSpec, ...]] = (
     ChannelSpec(
-        "telegram", "tg", "Telegram", "Telegram", shares_contact=True, staff_alerts=True, aliases=("telegram",)
+        "telegram", "tg", bi("Telegram", "Telegram"), shares_contact=True, staff_alerts=True, aliases=("telegram",)
     ),
-    ChannelSpec("web", "web", "网页聊天", "Web chat"),
+    ChannelSpec("web", "web", bi("网页聊天", "Web chat")),
 )
 CHANNEL_NAMES: Final[tuple[str, ...]] = tuple(spec.name for spec in CHANNEL_TABLE)
 _BY_NAME: Final[dict[str, ChannelSpec]] = {spec.name: spec for spec in CHANNEL_TABLE}

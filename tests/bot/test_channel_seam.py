@@ -28,6 +28,7 @@ from bot.staff.wiring import build_console
 from bot.web.app import create_app
 from core.channels import ChannelSpec, sender_id
 from core.intents import Intent
+from core.text import bi
 from knowledge.scam.detector import ScamDetector
 from knowledge.scam.rate import LprConfig
 from knowledge.scam.rules import RuleSet
@@ -42,7 +43,7 @@ from store.stations import sync_stations
 from store.transcript import SqlTranscript
 from tests.bot.staff.conftest import PASSWORD, application_form, csrf_of, login
 
-MEMORY = ChannelSpec("memory", "mem", "内存", "Memory")
+MEMORY = ChannelSpec("memory", "mem", bi("内存", "Memory"))
 
 
 class MemoryChannel:
