@@ -14,15 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
 from bot.arrivals import ArrivalRecorder
 from bot.handoff.wiring import HandoffParts
 from bot.messages import BotReply, IntentInfo, SourceRef, TurnResult, UserTurn
 from bot.settings import BotSettings
+from bot.staff.console import StaffConsole
+from bot.staff.wiring import build_console
 from bot.telegram import build_telegram_application, start_polling, stop
 from bot.telegram.sender import TelegramSender
 from bot.transcript import TranscriptRecorder
 from bot.web.app import create_web_app
+from bot.web.messages_api import messages_router
 from loans.stations import load_stations
 from store.db import make_engine, migrate, session_factory, session_scope
 from store.repository import SqlFarmerContacts
@@ -81,6 +85,7 @@ class StaffStack:
     telegram: FakeTelegramServer = field(default_factory=FakeTelegramServer)
     url: str = ""
     parts: HandoffParts | None = None
+    console: StaffConsole | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self) -> StaffStack:
@@ -101,7 +106,15 @@ class StaffStack:
             sync_stations(session, load_stations())
         parts = HandoffParts.build(settings, sessions)
         self.parts = parts
-        staff = parts.console.services.staff
+        self.console = build_console(
+            settings,
+            sessions,
+            handoffs=parts.handoffs,
+            outbox=parts.outbox,
+            stations=parts.stations,
+            notify_outbox=parts.wake_delivery,
+        )
+        staff = self.console.services.staff
         staff.create_user(username="qs", password=PASSWORD, display_name="青山小王", station_code="ZJ-QS")
         staff.create_user(username="hx", password=PASSWORD, display_name="河西小张", station_code="ZJ-HX")
         staff.create_user(username="desk", password=PASSWORD, display_name="热线小陈")
@@ -120,7 +133,13 @@ class StaffStack:
         await start_polling(self.bot)
         parts.senders["telegram"] = TelegramSender(self.bot.bot)
         parts.start_jobs()
-        web = create_web_app(ArrivalRecorder(conversation, contacts), extensions=[parts.install])
+        console = self.console
+
+        def staff_routes(app: FastAPI) -> None:
+            app.include_router(messages_router(parts.outbox))
+            console.install(app)
+
+        web = create_web_app(ArrivalRecorder(conversation, contacts), extensions=[staff_routes])
         self._server = uvicorn.Server(
             uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)
         )
@@ -132,11 +151,11 @@ class StaffStack:
 
     def submit_application(self, external_id: str, station_code: str, lang: str = "zh") -> str:
         """A pre-application of the Telegram farmer `external_id`; returns its reference."""
-        assert self.parts is not None
+        assert self.console is not None
         form = sample_form(
             form_token=f"tg-{external_id}-form", external_id=external_id, lang=lang, station_code=station_code
         )
-        return self.parts.console.services.applications.submit_application(form).application.reference
+        return self.console.services.applications.submit_application(form).application.reference
 
     async def stop(self) -> None:
         """Stop the web server, the jobs, the Telegram client and the fake server."""

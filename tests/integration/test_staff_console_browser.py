@@ -99,7 +99,7 @@ async def test_telegram_farmer_is_served_by_station_staff_end_to_end(stack, brow
     fake.push_text(FARMER_CHAT, "三万块，养牛")
     await expect(page.locator("#thread")).to_contain_text("三万块，养牛", timeout=10_000)
     assert not any("三万块" in (t.text or "") for t in stack.dialogue.turns)  # the bot stayed quiet
-    transcript = stack.parts.console.services.transcript
+    transcript = stack.console.services.transcript
     turns = [t for ch in ("tg", "telegram") for t in transcript.transcript(channel=ch, external_id=str(FARMER_CHAT))]
     assert any(t.direction == "staff" and "您想贷多少" in t.text for t in turns)
     await page.screenshot(path=str(screenshots / "2-conversation.png"), full_page=True)
