@@ -6,7 +6,6 @@ A channel turns its farmers' messages into `UserTurn`s for the dialogue pipeline
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -96,6 +95,3 @@ class ChannelAdapter(Protocol):
         """The outbound sender for staff replies and status notices (after `start`); None when the channel's
         clients fetch them themselves (the web chat polls `GET /api/messages`)."""
         ...
-
-
-ChannelFactory = Callable[[Any], ChannelAdapter]
