@@ -11,6 +11,7 @@ import numpy.typing as npt
 from knowledge.answer_kind import AnswerKind, asked_kind
 from knowledge.index import KnowledgeIndex
 from knowledge.normalize import normalize_query
+from knowledge.spelling import DomainSpeller
 from knowledge.tokenize import bm25_tokens, tokenize
 from knowledge.types import Embedder, Lang, Passage
 
@@ -50,6 +51,7 @@ class HybridRetriever:
         home_region_bonus: float = 0.3,
         ask_offset: float | None = -0.045,
         kind_bonus: float = 0.3,
+        spelling: bool = True,
     ) -> None:
         if not 0.0 <= dense_weight <= 1.0:
             raise ValueError("dense_weight must be between 0 and 1")
@@ -61,6 +63,8 @@ class HybridRetriever:
         self._home_bonus = home_region_bonus
         self._ask_offset = ask_offset
         self._kind_bonus = kind_bonus
+        self._spelling = spelling
+        self._speller: DomainSpeller | None = None
         self._index: KnowledgeIndex | None = None
         self._lock = threading.Lock()
         self._bonus_cache: dict[tuple[str | None, str | None], npt.NDArray[np.float32]] = {}
@@ -76,6 +80,7 @@ class HybridRetriever:
             "home_region_bonus": self._home_bonus,
             "ask_offset": self._ask_offset,
             "kind_bonus": self._kind_bonus,
+            "spelling": self._spelling,
         }
 
     @property
@@ -88,10 +93,22 @@ class HybridRetriever:
         return self._index
 
     def warm_up(self) -> None:
-        """Load the index, the embedding model and the word segmenter (used to pick answer sentences) now."""
+        """Load the index, the embedding model, the word segmenter and the domain speller now."""
         _ = self.index
         self._embedder.warm_up()
         tokenize("预热")
+        self.correct_spelling("预热")
+
+    def correct_spelling(self, query: str) -> str:
+        """The query with same-sound slips fixed against the index's own vocabulary (see knowledge/spelling.py)."""
+        if not self._spelling:
+            return query
+        if self._speller is None:
+            index = self.index
+            with self._lock:
+                if self._speller is None:
+                    self._speller = DomainSpeller.from_texts(_vocabulary_texts(index))
+        return self._speller.correct(query)
 
     def search(
         self, query: str, k: int = 5, *, lang: Lang | None = None, region: str | None = None, mode: str = "hybrid"
@@ -100,7 +117,7 @@ class HybridRetriever:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         index = self.index
-        query = normalize_query(query)
+        query = self.correct_spelling(normalize_query(query))
         if not index.chunks or not query or k <= 0:
             return []
         count = len(index.chunks)
@@ -163,6 +180,15 @@ class HybridRetriever:
             cached = np.array([asked_kind(chunk.locator) == kind for chunk in index.chunks], dtype=np.float32)
             self._kind_cache[kind] = cached
         return cached
+
+
+def _vocabulary_texts(index: KnowledgeIndex) -> list[str]:
+    """The Chinese texts the domain vocabulary comes from: titles, headings, the ways farmers ask, section text."""
+    texts: list[str] = []
+    for chunk in index.chunks:
+        if chunk.doc.lang == "zh":
+            texts.extend((chunk.doc.title, chunk.locator, chunk.text, *chunk.asks))
+    return texts
 
 
 def _zscores(scores: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
