@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from knowledge.answer_kind import AnswerKind, asked_kind, states_kind
 from knowledge.answer_types import Answer, SourceInfo
+from knowledge.scope import about_other_programme, topics_named
 from knowledge.ingest.timestamps import format_timestamp, timestamp_url
 from knowledge.tokenize import tokenize
 from knowledge.types import Lang, Passage
@@ -18,6 +19,8 @@ LIMITS = {"zh": 200, "en": 80}
 # when it is within KIND_MARGIN fused-score units of it (chosen on the golden dev split).
 KIND_DEPTH = 3
 KIND_MARGIN = 0.5
+# How much lower the cosine floor is for a question in the vocabulary of our topics (knowledge/scope.py).
+DOMAIN_MARGIN = 0.02
 # Where a farmer confirms a rule that differs by county, by the topic of the passage (loan rules are the default).
 VARIES_NOTE = {
     "zh": "各地规定不同，请向村委会、乡镇或放款银行确认。",
@@ -55,6 +58,7 @@ class AnswerComposer:
         min_ask: float = 0.95,
         min_ask_en: float = 0.91,
         kind_margin: float = KIND_MARGIN,
+        domain_margin: float = DOMAIN_MARGIN,
     ) -> None:
         """Floors on the top passage's cosine similarity, per question language.
 
@@ -69,6 +73,7 @@ class AnswerComposer:
         self._lexical_margin = lexical_margin
         self._min_bm25 = min_bm25
         self._kind_margin = kind_margin
+        self._domain_margin = domain_margin
 
     def describe(self) -> dict[str, float]:
         """The confidence floors in use (for evaluation reports)."""
@@ -80,9 +85,10 @@ class AnswerComposer:
             "min_ask_zh": self._ask_floors["zh"],
             "min_ask_en": self._ask_floors["en"],
             "kind_margin": self._kind_margin,
+            "domain_margin": self._domain_margin,
         }
 
-    def is_confident(self, passages: list[Passage], lang: Lang = "zh") -> bool:
+    def is_confident(self, passages: list[Passage], lang: Lang = "zh", question: str | None = None) -> bool:
         """Whether the best passage is close enough to the question: very close in meaning, or nearly so
         with strong word overlap (multilingual-e5 cosines are compressed, so the floors are high).
 
@@ -99,17 +105,24 @@ class AnswerComposer:
         golden dev split this answered one English question that had been refused and no out-of-scope one."""
         if not passages:
             return False
+        if question is not None and about_other_programme(question):
+            return False
         top = passages[0]
         floor = self._floors[lang]
+        if question is not None and topics_named(question):
+            floor -= self._domain_margin
         if top.dense_score >= floor or top.ask_score >= self._ask_floors[lang]:
             return True
         return top.dense_score >= floor - self._lexical_margin and top.bm25_score >= self._min_bm25
 
-    def compose(self, question: str, passages: list[Passage], lang: Lang) -> Answer:
-        """Return an Answer: the most relevant sentences of the best passage, in the farmer's language if possible."""
-        if not self.is_confident(passages, lang):
+    def compose(self, question: str, passages: list[Passage], lang: Lang, *, focus: str | None = None) -> Answer:
+        """Return an Answer: the most relevant sentences of the best passage, in the farmer's language if possible.
+
+        `focus`: the farmer's own last turn when `question` also carries the previous one (a follow-up); the kind
+        of value asked for is read from it."""
+        if not self.is_confident(passages, lang, question):
             return Answer(text="", lang=lang, confident=False, passages=passages)
-        kind = asked_kind(question)
+        kind = asked_kind(focus if focus is not None else question)
         best = _prefer_kind(_prefer_language(passages, lang), passages, kind, self._kind_margin)
         doc = best.chunk.doc
         body = extract(question, best.text, doc.lang, kind)

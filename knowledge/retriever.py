@@ -100,7 +100,8 @@ class HybridRetriever:
         self.correct_spelling("预热")
 
     def correct_spelling(self, query: str) -> str:
-        """The query with same-sound slips fixed against the index's own vocabulary (see knowledge/spelling.py)."""
+        """The query with same-sound slips fixed against the index's own vocabulary, and the Chinese words it
+        spells in pinyin added ("xiaoe xindai" → 小额信贷; see knowledge/spelling.py)."""
         if not self._spelling:
             return query
         if self._speller is None:
@@ -108,7 +109,9 @@ class HybridRetriever:
             with self._lock:
                 if self._speller is None:
                     self._speller = DomainSpeller.from_texts(_vocabulary_texts(index))
-        return self._speller.correct(query)
+        corrected = self._speller.correct(query)
+        terms = self._speller.pinyin_terms(corrected)
+        return f"{corrected} {' '.join(terms)}" if terms else corrected
 
     def search(
         self, query: str, k: int = 5, *, lang: Lang | None = None, region: str | None = None, mode: str = "hybrid"

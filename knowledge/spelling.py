@@ -34,6 +34,7 @@ COMMON_WORD_FREQUENCY = 50
 UNSHARED_COUNT = 10
 FUNCTION_CHARS = frozenset("不没的了得地着过吗呢吧啊呀么嘛是有在和就都也这那个我你您他她它们啥咋")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_LATIN_WORD = re.compile(r"[a-z]+")
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 MAX_WORD = 4
 MIN_WORD = 2
@@ -100,7 +101,9 @@ class DomainSpeller:
         self._common = common_frequency
         self._unshared = unshared_count
         self._by_key: dict[tuple[str, ...], list[str]] = {}
+        self._by_pinyin: dict[str, str] = {}
         for word in sorted(words, key=lambda w: (-words[w], w)):
+            self._by_pinyin.setdefault(_plain_pinyin(word), word)
             for key in itertools.islice(itertools.product(*(char_readings(ch) for ch in word)), _MAX_READINGS):
                 self._by_key.setdefault(tuple(key), []).append(word)
 
@@ -128,6 +131,25 @@ class DomainSpeller:
             position = match.end()
         out.append(text[position:])
         return "".join(out)
+
+    def pinyin_terms(self, text: str) -> list[str]:
+        """Domain words a question spells in pinyin ("xiaoe xindai" → 小额信贷, "nongye baoxian" → 农业保险).
+
+        Runs of one to four Latin words are read as toneless pinyin, longest first; only Chinese words of two or
+        more characters count, so short English words ("an", "he") are not mistaken for Chinese."""
+        words = _LATIN_WORD.findall(text.lower())
+        found: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(4, len(words) - i), 0, -1):
+                term = self._by_pinyin.get("".join(words[i : i + size]))
+                if term is not None and len(term) >= MIN_WORD and len(words[i]) > 2:
+                    found.append(term)
+                    i += size
+                    break
+            else:
+                i += 1
+        return found
 
     def _correct_run(self, run: str) -> str:
         protected = self._domain_spans(run)
@@ -195,6 +217,13 @@ def _exact_sound(window: str, word: str) -> bool:
     from pypinyin import Style, lazy_pinyin
 
     return lazy_pinyin(window, style=Style.NORMAL) == lazy_pinyin(word, style=Style.NORMAL)
+
+
+def _plain_pinyin(word: str) -> str:
+    """A word's toneless pinyin run together ("小额信贷" → "xiaoexindai")."""
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(lazy_pinyin(word, style=Style.NORMAL))
 
 
 def _allowed(start: int, end: int, protected: list[tuple[int, int]], common: list[tuple[int, int]]) -> bool:
