@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from knowledge.answer_kind import AnswerKind, asked_kind, states_kind
 from knowledge.answer_types import Answer, SourceInfo
-from knowledge.scope import about_other_programme, topics_named
 from knowledge.ingest.timestamps import format_timestamp, timestamp_url
+from knowledge.scope import about_other_programme, topics_named
 from knowledge.tokenize import tokenize
 from knowledge.types import Lang, Passage
 

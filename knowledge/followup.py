@@ -1,4 +1,4 @@
-"""Follow-up questions that lean on the question before them ("那要多久还？", "保险也一样吗？", "what about the interest?").
+"""Follow-up questions that lean on the question before them ("那要多久还？", "what about the interest?").
 
 A second turn that names no subject of its own is searched together with the farmer's previous question, so
 "那要几年还清" after "脱贫户能借几万" is read as a question about the microcredit's term. A turn counts as a
