@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -11,11 +12,24 @@ import numpy.typing as npt
 from knowledge.answer_kind import AnswerKind, asked_kind
 from knowledge.index import KnowledgeIndex
 from knowledge.normalize import normalize_query
+from knowledge.scope import NEIGHBOUR_TERMS
 from knowledge.spelling import DomainSpeller
 from knowledge.tokenize import bm25_tokens, tokenize
 from knowledge.types import Embedder, Lang, Passage
 
 MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """Per-chunk scores of one query: cosine, best ask cosine, the dense score used, BM25, and their fused mix."""
+
+    dense: npt.NDArray[np.float32]
+    asked: npt.NDArray[np.float32]
+    matched: npt.NDArray[np.float32]
+    lexical: npt.NDArray[np.float32]
+    fused: npt.NDArray[np.float32]
+    has_tokens: bool
 
 
 class HybridRetriever:
@@ -100,35 +114,90 @@ class HybridRetriever:
         self.correct_spelling("预热")
 
     def correct_spelling(self, query: str) -> str:
-        """The query with same-sound slips fixed against the index's own vocabulary, and the Chinese words it
-        spells in pinyin added ("xiaoe xindai" → 小额信贷; see knowledge/spelling.py)."""
+        """The query with same-sound slips fixed against the index's own vocabulary (see knowledge/spelling.py)."""
         if not self._spelling:
             return query
         if self._speller is None:
             index = self.index
             with self._lock:
                 if self._speller is None:
-                    self._speller = DomainSpeller.from_texts(_vocabulary_texts(index))
-        corrected = self._speller.correct(query)
-        terms = self._speller.pinyin_terms(corrected)
-        return f"{corrected} {' '.join(terms)}" if terms else corrected
+                    self._speller = DomainSpeller.from_texts(_vocabulary_texts(index), known=NEIGHBOUR_TERMS)
+        return self._speller.correct(query)
+
+    def pinyin_terms(self, query: str) -> list[str]:
+        """Chinese words the query spells in pinyin ("xiaoe xindai" → 小额, 信贷), for the meaning-based search."""
+        if not self._spelling:
+            return []
+        self.correct_spelling("")
+        assert self._speller is not None
+        return self._speller.pinyin_terms(query)
 
     def search(
-        self, query: str, k: int = 5, *, lang: Lang | None = None, region: str | None = None, mode: str = "hybrid"
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        lang: Lang | None = None,
+        region: str | None = None,
+        mode: str = "hybrid",
+        context: str | None = None,
     ) -> list[Passage]:
-        """Return the k best passages; mode is "hybrid", "dense" or "bm25"."""
+        """Return the k best passages; mode is "hybrid", "dense" or "bm25".
+
+        `context`: for a follow-up, the text it leans on (the previous question followed by this one). Each chunk
+        then scores the sum of its fused scores for the follow-up alone and for the context, so "what about the
+        interest?" after a question on the microcredit finds the microcredit's interest, not its amount."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         index = self.index
         query = self.correct_spelling(normalize_query(query))
         if not index.chunks or not query or k <= 0:
             return []
+        scores = self._scores(index, query, mode)
+        fused = scores.fused
+        if context:
+            with_context = self._scores(index, self.correct_spelling(normalize_query(context)), mode)
+            fused = fused + with_context.fused
+            scores = _Scores(
+                dense=np.maximum(scores.dense, with_context.dense),
+                asked=np.maximum(scores.asked, with_context.asked),
+                matched=np.maximum(scores.matched, with_context.matched),
+                lexical=np.maximum(scores.lexical, with_context.lexical),
+                fused=fused,
+                has_tokens=scores.has_tokens or with_context.has_tokens,
+            )
+        fused = fused + self._adjustments(index, lang, region)
+        kind = asked_kind(query) if mode == "hybrid" and self._kind_bonus else None
+        if kind is not None:
+            fused += self._kind_bonus * self._heading_kinds(index, kind)
+        order = _top(fused, k)
+        return [
+            Passage(
+                chunk=index.chunks[i],
+                score=float(fused[i]),
+                rank=r,
+                ranks=_ranks_of(
+                    i, scores.matched if mode != "bm25" else None, scores.lexical if scores.has_tokens else None
+                ),
+                dense_score=float(scores.dense[i]),
+                bm25_score=float(scores.lexical[i]),
+                ask_score=float(scores.asked[i]),
+            )
+            for r, i in enumerate(order, start=1)
+        ]
+
+    def _scores(self, index: KnowledgeIndex, query: str, mode: str) -> _Scores:
+        """Dense, ask, BM25 and fused (z-score mix) scores of every chunk for one query."""
         count = len(index.chunks)
         dense = np.zeros(count, dtype=np.float32)
         asked = np.full(count, -1.0, dtype=np.float32)
         matched = dense
         if mode in ("hybrid", "dense"):
-            vector = np.asarray(self._embedder.embed_queries([query]), dtype=np.float32)[0]
+            # Pinyin-spelt terms help the meaning-based search only: as BM25 tokens they would pull an English
+            # question towards the Chinese documents, where those words stand far more often.
+            terms = self.pinyin_terms(query)
+            dense_query = f"{query} {' '.join(terms)}" if terms else query
+            vector = np.asarray(self._embedder.embed_queries([dense_query]), dtype=np.float32)[0]
             # A plain single-threaded product: on this shared 2-core host a two-thread BLAS call over a
             # 10,000 × 384 matrix took 12 ms at the median under load (1-thread loop: 2 ms).
             dense = np.einsum("ij,j->i", index.vectors, vector)
@@ -143,23 +212,7 @@ class HybridRetriever:
             lexical = np.asarray(index.bm25.get_scores(tokens), dtype=np.float32)  # type: ignore[attr-defined]
         weight = {"hybrid": self._dense_weight, "dense": 1.0, "bm25": 0.0}[mode]
         fused = weight * _zscores(matched) + (1.0 - weight) * _zscores(lexical)
-        fused += self._adjustments(index, lang, region)
-        kind = asked_kind(query) if mode == "hybrid" and self._kind_bonus else None
-        if kind is not None:
-            fused += self._kind_bonus * self._heading_kinds(index, kind)
-        order = _top(fused, k)
-        return [
-            Passage(
-                chunk=index.chunks[i],
-                score=float(fused[i]),
-                rank=r,
-                ranks=_ranks_of(i, matched if mode != "bm25" else None, lexical if tokens else None),
-                dense_score=float(dense[i]),
-                bm25_score=float(lexical[i]),
-                ask_score=float(asked[i]),
-            )
-            for r, i in enumerate(order, start=1)
-        ]
+        return _Scores(dense, asked, matched, lexical, fused, bool(tokens))
 
     def _adjustments(self, index: KnowledgeIndex, lang: Lang | None, region: str | None) -> npt.NDArray[np.float32]:
         """Per-chunk additive bonus for the farmer's language and region (cached per language and region)."""

@@ -34,6 +34,10 @@ TOPIC_TERMS: dict[Topic, re.Pattern[str]] = {
     "station": re.compile(r"(服务站|服务点|取款点|助农|信用村|信用户|\bservice (station|point)s?\b)", re.IGNORECASE),
 }
 
+# Words of the neighbouring programmes, known to the speller so that a slip (新农和) is read as the programme
+# and declined, and the programme's name is never "corrected" into one of ours (交强险 is not 抢险).
+NEIGHBOUR_TERMS = ("医保", "医疗保险", "新农合", "合作医疗", "大病保险", "养老保险", "养老金", "社保", "车险", "交强险")
+
 OTHER_PROGRAMMES = re.compile(
     r"(医保|医疗保险|新农合|合作医疗|大病保险|住院报销|养老保险|养老金|社保|低保金额|车险|交强险|商业险|人寿保险|重疾险|"
     r"\bmedical insurance\b|\bhealth insurance\b|\bpensions?\b|\bsocial security\b|\bcar insurance\b|"

@@ -52,10 +52,10 @@ class KnowledgeService:
 
         `previous`: the farmer's previous question in this conversation; a follow-up ("那要多久还？") is searched
         together with it, while the kind of value asked for still comes from the follow-up itself."""
-        query = question
+        query, context = question, None
         if previous and previous.strip() and is_follow_up(question, lang):
-            query = with_context(previous, question)
-        passages = self._retriever.search(query, self._k, lang=lang, region=region)
+            query = context = with_context(previous, question)
+        passages = self._retriever.search(question, self._k, lang=lang, region=region, context=context)
         read = self._retriever.correct_spelling(normalize_query(query))
         answer = self._composer.compose(read, passages, lang, focus=question)
         log.debug("answer confident=%s top=%s", answer.confident, passages[0].doc_id if passages else None)

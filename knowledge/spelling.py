@@ -108,9 +108,9 @@ class DomainSpeller:
                 self._by_key.setdefault(tuple(key), []).append(word)
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str], *, min_count: int = 2) -> DomainSpeller:
-        """A speller whose lexicon is the words used at least `min_count` times in the texts."""
-        counts: Counter[str] = Counter()
+    def from_texts(cls, texts: Iterable[str], *, min_count: int = 2, known: Iterable[str] = ()) -> DomainSpeller:
+        """A speller whose lexicon is the words used at least `min_count` times in the texts, plus `known` words."""
+        counts: Counter[str] = Counter({word: min_count * 5 for word in known})
         for text in texts:
             for run in cjk_runs(text):
                 counts.update(w for w in jieba_words(run) if MIN_WORD <= len(w) <= MAX_WORD)
@@ -208,8 +208,12 @@ class DomainSpeller:
 
 
 def _keeps_function_chars(window: str, word: str) -> bool:
-    """Function characters (不, 的, 了, 吗 …) are typed on purpose: a replacement keeps them where they are."""
-    return all(w == c for w, c in zip(window, word, strict=True) if w in FUNCTION_CHARS)
+    """Function characters (不, 的, 了, 吗 …) are typed on purpose: a replacement keeps them where they are,
+    unless every other character of a longer word is already there (新农和 → 新农合)."""
+    differing = [i for i, (w, c) in enumerate(zip(window, word, strict=True)) if w != c]
+    if len(window) >= 3 and len(differing) == 1:
+        return True
+    return all(window[i] not in FUNCTION_CHARS for i in differing)
 
 
 def _exact_sound(window: str, word: str) -> bool:
