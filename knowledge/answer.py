@@ -21,6 +21,13 @@ KIND_DEPTH = 3
 KIND_MARGIN = 0.5
 # How much lower the cosine floor is for a question in the vocabulary of our topics (knowledge/scope.py).
 DOMAIN_MARGIN = 0.02
+# A question in our topics' vocabulary whose best section stands clearly ahead of the rest (fused score at least
+# CLEAR_WINNER_SCORE, CLEAR_WINNER_GAP ahead of the runner-up) is answered down to CLEAR_WINNER_MARGIN below the
+# floor: farmers' wording ("can I borrow for my son's college fees") scores low cosines against any section, while
+# the ranking is still sure which section it asks about.
+CLEAR_WINNER_SCORE = 2.5
+CLEAR_WINNER_GAP = 0.4
+CLEAR_WINNER_MARGIN = 0.03
 # Where a farmer confirms a rule that differs by county, by the topic of the passage (loan rules are the default).
 VARIES_NOTE = {
     "zh": "各地规定不同，请向村委会、乡镇或放款银行确认。",
@@ -111,6 +118,8 @@ class AnswerComposer:
         floor = self._floors[lang]
         if question is not None and topics_named(question):
             floor -= self._domain_margin
+            if _clear_winner(passages) and top.dense_score >= floor - CLEAR_WINNER_MARGIN:
+                return True
         if top.dense_score >= floor or top.ask_score >= self._ask_floors[lang]:
             return True
         return top.dense_score >= floor - self._lexical_margin and top.bm25_score >= self._min_bm25
@@ -141,6 +150,12 @@ class AnswerComposer:
         return Answer(
             text="\n".join(parts), lang=lang, confident=True, sources=sources, passages=passages, topic=doc.topic
         )
+
+
+def _clear_winner(passages: list[Passage]) -> bool:
+    """Whether the best passage stands clearly ahead of the runner-up in the fused ranking."""
+    gap = passages[0].score - passages[1].score if len(passages) > 1 else passages[0].score
+    return passages[0].score >= CLEAR_WINNER_SCORE and gap >= CLEAR_WINNER_GAP
 
 
 def is_placeholder_url(url: str) -> bool:
@@ -183,7 +198,8 @@ def _prefer_kind(best: Passage, passages: list[Passage], kind: AnswerKind | None
 def extract(question: str, text: str, text_lang: str, kind: AnswerKind | None = None) -> str:
     """Keep the passage's lead sentence plus the sentences sharing most words with the question, in order.
 
-    When the question asks for a kind of value (`kind`), sentences stating one come first."""
+    When the question asks for a kind of value (`kind`), sentences stating one are kept first, and the first of
+    them opens the answer when the lead sentence states none ("how much": the number first)."""
     sentences = split_sentences(text, text_lang)
     if not sentences:
         return text.strip()
@@ -205,7 +221,13 @@ def extract(question: str, text: str, text_lang: str, kind: AnswerKind | None = 
         chosen.add(i)
         used += size
     joiner = "" if text_lang == "zh" else " "
-    return joiner.join(sentences[i] for i in sorted(chosen))
+    order = sorted(chosen)
+    if kind is not None and not states_kind(sentences[0], kind):
+        # The value asked for comes first (in both languages); the lead sentence follows as its background.
+        stating = [i for i in order if states_kind(sentences[i], kind)]
+        if stating:
+            order = [stating[0], *(i for i in order if i != stating[0])]
+    return joiner.join(sentences[i] for i in order)
 
 
 def split_sentences(text: str, lang: str) -> list[str]:

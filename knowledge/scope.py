@@ -28,7 +28,7 @@ TOPIC_TERMS: dict[Topic, re.Pattern[str]] = {
     ),
     "scam": re.compile(
         r"(骗|诈|集资|庞氏|高利贷|砍头息|套路贷|验证码|安全账户|96110|反诈|传销|非法|"
-        r"\bscam|\bfraud|\bponzi\b|\busur|\bloan sharks?\b|\bfake\b|\bsuspicious\b)",
+        r"\bscam|\bfraud|\bponzi\b|\busur|\bloan sharks?\b|\bsuspicious\b|\bfake (police|bank|app|loan|official)s?\b)",
         re.IGNORECASE,
     ),
     "station": re.compile(r"(服务站|服务点|取款点|助农|信用村|信用户|\bservice (station|point)s?\b)", re.IGNORECASE),
@@ -52,5 +52,8 @@ def topics_named(question: str) -> list[Topic]:
 
 
 def about_other_programme(question: str) -> bool:
-    """Whether the question is about a programme the knowledge base does not cover (and not about a scam)."""
-    return bool(OTHER_PROGRAMMES.search(question)) and not TOPIC_TERMS["scam"].search(question)
+    """Whether the question is about a programme the knowledge base does not cover (and not about a scam, nor about
+    what a service station does: "服务站能交医保不" is a station question)."""
+    if not OTHER_PROGRAMMES.search(question):
+        return False
+    return not (TOPIC_TERMS["scam"].search(question) or TOPIC_TERMS["station"].search(question))
