@@ -204,8 +204,12 @@ def extract(question: str, text: str, text_lang: str, kind: AnswerKind | None = 
     if not sentences:
         return text.strip()
     limit = LIMITS.get(text_lang, 200)
+    joiner = "" if text_lang == "zh" else " "
     if _size(text, text_lang) <= limit:
-        return text.strip() if len(sentences) > 1 else sentences[0]
+        if len(sentences) == 1:
+            return sentences[0]
+        order = _value_first(sentences, list(range(len(sentences))), kind)
+        return text.strip() if order == list(range(len(sentences))) else joiner.join(sentences[i] for i in order)
     wanted = set(tokenize(question))
 
     def relevance(i: int) -> tuple[bool, int]:
@@ -220,14 +224,18 @@ def extract(question: str, text: str, text_lang: str, kind: AnswerKind | None = 
             continue
         chosen.add(i)
         used += size
-    joiner = "" if text_lang == "zh" else " "
-    order = sorted(chosen)
-    if kind is not None and not states_kind(sentences[0], kind):
-        # The value asked for comes first (in both languages); the lead sentence follows as its background.
-        stating = [i for i in order if states_kind(sentences[i], kind)]
-        if stating:
-            order = [stating[0], *(i for i in order if i != stating[0])]
-    return joiner.join(sentences[i] for i in order)
+    return joiner.join(sentences[i] for i in _value_first(sentences, sorted(chosen), kind))
+
+
+def _value_first(sentences: list[str], order: list[int], kind: AnswerKind | None) -> list[int]:
+    """`order`, with the first sentence stating the asked kind of value moved to the front when the lead sentence
+    states none (in both languages); the lead sentence then follows as its background."""
+    if kind is None or states_kind(sentences[order[0]], kind):
+        return order
+    stating = [i for i in order if states_kind(sentences[i], kind)]
+    if not stating:
+        return order
+    return [stating[0], *(i for i in order if i != stating[0])]
 
 
 def split_sentences(text: str, lang: str) -> list[str]:
