@@ -66,6 +66,7 @@ class HybridRetriever:
         ask_offset: float | None = -0.045,
         kind_bonus: float = 0.3,
         spelling: bool = True,
+        follow_up_weight: float = 1.0,
     ) -> None:
         if not 0.0 <= dense_weight <= 1.0:
             raise ValueError("dense_weight must be between 0 and 1")
@@ -78,6 +79,7 @@ class HybridRetriever:
         self._ask_offset = ask_offset
         self._kind_bonus = kind_bonus
         self._spelling = spelling
+        self._follow_up_weight = follow_up_weight
         self._speller: DomainSpeller | None = None
         self._index: KnowledgeIndex | None = None
         self._lock = threading.Lock()
@@ -95,6 +97,7 @@ class HybridRetriever:
             "ask_offset": self._ask_offset,
             "kind_bonus": self._kind_bonus,
             "spelling": self._spelling,
+            "follow_up_weight": self._follow_up_weight,
         }
 
     @property
@@ -157,7 +160,7 @@ class HybridRetriever:
         fused = scores.fused
         if context:
             with_context = self._scores(index, self.correct_spelling(normalize_query(context)), mode)
-            fused = fused + with_context.fused
+            fused = self._follow_up_weight * fused + with_context.fused
             scores = _Scores(
                 dense=np.maximum(scores.dense, with_context.dense),
                 asked=np.maximum(scores.asked, with_context.asked),

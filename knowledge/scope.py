@@ -16,13 +16,13 @@ from knowledge.types import Topic
 
 TOPIC_TERMS: dict[Topic, re.Pattern[str]] = {
     "loan": re.compile(
-        r"(贷|借款|借钱|借了|信贷|利息|贴息|还款|还钱|还清|逾期|续贷|展期|担保|抵押|征信|授信|额度|放款|"
+        r"(贷|借|信贷|利息|贴息|还款|还钱|还清|逾期|续贷|展期|担保|抵押|征信|授信|额度|放款|"
         r"\bloans?\b|\bborrow|\bcredit\b|\binterest\b|\brepay|\boverdue\b|\bcollateral\b|\bguarant|\bmicrocredit\b|"
         r"\bxindai\b|\bdaikuan\b|\bzhengxin\b|\btiexi\b)",
         re.IGNORECASE,
     ),
     "insurance": re.compile(
-        r"(保险|保费|理赔|赔偿|赔付|赔钱|能赔|赔不|定损|报案|承保|投保|保单|受灾|绝收|"
+        r"(保险|保费|理赔|赔偿|赔付|赔钱|能赔|赔不|定损|报案|承保|投保|保单|受灾|绝收|灾|淹了|冰雹|干旱|冻害|病死|"
         r"\binsur|\bpremium\b|\bclaims?\b|\bpayout\b|\bcompensat|\bbaoxian\b)",
         re.IGNORECASE,
     ),
@@ -31,7 +31,7 @@ TOPIC_TERMS: dict[Topic, re.Pattern[str]] = {
         r"\bscam|\bfraud|\bponzi\b|\busur|\bloan sharks?\b|\bsuspicious\b|\bfake (police|bank|app|loan|official)s?\b)",
         re.IGNORECASE,
     ),
-    "station": re.compile(r"(服务站|服务点|取款点|助农|信用村|信用户|\bservice (station|point)s?\b)", re.IGNORECASE),
+    "station": re.compile(r"(服务站|服务点|取款点|助农|信用村|信用户|取钱|取款|村里取|\bservice (station|point)s?\b)", re.IGNORECASE),
 }
 
 # Words of the neighbouring programmes, known to the speller so that a slip (新农和) is read as the programme
