@@ -31,7 +31,9 @@ TOPIC_TERMS: dict[Topic, re.Pattern[str]] = {
         r"\bscam|\bfraud|\bponzi\b|\busur|\bloan sharks?\b|\bsuspicious\b|\bfake (police|bank|app|loan|official)s?\b)",
         re.IGNORECASE,
     ),
-    "station": re.compile(r"(服务站|服务点|取款点|助农|信用村|信用户|取钱|取款|村里取|\bservice (station|point)s?\b)", re.IGNORECASE),
+    "station": re.compile(
+        r"(服务站|服务点|取款点|助农|信用村|信用户|取钱|取款|村里取|\bservice (station|point)s?\b)", re.IGNORECASE
+    ),
 }
 
 # Words of the neighbouring programmes, known to the speller so that a slip (新农和) is read as the programme

@@ -137,3 +137,22 @@ def test_the_value_asked_for_opens_the_answer_in_both_languages():
         "What share of the premium do farmers pay?", [_passage(text_en, dense=0.95, lang="en")], "en"
     )
     assert answer.text.startswith("Farmers usually pay about 20%")
+
+
+def _two_sections(gap: float) -> list[Passage]:
+    doc = DocumentMeta(doc_id="d", title="小额信贷", lang="zh", topic="loan")  # type: ignore[arg-type]
+    first = Passage(Chunk(0, doc, "一、能贷多少", "每户最多5万元。"), score=3.0, rank=1, dense_score=0.95)
+    second = Passage(Chunk(1, doc, "二、贷多久", "最长3年。到期要还清。"), score=3.0 - gap, rank=2, dense_score=0.94)
+    return [first, second]
+
+
+def test_a_close_runner_up_section_adds_its_most_relevant_sentence_and_source():
+    answer = AnswerComposer(also_margin=0.5).compose("能贷多少", _two_sections(0.2), "zh")
+    assert "每户最多5万元。" in answer.text
+    assert "另见「二、贷多久」：最长3年。" in answer.text
+    assert [s.locator for s in answer.sources] == ["一、能贷多少", "二、贷多久"]
+
+
+def test_a_distant_runner_up_adds_nothing():
+    answer = AnswerComposer(also_margin=0.5).compose("能贷多少", _two_sections(1.0), "zh")
+    assert "另见" not in answer.text and len(answer.sources) == 1
