@@ -9,6 +9,7 @@ from core.lang import Lang
 from knowledge.answer_kind import AnswerKind, asked_kind, states_kind
 from knowledge.answer_types import Answer, SourceInfo
 from knowledge.ingest.timestamps import format_timestamp, timestamp_url
+from knowledge.scope import about_other_programme, topics_named
 from knowledge.tokenize import tokenize
 from knowledge.types import Passage
 
@@ -19,6 +20,19 @@ LIMITS = {"zh": 200, "en": 80}
 # when it is within KIND_MARGIN fused-score units of it (chosen on the golden dev split).
 KIND_DEPTH = 3
 KIND_MARGIN = 0.5
+# How much lower the cosine floor is for a question in the vocabulary of our topics (knowledge/scope.py).
+DOMAIN_MARGIN = 0.02
+# A question in our topics' vocabulary whose best section stands clearly ahead of the rest (fused score at least
+# CLEAR_WINNER_SCORE, CLEAR_WINNER_GAP ahead of the runner-up) is answered down to CLEAR_WINNER_MARGIN below the
+# floor: farmers' wording ("can I borrow for my son's college fees") scores low cosines against any section, while
+# the ranking is still sure which section it asks about.
+CLEAR_WINNER_SCORE = 2.5
+# A runner-up section within ALSO_MARGIN fused units of the best adds its most relevant sentence in one line: the
+# same notion of "nearly as close" as KIND_MARGIN. On the blind dev split 0.15 / 0.3 / 0.5 / 0.7 gave key fact
+# 0.729 / 0.738 / 0.766 / 0.785 (off: 0.720); 0.5 keeps the second line for real close calls.
+ALSO_MARGIN: float | None = KIND_MARGIN
+CLEAR_WINNER_GAP = 0.4
+CLEAR_WINNER_MARGIN = 0.03
 # Where a farmer confirms a rule that differs by county, by the topic of the passage (loan rules are the default).
 VARIES_NOTE = {
     "zh": "各地规定不同，请向村委会、乡镇或放款银行确认。",
@@ -36,6 +50,7 @@ VARIES_NOTE_BY_TOPIC = {
         "committee.",
     },
 }
+ALSO = {"zh": "另见「{heading}」：{text}", "en": 'See also "{heading}": {text}'}
 OTHER_LANG_NOTE = {"zh": "（以下内容来自英文资料）", "en": "(From a Chinese-language document:)"}
 WATCH_FROM = {"zh": "视频从{clock}开始看。", "en": "Watch the video from {clock}."}
 # Host names reserved for examples and tests (RFC 2606 / 6761): a link there is a placeholder, never shown.
@@ -56,6 +71,8 @@ class AnswerComposer:
         min_ask: float = 0.95,
         min_ask_en: float = 0.91,
         kind_margin: float = KIND_MARGIN,
+        domain_margin: float = DOMAIN_MARGIN,
+        also_margin: float | None = ALSO_MARGIN,
     ) -> None:
         """Floors on the top passage's cosine similarity, per question language.
 
@@ -70,6 +87,8 @@ class AnswerComposer:
         self._lexical_margin = lexical_margin
         self._min_bm25 = min_bm25
         self._kind_margin = kind_margin
+        self._domain_margin = domain_margin
+        self._also_margin = also_margin
 
     def describe(self) -> dict[str, float]:
         """The confidence floors in use (for evaluation reports)."""
@@ -81,9 +100,11 @@ class AnswerComposer:
             "min_ask_zh": self._ask_floors["zh"],
             "min_ask_en": self._ask_floors["en"],
             "kind_margin": self._kind_margin,
+            "domain_margin": self._domain_margin,
+            "also_margin": -1.0 if self._also_margin is None else self._also_margin,
         }
 
-    def is_confident(self, passages: list[Passage], lang: Lang = "zh") -> bool:
+    def is_confident(self, passages: list[Passage], lang: Lang = "zh", question: str | None = None) -> bool:
         """Whether the best passage is close enough to the question: very close in meaning, or nearly so
         with strong word overlap (multilingual-e5 cosines are compressed, so the floors are high).
 
@@ -100,17 +121,26 @@ class AnswerComposer:
         golden dev split this answered one English question that had been refused and no out-of-scope one."""
         if not passages:
             return False
+        if question is not None and about_other_programme(question):
+            return False
         top = passages[0]
         floor = self._floors[lang]
+        if question is not None and topics_named(question):
+            floor -= self._domain_margin
+            if _clear_winner(passages) and top.dense_score >= floor - CLEAR_WINNER_MARGIN:
+                return True
         if top.dense_score >= floor or top.ask_score >= self._ask_floors[lang]:
             return True
         return top.dense_score >= floor - self._lexical_margin and top.bm25_score >= self._min_bm25
 
-    def compose(self, question: str, passages: list[Passage], lang: Lang) -> Answer:
-        """Return an Answer: the most relevant sentences of the best passage, in the farmer's language if possible."""
-        if not self.is_confident(passages, lang):
+    def compose(self, question: str, passages: list[Passage], lang: Lang, *, focus: str | None = None) -> Answer:
+        """Return an Answer: the most relevant sentences of the best passage, in the farmer's language if possible.
+
+        `focus`: the farmer's own last turn when `question` also carries the previous one (a follow-up); the kind
+        of value asked for is read from it."""
+        if not self.is_confident(passages, lang, question):
             return Answer(text="", lang=lang, confident=False, passages=passages)
-        kind = asked_kind(question)
+        kind = asked_kind(focus if focus is not None else question)
         best = _prefer_kind(_prefer_language(passages, lang), passages, kind, self._kind_margin)
         doc = best.chunk.doc
         body = extract(question, best.text, doc.lang, kind)
@@ -123,12 +153,48 @@ class AnswerComposer:
         if start is not None and url is not None:
             parts.append(WATCH_FROM[lang].format(clock=format_timestamp(start)))
             url = timestamp_url(url, start)
+        sources = [SourceInfo(title=doc.title, locator=best.locator, url=url)]
+        also = self._also(best, passages, question, kind)
+        if also is not None:
+            parts.append(ALSO[doc.lang].format(heading=also.locator, text=_best_sentence(question, also, kind)))
+            sources.append(SourceInfo(title=also.chunk.doc.title, locator=also.locator))
         if doc.varies_locally:
             parts.append(VARIES_NOTE_BY_TOPIC.get(doc.topic, VARIES_NOTE)[lang])
-        sources = [SourceInfo(title=doc.title, locator=best.locator, url=url)]
         return Answer(
             text="\n".join(parts), lang=lang, confident=True, sources=sources, passages=passages, topic=doc.topic
         )
+
+    def _also(self, best: Passage, passages: list[Passage], question: str, kind: AnswerKind | None) -> Passage | None:
+        """A runner-up section nearly as close to the question as the best one (same language, another section),
+        whose most relevant sentence the answer adds in one line: farmers' questions often sit between two
+        neighbouring sections."""
+        if self._also_margin is None:
+            return None
+        for passage in passages[:2]:
+            if passage is best or passage.chunk.doc.lang != best.chunk.doc.lang:
+                continue
+            if passage.locator == best.locator and passage.doc_id == best.doc_id:
+                continue
+            if passage.score >= best.score - self._also_margin:
+                return passage
+        return None
+
+
+def _best_sentence(question: str, passage: Passage, kind: AnswerKind | None) -> str:
+    """The passage's sentence that states the asked kind of value, else the one sharing most words with the question."""
+    sentences = split_sentences(passage.text, passage.chunk.doc.lang) or [passage.text.strip()]
+    wanted = set(tokenize(question))
+
+    def relevance(sentence: str) -> tuple[bool, int]:
+        return (kind is not None and states_kind(sentence, kind), len(wanted & set(tokenize(sentence))))
+
+    return max(sentences, key=relevance)
+
+
+def _clear_winner(passages: list[Passage]) -> bool:
+    """Whether the best passage stands clearly ahead of the runner-up in the fused ranking."""
+    gap = passages[0].score - passages[1].score if len(passages) > 1 else passages[0].score
+    return passages[0].score >= CLEAR_WINNER_SCORE and gap >= CLEAR_WINNER_GAP
 
 
 def is_placeholder_url(url: str) -> bool:
@@ -171,13 +237,18 @@ def _prefer_kind(best: Passage, passages: list[Passage], kind: AnswerKind | None
 def extract(question: str, text: str, text_lang: str, kind: AnswerKind | None = None) -> str:
     """Keep the passage's lead sentence plus the sentences sharing most words with the question, in order.
 
-    When the question asks for a kind of value (`kind`), sentences stating one come first."""
+    When the question asks for a kind of value (`kind`), sentences stating one are kept first, and the first of
+    them opens the answer when the lead sentence states none ("how much": the number first)."""
     sentences = split_sentences(text, text_lang)
     if not sentences:
         return text.strip()
     limit = LIMITS.get(text_lang, 200)
+    joiner = "" if text_lang == "zh" else " "
     if _size(text, text_lang) <= limit:
-        return text.strip() if len(sentences) > 1 else sentences[0]
+        if len(sentences) == 1:
+            return sentences[0]
+        order = _value_first(sentences, list(range(len(sentences))), kind)
+        return text.strip() if order == list(range(len(sentences))) else joiner.join(sentences[i] for i in order)
     wanted = set(tokenize(question))
 
     def relevance(i: int) -> tuple[bool, int]:
@@ -192,8 +263,18 @@ def extract(question: str, text: str, text_lang: str, kind: AnswerKind | None = 
             continue
         chosen.add(i)
         used += size
-    joiner = "" if text_lang == "zh" else " "
-    return joiner.join(sentences[i] for i in sorted(chosen))
+    return joiner.join(sentences[i] for i in _value_first(sentences, sorted(chosen), kind))
+
+
+def _value_first(sentences: list[str], order: list[int], kind: AnswerKind | None) -> list[int]:
+    """`order`, with the first sentence stating the asked kind of value moved to the front when the lead sentence
+    states none (in both languages); the lead sentence then follows as its background."""
+    if kind is None or states_kind(sentences[order[0]], kind):
+        return order
+    stating = [i for i in order if states_kind(sentences[i], kind)]
+    if not stating:
+        return order
+    return [stating[0], *(i for i in order if i != stating[0])]
 
 
 def split_sentences(text: str, lang: str) -> list[str]:

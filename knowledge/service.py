@@ -9,6 +9,8 @@ from typing import Any
 from core.lang import Lang
 from knowledge.answer import AnswerComposer
 from knowledge.answer_types import Answer
+from knowledge.followup import is_follow_up, with_context
+from knowledge.normalize import normalize_query
 from knowledge.retriever import HybridRetriever
 from knowledge.types import Embedder
 
@@ -49,9 +51,14 @@ class KnowledgeService:
     ) -> Answer:
         """Return a short sourced answer, or `confident=False` when nothing in the corpus fits.
 
-        `previous`: the farmer's previous question in this conversation (a follow-up is read with it)."""
-        passages = self._retriever.search(question, self._k, lang=lang, region=region)
-        answer = self._composer.compose(question, passages, lang)
+        `previous`: the farmer's previous question in this conversation; a follow-up ("那要多久还？") is searched
+        together with it, while the kind of value asked for still comes from the follow-up itself."""
+        query, context = question, None
+        if previous and previous.strip() and is_follow_up(question, lang):
+            query = context = with_context(previous, question)
+        passages = self._retriever.search(question, self._k, lang=lang, region=region, context=context)
+        read = self._retriever.correct_spelling(normalize_query(query))
+        answer = self._composer.compose(read, passages, lang, focus=question)
         log.debug("answer confident=%s top=%s", answer.confident, passages[0].doc_id if passages else None)
         return answer
 

@@ -56,3 +56,18 @@ def bm25_tokens(text: str) -> list[str]:
         tokens.extend(ch for ch in run if ch not in _STOP_ZH)
     tokens.extend(word for word in _LATIN.findall(lowered) if word not in _STOP_EN)
     return tokens
+
+
+def cjk_runs(text: str) -> list[str]:
+    """The runs of Chinese characters in a text, in order."""
+    return _CJK_RUN.findall(text)
+
+
+def jieba_words(text: str) -> list[str]:
+    """jieba's word segmentation of a text (the dictionary loads lazily, once)."""
+    return list(_jieba().lcut(text))
+
+
+def word_frequency(word: str) -> int:
+    """How often jieba's general dictionary has seen a word (0 for words it does not know)."""
+    return int(_jieba().dt.FREQ.get(word, 0) or 0)

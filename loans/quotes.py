@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from core.lang import Lang
@@ -14,6 +15,11 @@ OVER_CAP = bi(
     "Note: the microcredit is usually at most {cap} yuan for up to {cap_years} years per household; "
     "anything beyond that is an ordinary bank loan.",
 )
+
+
+# A repayment quote is for borrowing: an amount and a span alone are not enough ("每户交五千块会员费，一年后返一万"
+# is a scam report, "入股一万一年分红两千" a question about fund-raising).
+_BORROWING = re.compile(r"(借|贷|loan|borrow)", re.IGNORECASE)
 
 
 class QuotesRepayments(Protocol):
@@ -33,6 +39,8 @@ class RepaymentQuotes:
 
     def quote_for(self, question: str, lang: Lang) -> str | None:
         """Quote both schedules when the question gives an amount and a term; otherwise None."""
+        if not _BORROWING.search(question):
+            return None
         asked = parse_loan_question(question)
         if asked is None or asked.amount_yuan is None or asked.term_months is None:
             return None

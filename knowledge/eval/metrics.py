@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -40,9 +41,16 @@ def percentiles_ms(seconds: Sequence[float]) -> tuple[float, float]:
 
 
 def contains_fact(text: str, fact: str) -> bool:
-    """Whether an answer contains the key fact, ignoring case, spaces and thousands separators."""
+    """Whether an answer contains the key fact, ignoring case, spaces and thousands separators.
+
+    A fact that starts or ends with a digit must not run into other digits ("3年" is not found in "2023年")."""
 
     def fold(value: str) -> str:
         return value.lower().replace(" ", "").replace(",", "").replace("，", "")
 
-    return fold(fact) in fold(text)
+    wanted = fold(fact)
+    if not wanted:
+        return False
+    before = r"(?<![0-9])" if wanted[0].isdigit() else ""
+    after = r"(?![0-9])" if wanted[-1].isdigit() else ""
+    return re.search(before + re.escape(wanted) + after, fold(text)) is not None

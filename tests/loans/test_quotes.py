@@ -26,3 +26,10 @@ def test_amount_over_the_microcredit_cap_is_flagged():
     text = RepaymentQuotes().quote_for("借10万3年每月还多少", "zh")
     assert text is not None
     assert "最多 5 万元" in text
+
+
+def test_an_amount_and_a_span_in_a_scam_story_get_no_repayment_quote() -> None:
+    quotes = RepaymentQuotes()
+    assert quotes.quote_for("每户交五千块会员费 一年后返一万 这种咋办", "zh") is None
+    assert quotes.quote_for("入股一万一年给两千分红 算不算非法集资", "zh") is None
+    assert quotes.quote_for("I paid 5000 yuan to join and they promised 10000 after one year", "en") is None

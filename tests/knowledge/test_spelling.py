@@ -1,0 +1,63 @@
+"""The domain speller fixes same-sound slips towards the corpus vocabulary and leaves everything else alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.spelling import DomainSpeller, fuzzy_syllable
+
+VOCABULARY = {"贷款": 40, "抵押": 12, "担保": 12, "利息": 15, "申请": 30, "扶贫": 20, "理赔": 10, "还款": 18, "转账": 6}
+
+
+@pytest.fixture(scope="module")
+def speller() -> DomainSpeller:
+    return DomainSpeller(VOCABULARY)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("代款要啥", "贷款要啥"),
+        ("没有抵压能贷吗", "没有抵押能贷吗"),
+        ("利习多少", "利息多少"),
+        ("担宝要几个人", "担保要几个人"),
+        ("福贫贷款", "扶贫贷款"),
+        ("理陪要多久", "理赔要多久"),
+        ("换款日期", "还款日期"),
+        ("深庆贷款要带啥", "申请贷款要带啥"),
+        ("转仗给陌生人", "转账给陌生人"),
+    ],
+)
+def test_same_sound_slips_become_the_domain_word(speller: DomainSpeller, typed: str, meant: str) -> None:
+    assert speller.correct(typed) == meant
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["李保国", "钱桂兰", "河西镇新塘村", "俺想借十万块钱养猪中不中", "我家猪死了能赔不", "保健品", "贷款利息多少"],
+)
+def test_names_places_dialect_and_correct_words_stay_as_typed(speller: DomainSpeller, text: str) -> None:
+    assert speller.correct(text) == text
+
+
+def test_a_run_sounding_alike_but_sharing_no_character_needs_a_frequent_word_and_the_exact_sound() -> None:
+    rare = DomainSpeller({"申请": 3})
+    assert rare.correct("深庆") == "深庆"
+    assert DomainSpeller({"征信": 30}).correct("镇新") == "镇新"  # zhen xin is only an accent-merge of zheng xin
+
+
+def test_accent_merges_fold_initials_and_finals() -> None:
+    assert fuzzy_syllable("zhang") == "zan"
+    assert fuzzy_syllable("ling") == "nin"
+    assert fuzzy_syllable("hu") == "fu"
+    assert fuzzy_syllable("sheng") == "sen"
+
+
+def test_an_empty_vocabulary_changes_nothing() -> None:
+    assert DomainSpeller({}).correct("代款") == "代款"
+
+
+def test_lexicon_comes_from_words_used_often_enough() -> None:
+    speller = DomainSpeller.from_texts(["贷款要抵押吗？贷款不要抵押。", "申请贷款"], min_count=2)
+    assert speller.correct("代款") == "贷款"
+    assert speller.correct("深庆") == "深庆"
