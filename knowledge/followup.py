@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.types import Lang
+from core.lang import Lang
 
 _ZH_OPENERS = re.compile(r"^(那|那么|那要|那如果|如果|要是|万一|还有|另外|再|也|又|还|那我|那俺|那他|那咱)")
 _ZH_CLOSERS = re.compile(r"(呢|咋办|怎么办|算不算|行不行|中不中|可以不|行不)$")

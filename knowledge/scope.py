@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.types import Topic
+from core.intents import Topic
 
 TOPIC_TERMS: dict[Topic, re.Pattern[str]] = {
     "loan": re.compile(

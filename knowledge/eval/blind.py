@@ -21,9 +21,9 @@ from typing import Any
 
 import yaml
 
-from knowledge.errors import NonghuiError
+from core.errors import NonghuiError
+from core.lang import Lang
 from knowledge.eval.metrics import contains_fact, rate
-from knowledge.types import Lang
 
 BLIND_FILE = Path(__file__).resolve().parent / "blind.yaml"
 KINDS = ("single", "dialogue", "oos")
