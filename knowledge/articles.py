@@ -21,7 +21,7 @@ class ArticleNumber(NamedTuple):
     sub: int = 0
 
     def english(self) -> str:
-        """"17" or "12-1" (the form used after "Article")."""
+        """ "17" or "12-1" (the form used after "Article")."""
         return f"{self.number}-{self.sub}" if self.sub else str(self.number)
 
 

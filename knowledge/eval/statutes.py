@@ -94,8 +94,8 @@ def load_questions(path: Path = QUESTIONS_FILE) -> tuple[list[ArticleQuestion], 
             raise GoldenSetError(f"{path}: article question {position} lacks {err}") from err
     for position, row in enumerate(raw.get("guides") or [], start=1):
         try:
-            basis = tuple(row["basis"]) if row.get("basis") else None
-            guides.append(GuideQuestion(row["q"], row["lang"], row["guide"], basis))  # type: ignore[arg-type]
+            basis = (str(row["basis"][0]), str(row["basis"][1])) if row.get("basis") else None
+            guides.append(GuideQuestion(row["q"], row["lang"], row["guide"], basis))
         except (KeyError, TypeError) as err:
             raise GoldenSetError(f"{path}: guide question {position} lacks {err}") from err
     return articles, guides
@@ -155,7 +155,9 @@ def evaluate_statutes(
                 from_guide=source is not None and not source.chunk.doc.is_statute,
                 basis_line=line,
                 basis_right=right,
-                statutes_seen=[f"{p.doc_id}#{p.locator} {p.score:.2f}" for p in answer.passages if p.chunk.doc.is_statute],
+                statutes_seen=[
+                    f"{p.doc_id}#{p.locator} {p.score:.2f}" for p in answer.passages if p.chunk.doc.is_statute
+                ],
             )
         )
     return article_results, guide_results

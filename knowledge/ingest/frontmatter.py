@@ -34,7 +34,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     return raw, text[body_start + 1 :] if body_start != -1 else ""
 
 
-def meta_from(raw: dict[str, Any], *, path: Path, body: str, kind: Kind = "guide") -> DocumentMeta:
+def meta_from(raw: dict[str, Any], *, path: Path, body: str, kind: str = "guide") -> DocumentMeta:
     """Build DocumentMeta from front-matter, filling gaps from the file name and the text.
 
     Without front-matter the language is detected and the topic inferred from the text; `kind` is what the
@@ -46,9 +46,10 @@ def meta_from(raw: dict[str, Any], *, path: Path, body: str, kind: Kind = "guide
     topic = str(raw.get("topic") or infer_topic(title, body))
     if topic not in TOPICS:
         raise DocumentError(f"{path.name}: topic must be one of {sorted(TOPICS)}, not {topic!r}")
-    kind = raw.get("kind") or kind
+    kind = str(raw.get("kind") or kind)
     if kind not in KINDS:
         raise DocumentError(f"{path.name}: kind must be one of {sorted(KINDS)}, not {kind!r}")
+    document_kind: Kind = "statute" if kind == "statute" else "guide"
     return DocumentMeta(
         doc_id=str(raw.get("doc_id") or path.stem),
         title=title,
@@ -59,7 +60,7 @@ def meta_from(raw: dict[str, Any], *, path: Path, body: str, kind: Kind = "guide
         varies_locally=bool(raw.get("varies_locally", False)),
         source_note=str(raw.get("source_note") or ""),
         url=raw.get("url"),
-        kind=kind,  # type: ignore[arg-type]
+        kind=document_kind,
     )
 
 

@@ -56,8 +56,8 @@ def read_html(path: Path) -> tuple[DocumentMeta, list[tuple[str, str]]]:
     if not sections:
         raise DocumentError(f"{path.name}: no text found")
     body = "\n".join(t for _, t in sections)
-    raw = {"title": title or None, "lang": lang}
-    return meta_from(raw, path=path, body=body, kind="statute" if statute else "guide"), sections
+    found = {"title": title or None, "lang": lang}
+    return meta_from(found, path=path, body=body, kind="statute" if statute else "guide"), sections
 
 
 def _lang_of(value: Any) -> str | None:

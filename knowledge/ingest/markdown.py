@@ -47,7 +47,7 @@ def read_markdown(path: Path) -> tuple[DocumentMeta, list[Section]]:
     raw, body = split_front_matter(read_text_file(path))
     lines = list(_markdown_lines(body))
     kind = declared_kind(raw) or ("statute" if looks_like_statute(line.text for line in lines) else "guide")
-    meta = meta_from(raw, path=path, body=body, kind=kind)  # type: ignore[arg-type]
+    meta = meta_from(raw, path=path, body=body, kind=kind)
     sections: list[Section]
     try:
         sections = list(statute_sections(lines, title=meta.title) if meta.is_statute else _sections(body))

@@ -48,10 +48,8 @@ def read_pdf(path: Path) -> tuple[DocumentMeta, list[tuple[str, str]]]:
     lines = [Line(line, page=number) for number, page in enumerate(pages, start=1) for line in page.splitlines()]
     statute = looks_like_statute(line.text for line in lines)
     title = _title(pages, info_title)
-    if statute:
-        sections = list(statute_sections(lines, title=title or "", wrapped=True))
-    else:
-        sections = list(page_sections(pages))
+    found = statute_sections(lines, title=title or "", wrapped=True) if statute else page_sections(pages)
+    sections = list(found)
     kind = "statute" if statute else "guide"
     meta = meta_from({"title": title}, path=path, body="\n".join(pages), kind=kind)
     return meta, sections

@@ -28,7 +28,9 @@ _SPACE = "[ \\t\\u3000\\u00a0]"
 ARTICLE = re.compile(
     rf"^{_SPACE}*(?:\*\*)?(第({NUMERAL})条(?:之({NUMERAL}))?)(?:\*\*)?(?![第的规款项、，,。；至和或及中所以与])"
 )
-_CHAPTER = re.compile(rf"^{_SPACE}*(第{NUMERAL}(?:分编|编|章|节))(?:{_SPACE}+|$|(?=[^\s，。；：:,]))([^。，；：:,]{{0,30}})$")
+_CHAPTER = re.compile(
+    rf"^{_SPACE}*(第{NUMERAL}(?:分编|编|章|节))(?:{_SPACE}+|$|(?=[^\s，。；：:,]))([^。，；：:,]{{0,30}})$"
+)
 _LEVELS = {"编": 0, "分编": 1, "章": 2, "节": 3}
 _CONTENTS = re.compile(rf"^{_SPACE}*目{_SPACE}*录{_SPACE}*$")
 MIN_ARTICLES = 3
@@ -75,7 +77,8 @@ def title_line(lines: Iterable[str]) -> str | None:
 
 
 def statute_sections(lines: Sequence[Line], *, title: str = "", wrapped: bool = False) -> Iterator[tuple[str, str]]:
-    """(locator, text) per article (or part of a long one); text before the first article keeps its chapter.
+    """(locator, text) per article (or part of a long one); text before the first article (an adoption note) is
+    located by its page only ("" outside PDFs), since chapter headings there may come from a table of contents.
 
     `title`: a heading equal to the document title is skipped. `wrapped`: lines are printed lines (PDF) whose
     wrapping is undone; otherwise each line is a paragraph and stays one."""
@@ -83,6 +86,7 @@ def statute_sections(lines: Sequence[Line], *, title: str = "", wrapped: bool = 
     article: str | None = None
     page: int | None = None
     parts: list[str] = []
+    seen = False  # whether an article has started: before that, chapter lines may be a table of contents
     for line in lines:
         text = line.text.strip()
         if not text or text == title.strip() or _CONTENTS.match(text):
@@ -90,11 +94,11 @@ def statute_sections(lines: Sequence[Line], *, title: str = "", wrapped: bool = 
         start = ARTICLE.match(text)
         chapter = None if start else _CHAPTER.match(text)
         if start:
-            yield from _emit(_locator(chapters, article, page), article, parts, wrapped)
-            article, parts, page = start.group(1), [_article_line(text, start)], line.page
+            yield from _emit(_locator(chapters if seen else {}, article, page), article, parts, wrapped)
+            article, parts, page, seen = start.group(1), [_article_line(text, start)], line.page, True
             continue
         if chapter or line.heading:
-            yield from _emit(_locator(chapters, article, page), article, parts, wrapped)
+            yield from _emit(_locator(chapters if seen else {}, article, page), article, parts, wrapped)
             article, parts, page = None, [], line.page
             _enter_chapter(chapters, chapter.group(1) if chapter else "", chapter.group(2) if chapter else text)
             continue

@@ -1,4 +1,5 @@
-"""A document's topic (loan, insurance, scam, station or general) inferred from its words when no front-matter names it."""
+"""A document's topic (loan, insurance, scam, station or general) inferred from its words, for documents whose
+front-matter names none."""
 
 from __future__ import annotations
 

@@ -37,7 +37,9 @@ def test_reingesting_an_unchanged_catalogue_embeds_nothing(tmp_path: Path):
 def test_bad_files_of_every_format_are_reported_and_the_rest_of_the_batch_goes_in(tmp_path: Path):
     folder = tmp_path / "inbox"
     folder.mkdir()
-    make_pdf(folder / "regulation.pdf", [["农业保险条例", "第一条 规范农业保险。", "第二条 自愿投保。", "第三条 及时赔付。"]])
+    make_pdf(
+        folder / "regulation.pdf", [["农业保险条例", "第一条 规范农业保险。", "第二条 自愿投保。", "第三条 及时赔付。"]]
+    )
     (folder / "broken.pdf").write_bytes(b"%PDF-1.7 truncated")
     (folder / "empty.docx").write_bytes(b"")
     (folder / "latin1.html").write_bytes(b"<p>caf\xe9</p>")

@@ -49,7 +49,9 @@ def test_statute_pdf_is_split_on_articles_with_the_page_each_starts_on(pdf_facto
     article_two = dict(doc.sections)["第一章 总则 · 第二条 · p.1"]
     assert "约定损失承担赔偿责任" in article_two  # continues across the page break
     assert "第二章" not in article_two  # chapter headings are not part of an article
-    assert "第十四条的规定" in dict(doc.sections)["第二章 合同 · 第十二条之一 · p.3"]  # a reference inside a line does not split
+    assert (
+        "第十四条的规定" in dict(doc.sections)["第二章 合同 · 第十二条之一 · p.3"]
+    )  # a reference inside a line does not split
 
 
 def test_a_single_article_mention_does_not_make_a_pdf_a_statute(pdf_factory):
