@@ -1,4 +1,5 @@
-"""Markdown and plain-text readers: one chunk per section, long sections split on paragraphs.
+"""Markdown and plain-text readers: one chunk per section, long sections split on paragraphs; a statute
+(see knowledge/ingest/statute.py) is split into one chunk per article instead.
 
 A Markdown section may list the ways farmers ask about it in a comment block right under its heading
 (hidden when the Markdown is rendered; indexed for search, never part of the section text):
