@@ -100,7 +100,7 @@ class StatuteNeighbours:
 
     def __init__(self, index: Callable[[], KnowledgeIndex]) -> None:
         self._index = index
-        self._cached: tuple[int, npt.NDArray[np.int64]] | None = None
+        self._cached: tuple[KnowledgeIndex, npt.NDArray[np.int64]] | None = None
 
     def similarity(self, a: Chunk, b: Chunk) -> float | None:
         """Cosine of two indexed chunks' vectors, None when either is not in the index."""
@@ -122,9 +122,9 @@ class StatuteNeighbours:
         return [index.chunks[int(rows[i])] for i in order]
 
     def _statute_rows(self, index: KnowledgeIndex) -> npt.NDArray[np.int64]:
-        if self._cached is None or self._cached[0] != id(index):
+        if self._cached is None or self._cached[0] is not index:
             rows = np.array([i for i, c in enumerate(index.chunks) if c.doc.is_statute], dtype=np.int64)
-            self._cached = (id(index), rows)
+            self._cached = (index, rows)
         return self._cached[1]
 
 
@@ -167,8 +167,10 @@ class LegalBasisSelector:
     def choose(self, question: str, passages: Sequence[Passage], pick: Callable[[list[Passage]], Passage]) -> Choice:
         """The passage to answer from (`pick` chooses among candidates as the composer always does) and its basis.
 
-        Without statutes in the index this is exactly `pick(passages)`."""
+        Without statutes in the index this is exactly `pick(passages)`. `passages` must not be empty."""
         ranked = list(passages)
+        if not ranked:
+            raise ValueError("choose needs at least one passage")
         statutes = [p for p in ranked if p.chunk.doc.is_statute]
         top = ranked[0].score
         if statutes and asks_for_law(question) and statutes[0].score >= top - self._law_margin:
@@ -205,7 +207,7 @@ class LawBoost:
     def __init__(self, *, law_bonus: float, article_bonus: float) -> None:
         self._law_bonus = law_bonus
         self._article_bonus = article_bonus
-        self._cached: tuple[int, int, npt.NDArray[np.float32], list[str | None]] | None = None
+        self._cached: tuple[Sequence[Chunk], npt.NDArray[np.float32], list[str | None]] | None = None
 
     def describe(self) -> dict[str, float]:
         """The bonuses in use (for evaluation reports)."""
@@ -226,11 +228,11 @@ class LawBoost:
 
     def _statute_articles(self, chunks: Sequence[Chunk]) -> tuple[npt.NDArray[np.float32], list[str | None]]:
         """1 for statute chunks, and each statute chunk's article as a search token ("§5"), cached per index."""
-        if self._cached is None or self._cached[:2] != (id(chunks), len(chunks)):
+        if self._cached is None or self._cached[0] is not chunks:
             mask = np.array([c.doc.is_statute for c in chunks], dtype=np.float32)
             articles = [_article_token(c.locator) if c.doc.is_statute else None for c in chunks]
-            self._cached = (id(chunks), len(chunks), mask, articles)
-        return self._cached[2], self._cached[3]
+            self._cached = (chunks, mask, articles)
+        return self._cached[1], self._cached[2]
 
 
 def _article_token(locator: str) -> str | None:
