@@ -10,7 +10,7 @@ from typing import Any
 
 from knowledge.ingest.frontmatter import DocumentError, meta_from
 from knowledge.ingest.markdown import emit_section
-from knowledge.ingest.statute import Line, looks_like_statute, statute_sections
+from knowledge.ingest.statute import Line, looks_like_statute, statute_sections, statute_title
 from knowledge.types import DocumentMeta
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
@@ -60,9 +60,11 @@ def read_docx(path: Path) -> tuple[DocumentMeta, list[tuple[str, str]]]:
     except Exception as err:  # python-docx raises zip, XML and package errors for damaged files
         raise DocumentError(f"{path.name}: not a readable Word (.docx) file ({type(err).__name__})") from err
     title = core_title or next((text for level, text in blocks if level == TITLE_LEVEL), "")
-    if not title:
-        title = next((text for level, text in blocks if level is not None), "")
     statute = looks_like_statute(text for _, text in blocks)
+    if not title:
+        first_heading = next((text for level, text in blocks if level is not None), "")
+        title = statute_title([Line(text, heading=level is not None) for level, text in blocks]) if statute else ""
+        title = title or first_heading
     if statute:
         lines = [Line(text, heading=level is not None) for level, text in blocks if level != TITLE_LEVEL]
         sections = list(statute_sections(lines, title=title))

@@ -10,7 +10,7 @@ from typing import Any
 
 from knowledge.ingest.frontmatter import DocumentError, meta_from
 from knowledge.ingest.markdown import emit_section
-from knowledge.ingest.statute import Line, looks_like_statute, statute_sections
+from knowledge.ingest.statute import Line, looks_like_statute, statute_sections, statute_title
 from knowledge.ingest.textcodec import decode_text
 from knowledge.types import DocumentMeta
 
@@ -52,6 +52,8 @@ def read_html(path: Path) -> tuple[DocumentMeta, list[tuple[str, str]]]:
         title = first.get_text(" ", strip=True) if first else ""
     lines = list(_lines(_marked_text(soup)))
     statute = looks_like_statute(line.text for line in lines)
+    if statute:  # a page copied from a laws database: its <title> may be the site's name, the heading is the law's
+        title = statute_title(lines) or title
     sections = list(statute_sections(lines, title=title) if statute else _sections(lines))
     if not sections:
         raise DocumentError(f"{path.name}: no text found")

@@ -76,6 +76,14 @@ def title_line(lines: Iterable[str]) -> str | None:
     return None
 
 
+def statute_title(lines: Sequence[Line]) -> str | None:
+    """A statute's name: its first heading that is not a chapter or article, else its first short line."""
+    for line in lines:
+        if line.heading and (name := title_line([line.text])):
+            return name
+    return title_line(line.text for line in lines)
+
+
 def statute_sections(lines: Sequence[Line], *, title: str = "", wrapped: bool = False) -> Iterator[tuple[str, str]]:
     """(locator, text) per article (or part of a long one); text before the first article (an adoption note) is
     located by its page only ("" outside PDFs), since chapter headings there may come from a table of contents.
@@ -97,7 +105,7 @@ def statute_sections(lines: Sequence[Line], *, title: str = "", wrapped: bool = 
             yield from _emit(_locator(chapters if seen else {}, article, page), article, parts, wrapped)
             article, parts, page, seen = start.group(1), [_article_line(text, start)], line.page, True
             continue
-        if chapter or line.heading:
+        if chapter or (line.heading and seen):  # before the first article, a plain heading is a title or a note
             yield from _emit(_locator(chapters if seen else {}, article, page), article, parts, wrapped)
             article, parts, page = None, [], line.page
             _enter_chapter(chapters, chapter.group(1) if chapter else "", chapter.group(2) if chapter else text)

@@ -104,3 +104,15 @@ def test_a_guide_that_cites_articles_stays_a_guide(tmp_path: Path):
     doc = load_document(path)
     assert doc.meta.kind == "guide"
     assert [loc for loc, _ in doc.sections] == ["报案", "赔付"]
+
+
+def test_a_laws_database_page_is_named_after_its_heading_and_a_heading_before_the_articles_is_no_chapter(
+    tmp_path: Path,
+):
+    path = tmp_path / "lending.html"
+    articles = "".join(f"<p>第{n}条　出借人应当遵守第{n}项约定。</p>" for n in ("一", "二", "三"))
+    page = f"<html><head><title>国家法规数据库</title></head><body><h2>民间借贷示范规定</h2>{articles}</body></html>"
+    path.write_text(page, encoding="utf-8")
+    doc = load_document(path)
+    assert doc.meta.title == "民间借贷示范规定"
+    assert [loc for loc, _ in doc.sections] == ["第一条", "第二条", "第三条"]
