@@ -127,6 +127,9 @@ class AnswerComposer:
         if doc.lang != lang:
             parts.append(OTHER_LANG_NOTE[lang])
         parts.append(body)
+        cited = citation(choice.basis) if choice.basis is not None else None
+        if cited is not None:
+            parts.append(LEGAL_BASIS[lang].format(title=cited.title, article=cited.article, number=cited.number))
         url = doc.url if doc.url and not is_placeholder_url(doc.url) else None
         start = best.chunk.start_seconds
         if start is not None and url is not None:
@@ -134,9 +137,6 @@ class AnswerComposer:
             url = timestamp_url(url, start)
         if doc.varies_locally:
             parts.append(VARIES_NOTE_BY_TOPIC.get(doc.topic, VARIES_NOTE)[lang])
-        cited = citation(choice.basis) if choice.basis is not None else None
-        if cited is not None:
-            parts.append(LEGAL_BASIS[lang].format(title=cited.title, article=cited.article, number=cited.number))
         sources = [SourceInfo(title=doc.title, locator=best.locator, url=url)]
         return Answer(
             text="\n".join(parts), lang=lang, confident=True, sources=sources, passages=passages, topic=doc.topic

@@ -7,7 +7,7 @@ from knowledge.legal_basis import LawBoost, LegalBasisSelector, StatuteNeighbour
 from knowledge.manifest import Manifest
 from knowledge.types import Chunk, DocumentMeta, Passage
 
-GUIDE = DocumentMeta(doc_id="claims-zh", title="农业保险理赔", lang="zh", topic="insurance")
+GUIDE = DocumentMeta(doc_id="claims-zh", title="农业保险理赔", lang="zh", topic="insurance", varies_locally=True)
 LAW = DocumentMeta(doc_id="model-reg", title="农业互助保险示范条例", lang="zh", topic="insurance", kind="statute")
 GUIDE_TEXT = "受灾后要马上报案，告诉保险公司或者村里的协保员。拖着不报，损失没法核定的部分不赔。"
 AGREEING = "第十条 保险事故发生后，投保农户应当及时报案，可以由协保员代为报案；拖延报案致使损失无法核定的部分不赔。"
@@ -111,10 +111,11 @@ def test_the_answer_names_the_basis_in_the_farmers_language(index: KnowledgeInde
     passages = [_passage(index.chunks[1], 2.2, 1), _passage(index.chunks[0], 2.0, 2)]
     zh = composer.compose("受灾了第一件事干啥", passages, "zh")
     assert zh.text.startswith("受灾后要马上报案")
-    assert zh.text.splitlines()[-1] == "依据：《农业互助保险示范条例》第十条"
+    assert zh.text.splitlines()[1] == "依据：《农业互助保险示范条例》第十条"  # right under the answer
+    assert "各地规定不同" in zh.text.splitlines()[-1]
     assert zh.sources[0].title == "农业保险理赔"
     en = composer.compose("What do I do first after a loss?", passages, "en")
-    assert en.text.splitlines()[-1] == "Legal basis: 《农业互助保险示范条例》, Article 10"
+    assert en.text.splitlines()[2] == "Legal basis: 《农业互助保险示范条例》, Article 10"  # after the language note
 
 
 def test_without_statutes_the_composer_answers_as_before():
