@@ -6,7 +6,9 @@ material written for this evaluation, not real laws) and asks the questions in s
 - article questions: is the gold article among the first 5 (and first) passages; is a question that asks for
   the law answered from that article;
 - guide questions (farmers' questions a guide answers): is the answer still taken from a guide, how often does
-  it add a legal-basis line, and does the line cite the article that says the same thing.
+  it add a legal-basis line, and does the line cite the article that says the same thing;
+- unmatched questions (asking for the law on a subject no fictional statute covers): how many are answered from
+  a statute article anyway.
 """
 
 from __future__ import annotations
@@ -76,6 +78,21 @@ class GuideResult:
     basis_line: str = ""
     basis_right: bool = False
     statutes_seen: list[str] = field(default_factory=list)
+
+
+def load_unmatched(path: Path = QUESTIONS_FILE) -> list[tuple[str, Lang]]:
+    """The law questions on subjects no fictional statute covers: (question, language) pairs."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [(str(row["q"]), row["lang"]) for row in (raw.get("unmatched") or [])]
+
+
+def unmatched_from_statute(service: Any, questions: Sequence[tuple[str, Lang]]) -> list[bool]:
+    """For each question, whether its answer was taken from a statute article."""
+    flags = []
+    for question, lang in questions:
+        source = answer_source(service.answer(question, lang=lang))
+        flags.append(source is not None and source.chunk.doc.is_statute)
+    return flags
 
 
 def load_questions(path: Path = QUESTIONS_FILE) -> tuple[list[ArticleQuestion], list[GuideQuestion]]:
@@ -221,6 +238,13 @@ def render(figures: dict[str, float | int]) -> str:
             f"{f['basis_recall']:.3f}",
         ),
     ]
+    if "unmatched_questions" in f:
+        rows.append(
+            (
+                f"law questions no statute covers ({f['unmatched_questions']}) answered from a statute anyway",
+                f"{f['unmatched_from_statute']:.3f}",
+            )
+        )
     return "\n".join(["| metric | value |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]) + "\n"
 
 
@@ -268,7 +292,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         titles = {c.doc.doc_id: c.doc.title for c in index.chunks if c.doc.is_statute}
         service = knowledge_service_for(index_dir, embedder)
         article_results, guide_results = evaluate_statutes(service, articles, guides, titles)
-    table = render(summarise(article_results, guide_results))
+        unmatched = unmatched_from_statute(service, load_unmatched())
+    figures = summarise(article_results, guide_results)
+    figures["unmatched_questions"] = len(unmatched)
+    figures["unmatched_from_statute"] = rate(unmatched)
+    table = render(figures)
     print(table)
     if args.failures:
         print("\n".join(failures(article_results, guide_results)))
