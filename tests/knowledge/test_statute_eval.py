@@ -45,3 +45,12 @@ def test_article_rank_counts_only_the_gold_article_of_the_gold_document():
     assert article_rank(passages, "law", "第五条") == 3
     assert article_rank(passages, "law", "第六条") is None
     assert summarise([], [])["article_questions"] == 0
+
+
+def test_unmatched_law_questions_ask_for_the_law():
+    from knowledge.eval.statutes import load_unmatched
+    from knowledge.legal_basis import asks_for_law
+
+    unmatched = load_unmatched()
+    assert len(unmatched) >= 5
+    assert all(asks_for_law(question) for question, _ in unmatched)
