@@ -19,7 +19,7 @@ from pathlib import Path
 from knowledge.ingest.chunking import MAX_CHUNK_CHARS, split_long
 from knowledge.ingest.document import AskedSection, Section
 from knowledge.ingest.frontmatter import DocumentError, declared_kind, meta_from, split_front_matter
-from knowledge.ingest.statute import Line, looks_like_statute, statute_sections, title_line
+from knowledge.ingest.statute import Line, looks_like_statute, statute_sections, statute_title, title_line
 from knowledge.types import DocumentMeta
 
 __all__ = ["MAX_CHUNK_CHARS", "emit_section", "read_markdown", "read_plain_text", "read_text_file", "split_long"]
@@ -48,6 +48,8 @@ def read_markdown(path: Path) -> tuple[DocumentMeta, list[Section]]:
     raw, body = split_front_matter(read_text_file(path))
     lines = list(_markdown_lines(body))
     kind = declared_kind(raw) or ("statute" if looks_like_statute(line.text for line in lines) else "guide")
+    if kind == "statute" and not raw.get("title") and not any(ln.startswith("# ") for ln in body.splitlines()):
+        raw = {**raw, "title": statute_title(lines)}  # a law pasted without a `#` title: its first line names it
     meta = meta_from(raw, path=path, body=body, kind=kind)
     sections: list[Section]
     try:

@@ -116,3 +116,11 @@ def test_a_laws_database_page_is_named_after_its_heading_and_a_heading_before_th
     doc = load_document(path)
     assert doc.meta.title == "民间借贷示范规定"
     assert [loc for loc, _ in doc.sections] == ["第一条", "第二条", "第三条"]
+
+
+def test_a_markdown_statute_pasted_without_a_title_heading_is_named_by_its_first_line(tmp_path: Path):
+    path = tmp_path / "pasted.md"
+    path.write_text("\n\n".join(paragraphs()), encoding="utf-8")
+    doc = load_document(path)
+    assert doc.meta.title == TITLE
+    assert [loc for loc, _ in doc.sections if "条" in loc] == EXPECTED_LOCATORS
