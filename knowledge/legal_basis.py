@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.articles import ARTICLE_REF, NUMERAL, article_tokens, parse_article
+from knowledge.lang import detect_lang
 from knowledge.types import Chunk, Passage
 
 if TYPE_CHECKING:
@@ -202,37 +203,62 @@ class LawBoost:
     """Retrieval bonuses for questions that ask for the law: every statute article gains `law_bonus`, and an
     article the question names by number ("第五条", "Article 5") gains `article_bonus` more.
 
-    Both are in the fused z-score units of the retriever; measured with `python -m knowledge.eval.statutes`."""
+    An article in the question's language whose BM25 score is below `min_word_share` of the best guide section's
+    gets neither: it does not share the question's subject words ("小额信贷的法律依据是什么" when no indexed statute
+    mentions 小额信贷), and lifting it would answer the question from an unrelated article. Questions in another
+    language than the article (English about a Chinese statute) share no words with it and are not held back.
+    All values are in the retriever's units (z-scores; a share of BM25 scores), measured with
+    `python -m knowledge.eval.statutes`."""
 
-    def __init__(self, *, law_bonus: float, article_bonus: float) -> None:
+    def __init__(self, *, law_bonus: float, article_bonus: float, min_word_share: float = 0.0) -> None:
         self._law_bonus = law_bonus
         self._article_bonus = article_bonus
-        self._cached: tuple[Sequence[Chunk], npt.NDArray[np.float32], list[str | None]] | None = None
+        self._min_word_share = min_word_share
+        self._cached: tuple[Sequence[Chunk], npt.NDArray[np.float32], list[str | None], npt.NDArray[np.str_]] | None = (
+            None
+        )
 
     def describe(self) -> dict[str, float]:
         """The bonuses in use (for evaluation reports)."""
-        return {"law_bonus": self._law_bonus, "article_bonus": self._article_bonus}
+        return {
+            "law_bonus": self._law_bonus,
+            "article_bonus": self._article_bonus,
+            "law_min_word_share": self._min_word_share,
+        }
 
-    def scores(self, chunks: Sequence[Chunk], question: str) -> npt.NDArray[np.float32] | None:
-        """Per-chunk bonus for this question, None when it does not ask for the law (or no statute is indexed)."""
+    def scores(
+        self, chunks: Sequence[Chunk], question: str, lexical: npt.NDArray[np.float32] | None = None
+    ) -> npt.NDArray[np.float32] | None:
+        """Per-chunk bonus for this question, None when it does not ask for the law (or no statute is indexed).
+
+        `lexical`: the question's BM25 score for every chunk (no word check without it)."""
         if not (self._law_bonus or self._article_bonus) or not asks_for_law(question):
             return None
-        statutes, articles = self._statute_articles(chunks)
+        statutes, articles, langs = self._statute_articles(chunks)
         if not statutes.any():
             return None
         bonus = self._law_bonus * statutes
         named = set(article_tokens(question))
         if named and self._article_bonus:
             bonus = bonus + self._article_bonus * np.array([a in named for a in articles], dtype=np.float32)
+        lang = detect_lang(question)
+        guides = statutes == 0
+        if self._min_word_share and lexical is not None and lang is not None and guides.any():
+            weak = (statutes == 1) & (langs == lang) & (lexical < self._min_word_share * float(lexical[guides].max()))
+            bonus = np.where(weak, 0.0, bonus)
         return bonus.astype(np.float32)
 
-    def _statute_articles(self, chunks: Sequence[Chunk]) -> tuple[npt.NDArray[np.float32], list[str | None]]:
-        """1 for statute chunks, and each statute chunk's article as a search token ("§5"), cached per index."""
+    def _statute_articles(
+        self, chunks: Sequence[Chunk]
+    ) -> tuple[npt.NDArray[np.float32], list[str | None], npt.NDArray[np.str_]]:
+        """1 for statute chunks, each statute chunk's article as a search token ("§5") and each chunk's language,
+        cached per index."""
         if self._cached is None or self._cached[0] is not chunks:
             mask = np.array([c.doc.is_statute for c in chunks], dtype=np.float32)
             articles = [_article_token(c.locator) if c.doc.is_statute else None for c in chunks]
-            self._cached = (chunks, mask, articles)
-        return self._cached[1], self._cached[2]
+            langs = np.array([c.doc.lang for c in chunks])
+            self._cached = (chunks, mask, articles, langs)
+        return self._cached[1], self._cached[2], self._cached[3]
 
 
 def _article_token(locator: str) -> str | None:

@@ -40,8 +40,9 @@ class HybridRetriever:
     (0.2–0.8 all helped; 0.3 was best) and the key-fact rate 0.908 → 0.918.
 
     When the question asks for the law ("法律怎么规定的", "哪条法律", "what does the law say"), articles of
-    statutes gain `law_bonus`, and the article it names by number `article_bonus` more (hybrid mode only;
-    knowledge/legal_basis.py `LawBoost`, measured with `python -m knowledge.eval.statutes`).
+    statutes gain `law_bonus`, and the article it names by number `article_bonus` more, unless an article shares
+    too few of the question's words (`law_min_word_share`; hybrid mode only; knowledge/legal_basis.py `LawBoost`,
+    measured with `python -m knowledge.eval.statutes`).
     """
 
     def __init__(
@@ -57,6 +58,7 @@ class HybridRetriever:
         kind_bonus: float = 0.3,
         law_bonus: float = 3.0,
         article_bonus: float = 1.0,
+        law_min_word_share: float = 0.4,
     ) -> None:
         if not 0.0 <= dense_weight <= 1.0:
             raise ValueError("dense_weight must be between 0 and 1")
@@ -68,7 +70,7 @@ class HybridRetriever:
         self._home_bonus = home_region_bonus
         self._ask_offset = ask_offset
         self._kind_bonus = kind_bonus
-        self._law = LawBoost(law_bonus=law_bonus, article_bonus=article_bonus)
+        self._law = LawBoost(law_bonus=law_bonus, article_bonus=article_bonus, min_word_share=law_min_word_share)
         self._index: KnowledgeIndex | None = None
         self._lock = threading.Lock()
         self._bonus_cache: dict[tuple[str | None, str | None], npt.NDArray[np.float32]] = {}
@@ -136,7 +138,7 @@ class HybridRetriever:
         kind = asked_kind(query) if mode == "hybrid" and self._kind_bonus else None
         if kind is not None:
             fused += self._kind_bonus * self._heading_kinds(index, kind)
-        law = self._law.scores(index.chunks, query) if mode == "hybrid" else None
+        law = self._law.scores(index.chunks, query, lexical) if mode == "hybrid" else None
         if law is not None:
             fused += law
         order = _top(fused, k)

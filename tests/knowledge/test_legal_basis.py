@@ -137,3 +137,11 @@ def test_law_questions_lift_statutes_and_the_article_they_name(index: KnowledgeI
     assert boost.scores(index.chunks, "条例怎么规定报案").tolist() == [0.0, 3.0, 3.0]  # type: ignore[union-attr]
     assert boost.scores(index.chunks, "条例第十条说什么").tolist() == [0.0, 4.0, 3.0]  # type: ignore[union-attr]
     assert boost.scores(index.chunks, "What does Article 23 say?").tolist() == [0.0, 3.0, 4.0]  # type: ignore[union-attr]
+
+
+def test_an_article_sharing_too_few_of_the_question_words_is_not_lifted(index: KnowledgeIndex):
+    boost = LawBoost(law_bonus=3.0, article_bonus=1.0, min_word_share=0.5)
+    lexical = np.array([10.0, 6.0, 2.0], dtype=np.float32)  # guide, the agreeing article, an unrelated article
+    assert boost.scores(index.chunks, "报案法律怎么规定", lexical).tolist() == [0.0, 3.0, 0.0]  # type: ignore[union-attr]
+    english = boost.scores(index.chunks, "What does the law say about reporting?", lexical)
+    assert english.tolist() == [0.0, 3.0, 3.0]  # type: ignore[union-attr]  # no shared words across languages
