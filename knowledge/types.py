@@ -11,6 +11,8 @@ import numpy.typing as npt
 
 Lang = Literal["zh", "en"]
 Topic = Literal["loan", "insurance", "scam", "station", "general"]
+# A guide is written for farmers; a statute is a law, regulation or judicial interpretation, split by article.
+Kind = Literal["guide", "statute"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,12 @@ class DocumentMeta:
     varies_locally: bool = False
     source_note: str = ""
     url: str | None = None
+    kind: Kind = "guide"
+
+    @property
+    def is_statute(self) -> bool:
+        """Whether the document is a law or regulation (its sections are articles)."""
+        return self.kind == "statute"
 
 
 @dataclass(frozen=True)
