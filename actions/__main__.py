@@ -11,7 +11,7 @@ from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
-from actions.answer import AnswerQuestion
+from actions.answer import AnswerOrExplain, AnswerQuestion, QuestionAnswerer
 from actions.applications import ApplicationStatusAction, DeleteFarmerData
 from actions.applications_deps import (
     ApplicationServices,
@@ -56,6 +56,7 @@ def build_actions(
     return [
         ValidateSlotMappings(),
         AnswerQuestion(knowledge, repayment),
+        AnswerOrExplain(knowledge, repayment),
         ApplyLoanInfo(repayment),
         CheckMessage(scam_services, knowledge),
         CheckLender(scam_services),
@@ -66,7 +67,7 @@ def build_actions(
         AskTerm(forms),
         AskConsent(),
         AskConfirmed(forms),
-        CorrectField(),
+        CorrectField(QuestionAnswerer(knowledge, repayment)),
         CancelPreApplication(),
         SubmitPreApplication(forms),
         ApplicationStatusAction(forms),

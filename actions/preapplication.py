@@ -20,8 +20,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from actions.answer import QuestionAnswerer
 from actions.applications_deps import ApplicationServices
 from actions.identity import farmer_identity, is_telegram
+from actions.questions import asks_to_correct, looks_like_question
 from actions.turn import current_lang, is_payload, latest_intent, latest_metadata, latest_text
 from knowledge.types import Lang
 from loans.preapplication import (
@@ -312,6 +314,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         return self._validate("confirmed", value, dispatcher, tracker)
 
 
+def is_question_not_correction(text: str) -> bool:
+    """A question that does not speak of fixing an answer ("96110是真的反诈电话吗", not "电话能改吗")."""
+    return not is_payload(text) and looks_like_question(text) and not asks_to_correct(text)
+
+
 def consent_time(timestamp: Any) -> str:
     """When the farmer agreed, as ISO-8601 UTC: the message's own timestamp, else now."""
     moment = datetime.now(UTC)
@@ -447,24 +454,37 @@ class AskConfirmed(Action):
 
 
 class CorrectField(Action):
-    """ "电话填错了" / "change my phone": clears that answer so the form asks it again."""
+    """ "电话填错了" / "change my phone": clears that answer so the form asks it again.
+
+    A question that only looked like a correction ("96110是真的反诈电话吗") is answered instead; the form then
+    asks its question again.
+    """
+
+    def __init__(self, answerer: QuestionAnswerer | None = None) -> None:
+        self._answerer = answerer
 
     def name(self) -> str:
         """Run by the correction rule while the form is active."""
         return "action_correct_field"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Clear the named answer, or ask which one when the farmer did not say."""
+        """Clear the named answer, ask which one when the farmer did not say, or answer a question."""
         lang = current_lang(tracker)
-        named = latest_entity(tracker, FIELD_ENTITY) or field_to_correct(latest_text(tracker))
+        text = latest_text(tracker)
+        button = latest_entity(tracker, FIELD_ENTITY)
+        if button is None and self._answerer is not None and is_question_not_correction(text):
+            if not self._answerer.quote(dispatcher, tracker, None):
+                self._answerer.send(dispatcher, tracker, await self._answerer.lookup(tracker, None), None)
+            return []
+        named = button or field_to_correct(text)
         target = next((f for f in FIELDS if f == named and f not in ("consent", "confirmed")), None)
         if target is None:
-            text = bi("要改哪一项？请点一下：", "Which answer do you want to change? Tap it:")
+            which = bi("要改哪一项？请点一下：", "Which answer do you want to change? Tap it:")
             buttons = [
                 {"title": c.title.get(lang), "payload": "/correct_field" + json.dumps({FIELD_ENTITY: c.value})}
                 for c in correction_choices()
             ]
-            dispatcher.utter_message(text=text.get(lang), buttons=buttons)
+            dispatcher.utter_message(text=which.get(lang), buttons=buttons)
             return []
         label = FIELD_LABELS[target]
         dispatcher.utter_message(text=bi(f"好的，重新填{label.zh}。", f"All right, let's redo: {label.en}.").get(lang))

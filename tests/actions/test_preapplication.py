@@ -328,3 +328,35 @@ async def test_choice_questions_carry_their_buttons_in_the_farmers_language():
         "title": "Lifted out of poverty",
         "payload": '/inform{"choice":"lifted_out"}',
     }
+
+
+async def test_a_question_read_as_a_correction_mid_form_is_answered_and_clears_nothing():
+    from actions.answer import QuestionAnswerer
+    from tests.actions.conftest import FakeKnowledge
+
+    knowledge = FakeKnowledge(answer_text="96110是国家反诈中心的预警劝阻专线。")
+    dispatcher = CollectingDispatcher()
+    correct = CorrectField(QuestionAnswerer(knowledge))
+
+    events = await correct.run(
+        dispatcher, tracker("96110是真的反诈电话吗", intent="correct_field", slots=COMPLETE), DOMAIN
+    )
+
+    assert events == []
+    assert [q.text for q in knowledge.questions] == ["96110是真的反诈电话吗"]
+    assert dispatcher.messages[0]["text"] == "96110是国家反诈中心的预警劝阻专线。"
+
+
+async def test_a_real_correction_mid_form_still_clears_the_field_when_questions_can_be_answered():
+    from actions.answer import QuestionAnswerer
+    from tests.actions.conftest import FakeKnowledge
+
+    knowledge = FakeKnowledge()
+    correct = CorrectField(QuestionAnswerer(knowledge))
+
+    events = await correct.run(
+        CollectingDispatcher(), tracker("电话填错了，能改吗", intent="correct_field", slots=COMPLETE), DOMAIN
+    )
+
+    assert {e["name"]: e["value"] for e in events} == {"phone": None, "confirmed": None}
+    assert knowledge.questions == []
