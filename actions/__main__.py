@@ -53,6 +53,7 @@ def build_actions(
     scam_services = scam if scam is not None else LazyScamServices()
     repayment = quotes if quotes is not None else RepaymentQuotes()
     forms = applications if applications is not None else _default_application_services(ActionSettings())
+    answerer = QuestionAnswerer(knowledge, repayment)
     return [
         ValidateSlotMappings(),
         AnswerQuestion(knowledge, repayment),
@@ -60,14 +61,14 @@ def build_actions(
         ApplyLoanInfo(repayment),
         CheckMessage(scam_services, knowledge),
         CheckLender(scam_services),
-        ValidatePreApplicationForm(forms),
+        ValidatePreApplicationForm(forms, answerer),
         AskPhone(),
         *choice_asks(),
         AskAmount(forms),
         AskTerm(forms),
         AskConsent(),
         AskConfirmed(forms),
-        CorrectField(QuestionAnswerer(knowledge, repayment)),
+        CorrectField(answerer),
         CancelPreApplication(),
         SubmitPreApplication(forms),
         ApplicationStatusAction(forms),

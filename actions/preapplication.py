@@ -132,8 +132,9 @@ def reset_events() -> list[EventType]:
 class ValidatePreApplicationForm(FormValidationAction):
     """Reads the answer to the requested question and says clearly why one is not accepted."""
 
-    def __init__(self, services: ApplicationServices) -> None:
+    def __init__(self, services: ApplicationServices, answerer: QuestionAnswerer | None = None) -> None:
         self._services = services
+        self._answerer = answerer
 
     def name(self) -> str:
         """The validation action Rasa calls for the form."""
@@ -146,8 +147,12 @@ class ValidatePreApplicationForm(FormValidationAction):
             events.append(SlotSet("form_token", new_form_token()))
         return events
 
-    def _extract(self, name: Field, tracker: Tracker) -> dict[str, Any]:
-        """The raw answer to `name` when it is the question asked, or nothing when the farmer did something else."""
+    async def _extract(self, name: Field, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """The raw answer to `name` when it is the question asked, or nothing when the farmer did something else.
+
+        A question NLU took for an answer ("打12378有用吗" read as `inform`) is answered here, and the form then
+        asks its own question again.
+        """
         if tracker.get_slot(REQUESTED_SLOT) != name:
             return {}
         intent = latest_intent(tracker)
@@ -163,6 +168,15 @@ class ValidatePreApplicationForm(FormValidationAction):
         if intent in CONTROL_INTENTS and intent_confidence(tracker) >= CONTROL_CONFIDENCE:
             return {}
         if intent in INTERRUPT_INTENTS and not self._services.form.recognises(name, text, tracker.slots):
+            return {}
+        if (
+            self._answerer is not None
+            and intent not in INTERRUPT_INTENTS
+            and looks_like_question(text)
+            and not self._services.form.recognises(name, text, tracker.slots)
+        ):
+            if not self._answerer.quote(dispatcher, tracker, None):
+                self._answerer.send(dispatcher, tracker, await self._answerer.lookup(tracker, None), None)
             return {}
         return {name: text}
 
@@ -190,11 +204,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         dispatcher.utter_message(text=text, buttons=buttons_for(choices, lang))
         return {name: None, "form_failures": failures or None}
 
-    def extract_applicant_name(
+    async def extract_applicant_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Name answer."""
-        return self._extract("applicant_name", tracker)
+        return await self._extract("applicant_name", dispatcher, tracker)
 
     def validate_applicant_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -202,9 +216,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Name check."""
         return self._validate("applicant_name", value, dispatcher, tracker)
 
-    def extract_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Phone answer (typed or a shared Telegram contact)."""
-        return self._extract("phone", tracker)
+        return await self._extract("phone", dispatcher, tracker)
 
     def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -212,11 +228,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Mainland mobile check."""
         return self._validate("phone", value, dispatcher, tracker)
 
-    def extract_resident_id(
+    async def extract_resident_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Resident ID answer."""
-        return self._extract("resident_id", tracker)
+        return await self._extract("resident_id", dispatcher, tracker)
 
     def validate_resident_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -224,9 +240,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Resident ID check (region, birth date, check character)."""
         return self._validate("resident_id", value, dispatcher, tracker)
 
-    def extract_place(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_place(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Village/township answer."""
-        return self._extract("place", tracker)
+        return await self._extract("place", dispatcher, tracker)
 
     def validate_place(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -234,11 +252,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Place matched to a station, or "did you mean" choices."""
         return self._validate("place", value, dispatcher, tracker)
 
-    def extract_household_status(
+    async def extract_household_status(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Household status answer."""
-        return self._extract("household_status", tracker)
+        return await self._extract("household_status", dispatcher, tracker)
 
     def validate_household_status(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -246,9 +264,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Household status check."""
         return self._validate("household_status", value, dispatcher, tracker)
 
-    def extract_purpose(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_purpose(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Purpose answer."""
-        return self._extract("purpose", tracker)
+        return await self._extract("purpose", dispatcher, tracker)
 
     def validate_purpose(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -256,9 +276,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Purpose check against the allowed and forbidden uses."""
         return self._validate("purpose", value, dispatcher, tracker)
 
-    def extract_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_amount(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Amount answer."""
-        return self._extract("amount", tracker)
+        return await self._extract("amount", dispatcher, tracker)
 
     def validate_amount(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -266,9 +288,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Amount check against the region's cap."""
         return self._validate("amount", value, dispatcher, tracker)
 
-    def extract_term(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_term(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Term answer."""
-        return self._extract("term", tracker)
+        return await self._extract("term", dispatcher, tracker)
 
     def validate_term(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -276,11 +300,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Term check against the region's cap."""
         return self._validate("term", value, dispatcher, tracker)
 
-    def extract_other_loans(
+    async def extract_other_loans(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Other-loans answer."""
-        return self._extract("other_loans", tracker)
+        return await self._extract("other_loans", dispatcher, tracker)
 
     def validate_other_loans(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -288,9 +312,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Yes/no check."""
         return self._validate("other_loans", value, dispatcher, tracker)
 
-    def extract_consent(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_consent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Consent answer."""
-        return self._extract("consent", tracker)
+        return await self._extract("consent", dispatcher, tracker)
 
     def validate_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -301,11 +327,11 @@ class ValidatePreApplicationForm(FormValidationAction):
             checked["consent_at"] = consent_time(tracker.latest_message.get("timestamp"))
         return checked
 
-    def extract_confirmed(
+    async def extract_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Answer to the summary."""
-        return self._extract("confirmed", tracker)
+        return await self._extract("confirmed", dispatcher, tracker)
 
     def validate_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

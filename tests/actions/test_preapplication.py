@@ -132,6 +132,27 @@ async def test_a_question_mid_form_leaves_the_slot_for_the_interruption_rule(ser
     assert slots == {} and messages == []
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "requested"),
+    [("打12378有用吗", "zh", "household_status"), ("is calling 12378 any use?", "en", "place")],
+)
+async def test_a_question_misread_as_an_answer_mid_form_is_answered_and_the_slot_left_empty(
+    services: ReadyServices, text: str, lang: str, requested: str
+):
+    from actions.answer import QuestionAnswerer
+    from tests.actions.conftest import FakeKnowledge
+
+    knowledge = FakeKnowledge(answer_text="12378是金融监管的投诉电话。")
+    dispatcher = CollectingDispatcher()
+    form = ValidatePreApplicationForm(services, QuestionAnswerer(knowledge))
+
+    events = await form.run(dispatcher, tracker(text, intent="inform", requested=requested, lang=lang), DOMAIN)
+
+    assert requested not in {e["name"] for e in events if e.get("event") == "slot"}
+    assert [q.text for q in knowledge.questions] == [text]
+    assert [m["text"] for m in dispatcher.messages] == ["12378是金融监管的投诉电话。"]
+
+
 async def test_an_answer_misread_as_a_question_still_fills_the_slot(services: ReadyServices):
     slots, _ = await validate(services, tracker("三万", intent="ask_loan", requested="amount"))
 
