@@ -58,7 +58,7 @@ def build_actions(
         ValidateSlotMappings(),
         AnswerQuestion(knowledge, repayment),
         AnswerOrExplain(knowledge, repayment),
-        ApplyLoanInfo(repayment),
+        ApplyLoanInfo(repayment, answerer),
         CheckMessage(scam_services, knowledge),
         CheckLender(scam_services),
         ValidatePreApplicationForm(forms, answerer),

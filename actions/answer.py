@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions.buttons import follow_up_buttons
 from actions.logsafe import redact
 from actions.questions import looks_like_question, previous_question
-from actions.turn import current_lang, latest_intent, question_text
+from actions.turn import current_lang, intent_confidence, latest_intent, question_text
 from knowledge.answer_types import Answer, AnswersQuestions, SourceInfo
 from knowledge.types import Lang
 from loans.quotes import QuotesRepayments
@@ -39,6 +39,12 @@ UTTER_OUT_OF_SCOPE = "utter_out_of_scope"
 UTTER_NO_FORM = "utter_no_form_in_progress"
 # The knowledge base abstains: what the farmer hears depends on what NLU made of the message.
 ABSTAIN_RESPONSE_BY_INTENT: dict[str, str] = {"out_of_scope": UTTER_OUT_OF_SCOPE}
+# NLU this sure that a message is out of scope is not second-guessed by the knowledge base (which would otherwise
+# answer some pension or medical-insurance questions from a passage that only shares their words); below it, a
+# misspelt in-scope question NLU took for out of scope is answered.
+OUT_OF_SCOPE_CERTAIN = 0.99
+# A loan question the knowledge base cannot answer still offers the pre-application.
+ABSTAIN_RESPONSE_BY_TOPIC: dict[str | None, str] = {"loan": "utter_not_sure_loan"}
 # Of the form intents (inform, correct_field, cancel_form, share_contact) sent with no form open, those whose
 # statements, not only questions, are worth a look in the knowledge base.
 STATEMENT_INTENTS = frozenset({"inform", "correct_field"})
@@ -122,13 +128,13 @@ class QuestionAnswerer:
         answer: Answer | None,
         topic: str | None,
         *,
-        abstain_response: str = UTTER_NOT_SURE,
+        abstain_response: str | None = None,
     ) -> None:
         """Send the answer with buttons for the topic it answered, or the right reply when there is none."""
         if answer is None:
             dispatcher.utter_message(response=UTTER_KNOWLEDGE_ERROR)
         elif not answer.confident:
-            dispatcher.utter_message(response=abstain_response)
+            dispatcher.utter_message(response=abstain_response or ABSTAIN_RESPONSE_BY_TOPIC.get(topic, UTTER_NOT_SURE))
         else:
             dispatch_answer(dispatcher, answer, follow_up_buttons(answer.topic or topic, current_lang(tracker)))
 
@@ -150,10 +156,13 @@ class AnswerQuestion(Action):
         if question_text(tracker) is None:
             dispatcher.utter_message(response=INTRO_BY_TOPIC[topic])
             return []
+        if intent == "out_of_scope" and intent_confidence(tracker) >= OUT_OF_SCOPE_CERTAIN:
+            dispatcher.utter_message(response=UTTER_OUT_OF_SCOPE)
+            return []
         if self._answerer.quote(dispatcher, tracker, topic):
             return []
         answer = await self._answerer.lookup(tracker, topic)
-        abstain = ABSTAIN_RESPONSE_BY_INTENT.get(intent, UTTER_NOT_SURE)
+        abstain = ABSTAIN_RESPONSE_BY_INTENT.get(intent)
         self._answerer.send(dispatcher, tracker, answer, topic, abstain_response=abstain)
         return []
 

@@ -24,7 +24,7 @@ from actions.answer import QuestionAnswerer
 from actions.applications_deps import ApplicationServices
 from actions.identity import farmer_identity, is_telegram
 from actions.questions import asks_to_correct, looks_like_question
-from actions.turn import current_lang, is_payload, latest_intent, latest_metadata, latest_text
+from actions.turn import current_lang, intent_confidence, is_payload, latest_intent, latest_metadata, latest_text
 from knowledge.types import Lang
 from loans.preapplication import (
     CANCEL,
@@ -115,13 +115,6 @@ def latest_entity(tracker: Tracker, name: str) -> str | None:
         if isinstance(entity, dict) and entity.get("entity") == name and entity.get("value") is not None:
             return str(entity["value"])
     return None
-
-
-def intent_confidence(tracker: Tracker) -> float:
-    """Confidence of the latest intent (0 when unknown)."""
-    intent = tracker.latest_message.get("intent") or {}
-    value = intent.get("confidence") if isinstance(intent, dict) else None
-    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def reset_events() -> list[EventType]:

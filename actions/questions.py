@@ -55,6 +55,19 @@ def asks_to_correct(text: str) -> bool:
     return bool(_CORRECTION_WORDS.search(text or ""))
 
 
+_ASKS_TO_APPLY = re.compile(
+    r"(要|想|打算|准备)(现在)?就?(申请|申贷|办理?|填|报名)|帮(我|俺|忙)(申请|办|填|报)|给(我|俺)办|开始(申请|填)|预申请|"
+    r"\b(i|we)\s*(want|wanna|would like|'d like|d like|need)\s+(to\s+)?(apply|sign up|start)|\bapply (now|for me)\b|"
+    r"\bhelp me (to )?apply\b|\bsign me up\b|\bstart (a |the |my )?(loan |pre-?)?application\b",
+    re.IGNORECASE,
+)
+
+
+def asks_to_apply(text: str) -> bool:
+    """True when the farmer asks to start the pre-application ("我要申请贷款", "帮我办", "I want to apply")."""
+    return bool(_ASKS_TO_APPLY.search(text or ""))
+
+
 def _event_name(event: Mapping[str, Any]) -> str | None:
     name = event.get("name")
     return name if isinstance(name, str) else None

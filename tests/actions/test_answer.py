@@ -82,11 +82,19 @@ async def test_sources_without_url_keep_a_null_url(knowledge: FakeKnowledge):
 async def test_low_confidence_answer_is_replaced_by_the_not_sure_response(knowledge: FakeKnowledge):
     knowledge.confident = False
 
-    messages = await run_answer(knowledge, "贷款能贷多少", "ask_loan", "zh")
+    messages = await run_answer(knowledge, "保险能赔多少", "ask_insurance", "zh")
 
     assert len(messages) == 1
     assert messages[0]["response"] == "utter_not_sure"
     assert messages[0]["text"] is None
+
+
+async def test_a_loan_question_the_knowledge_base_cannot_answer_still_offers_the_form(knowledge: FakeKnowledge):
+    knowledge.confident = False
+
+    messages = await run_answer(knowledge, "想借10万盖个猪圈，能贷那么多吗", "ask_loan", "zh")
+
+    assert [m["response"] for m in messages] == ["utter_not_sure_loan"]
 
 
 async def test_service_error_sends_the_knowledge_error_response(knowledge: FakeKnowledge):
@@ -214,6 +222,19 @@ async def test_out_of_scope_message_the_knowledge_base_answers_is_answered_not_r
 
     assert [q.topic for q in knowledge.questions] == [None]
     assert messages[0]["text"] == knowledge.answer_text
+
+
+async def test_a_message_nlu_is_certain_is_out_of_scope_is_declined_without_asking_the_knowledge_base(
+    knowledge: FakeKnowledge,
+):
+    tracker = make_tracker("养老金一个月能领多少", intent="out_of_scope")
+    tracker.latest_message["intent"]["confidence"] = 0.999
+    dispatcher = CollectingDispatcher()
+
+    await AnswerQuestion(knowledge).run(dispatcher, tracker, {})
+
+    assert knowledge.questions == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
 
 
 async def test_out_of_scope_message_the_knowledge_base_abstains_on_gets_the_out_of_scope_reply(
