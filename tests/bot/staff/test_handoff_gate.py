@@ -229,3 +229,16 @@ async def test_once_staff_have_replied_the_bot_stays_quiet_outside_office_hours_
     result = await gate.handle(turn("小额贷款要抵押吗"))
 
     assert inner.turns == [] and result.replies == []
+
+
+async def test_when_nlu_cannot_be_asked_a_waiting_handoff_only_keeps_the_message_for_staff(services, inner):
+    async def broken(t: UserTurn) -> IntentInfo | None:
+        raise RuntimeError("rasa went away")
+
+    gate = HandoffGate(inner, services.handoffs, options=HandoffOptions(), clock=Clock(SUNDAY_10), understand=broken)
+    await gate.handle(turn("/human_handoff", lang="zh"))
+
+    result = await gate.handle(turn("小额贷款要抵押吗"))
+
+    assert inner.turns == [] and result.replies == []
+    assert [m.text for m in farmer_messages(services)] == ["小额贷款要抵押吗"]
