@@ -121,6 +121,11 @@ class QuestionAnswerer:
             return False
         return dispatch_quote(dispatcher, self.quotes, question, current_lang(tracker))
 
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, topic: str | None) -> None:
+        """Quote when the message asks for repayments, else send the knowledge base's answer (or why there is none)."""
+        if not self.quote(dispatcher, tracker, topic):
+            self.send(dispatcher, tracker, await self.lookup(tracker, topic), topic)
+
     def send(
         self,
         dispatcher: CollectingDispatcher,
@@ -184,8 +189,7 @@ class AnswerOrExplain(Action):
             dispatcher.utter_message(response=UTTER_NO_FORM)
             return []
         if looks_like_question(question):
-            if not self._answerer.quote(dispatcher, tracker, None):
-                self._answerer.send(dispatcher, tracker, await self._answerer.lookup(tracker, None), None)
+            await self._answerer.answer(dispatcher, tracker, None)
             return []
         if latest_intent(tracker) in STATEMENT_INTENTS:
             answer = await self._answerer.lookup(tracker, None)

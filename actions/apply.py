@@ -46,8 +46,7 @@ class ApplyLoanInfo(Action):
         lang = current_lang(tracker)
         asked = question_text(tracker)
         if self._answerer is not None and asked is not None and self._is_question_not_request(tracker, asked):
-            if not self._answerer.quote(dispatcher, tracker, "loan"):
-                self._answerer.send(dispatcher, tracker, await self._answerer.lookup(tracker, "loan"), "loan")
+            await self._answerer.answer(dispatcher, tracker, "loan")
             return [SlotSet(WANTED_SLOT, False)]
         if asked is not None:
             dispatch_quote(dispatcher, self._quotes, asked, lang)

@@ -168,8 +168,7 @@ class ValidatePreApplicationForm(FormValidationAction):
             and looks_like_question(text)
             and not self._services.form.recognises(name, text, tracker.slots)
         ):
-            if not self._answerer.quote(dispatcher, tracker, None):
-                self._answerer.send(dispatcher, tracker, await self._answerer.lookup(tracker, None), None)
+            await self._answerer.answer(dispatcher, tracker, None)
             return {}
         return {name: text}
 
@@ -492,8 +491,7 @@ class CorrectField(Action):
         text = latest_text(tracker)
         button = latest_entity(tracker, FIELD_ENTITY)
         if button is None and self._answerer is not None and is_question_not_correction(text):
-            if not self._answerer.quote(dispatcher, tracker, None):
-                self._answerer.send(dispatcher, tracker, await self._answerer.lookup(tracker, None), None)
+            await self._answerer.answer(dispatcher, tracker, None)
             return []
         named = button or field_to_correct(text)
         target = next((f for f in FIELDS if f == named and f not in ("consent", "confirmed")), None)
