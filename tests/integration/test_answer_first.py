@@ -91,6 +91,15 @@ def test_a_hotline_question_mid_form_is_answered_and_the_phone_step_asked_again(
     assert "第 2 步" in body["replies"][-1]["text"]
 
 
+def test_a_question_after_a_cancelled_form_is_answered_not_told_there_is_no_form(web: str):
+    chat(web, "af-after", "我要申请贷款")
+    assert "取消" in texts(chat(web, "af-after", "不办了"))
+
+    body = chat(web, "af-after", "96110是真的反诈电话吗")
+
+    assert answered(body) and NO_FORM_ZH not in texts(body)
+
+
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
