@@ -50,7 +50,9 @@ async def serve(settings: BotSettings) -> None:
         shield = ScamShield(Conversation(ResilientDialogue(rasa, knowledge)), ScamDetector.default())
         threading.Thread(target=shield.warm_up, name="scam-warm-up", daemon=True).start()
         erasure = ConversationErasure(shield, RasaTrackerEraser(tracker_engine))
-        conversation = TranscriptRecorder(campaigns.greeter(handoff.gate(erasure)), SqlTranscript(sessions))
+        conversation = TranscriptRecorder(
+            campaigns.greeter(handoff.gate(erasure, understand=rasa.understand)), SqlTranscript(sessions)
+        )
         web = create_web_app(ArrivalRecorder(conversation, contacts), extensions=[handoff.install])
         server = uvicorn.Server(
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from bot.dialogue import DialogueEngine
 from bot.handoff.delivery import IdleCloser, OutboxDelivery, Sender
 from bot.handoff.gate import HandoffGate, HandoffOptions
 from bot.handoff.web_api import messages_router
+from bot.messages import IntentInfo, UserTurn
 from bot.settings import BotSettings
 from bot.staff.console import ConsoleServices, StaffConsole
 from loans.stations import SAMPLE_STATIONS, Station, StationMatcher, load_stations
@@ -77,8 +79,12 @@ class HandoffParts:
         parts.console.services.notify_outbox = parts.wake_delivery
         return parts
 
-    def gate(self, inner: DialogueEngine) -> HandoffGate:
-        """The DialogueEngine decorator that hands conversations to staff."""
+    def gate(
+        self,
+        inner: DialogueEngine,
+        understand: Callable[[UserTurn], Awaitable[IntentInfo | None]] | None = None,
+    ) -> HandoffGate:
+        """The DialogueEngine decorator that hands conversations to staff (`understand`: NLU without a turn)."""
         options = HandoffOptions(
             default_station_code=self.settings.handoff_default_station,
             default_hours=bi(self.settings.handoff_default_hours_zh, self.settings.handoff_default_hours_en),
@@ -91,6 +97,7 @@ class HandoffParts:
             matcher=StationMatcher(self.stations),
             options=options,
             on_open=lambda _view: self.wake_delivery(),
+            understand=understand,
         )
 
     def install(self, app: FastAPI) -> None:

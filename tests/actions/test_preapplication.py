@@ -132,6 +132,27 @@ async def test_a_question_mid_form_leaves_the_slot_for_the_interruption_rule(ser
     assert slots == {} and messages == []
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "requested"),
+    [("打12378有用吗", "zh", "household_status"), ("is calling 12378 any use?", "en", "place")],
+)
+async def test_a_question_misread_as_an_answer_mid_form_is_answered_and_the_slot_left_empty(
+    services: ReadyServices, text: str, lang: str, requested: str
+):
+    from actions.answer import QuestionAnswerer
+    from tests.actions.conftest import FakeKnowledge
+
+    knowledge = FakeKnowledge(answer_text="12378是金融监管的投诉电话。")
+    dispatcher = CollectingDispatcher()
+    form = ValidatePreApplicationForm(services, QuestionAnswerer(knowledge))
+
+    events = await form.run(dispatcher, tracker(text, intent="inform", requested=requested, lang=lang), DOMAIN)
+
+    assert requested not in {e["name"] for e in events if e.get("event") == "slot"}
+    assert [q.text for q in knowledge.questions] == [text]
+    assert [m["text"] for m in dispatcher.messages] == ["12378是金融监管的投诉电话。"]
+
+
 async def test_an_answer_misread_as_a_question_still_fills_the_slot(services: ReadyServices):
     slots, _ = await validate(services, tracker("三万", intent="ask_loan", requested="amount"))
 
@@ -328,3 +349,35 @@ async def test_choice_questions_carry_their_buttons_in_the_farmers_language():
         "title": "Lifted out of poverty",
         "payload": '/inform{"choice":"lifted_out"}',
     }
+
+
+async def test_a_question_read_as_a_correction_mid_form_is_answered_and_clears_nothing():
+    from actions.answer import QuestionAnswerer
+    from tests.actions.conftest import FakeKnowledge
+
+    knowledge = FakeKnowledge(answer_text="96110是国家反诈中心的预警劝阻专线。")
+    dispatcher = CollectingDispatcher()
+    correct = CorrectField(QuestionAnswerer(knowledge))
+
+    events = await correct.run(
+        dispatcher, tracker("96110是真的反诈电话吗", intent="correct_field", slots=COMPLETE), DOMAIN
+    )
+
+    assert events == []
+    assert [q.text for q in knowledge.questions] == ["96110是真的反诈电话吗"]
+    assert dispatcher.messages[0]["text"] == "96110是国家反诈中心的预警劝阻专线。"
+
+
+async def test_a_real_correction_mid_form_still_clears_the_field_when_questions_can_be_answered():
+    from actions.answer import QuestionAnswerer
+    from tests.actions.conftest import FakeKnowledge
+
+    knowledge = FakeKnowledge()
+    correct = CorrectField(QuestionAnswerer(knowledge))
+
+    events = await correct.run(
+        CollectingDispatcher(), tracker("电话填错了，能改吗", intent="correct_field", slots=COMPLETE), DOMAIN
+    )
+
+    assert {e["name"]: e["value"] for e in events} == {"phone": None, "confirmed": None}
+    assert knowledge.questions == []
