@@ -186,7 +186,7 @@ class ValidatePreApplicationForm(FormValidationAction):
             text = f"{text}\n{HINTS[name].get(lang)}"
             choices += [HUMAN, CANCEL]
         dispatcher.utter_message(text=text, buttons=buttons_for(choices, lang))
-        return {name: None, "form_failures": failures or None}
+        return {**result.updates, name: None, "form_failures": failures or None}
 
     def extract_applicant_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -328,3 +328,18 @@ async def test_choice_questions_carry_their_buttons_in_the_farmers_language():
         "title": "Lifted out of poverty",
         "payload": '/inform{"choice":"lifted_out"}',
     }
+
+
+async def test_a_doubtful_name_is_asked_about_and_kept_until_the_farmer_says_yes(services: ReadyServices):
+    slots, messages = await validate(services, tracker("买买提艾力", requested="applicant_name"))
+
+    assert slots["applicant_name"] is None and slots["name_to_confirm"] == "买买提艾力"
+    assert slots["form_failures"] is None
+    assert messages[0]["text"] == "您的名字是「买买提艾力」，对吗？"
+    assert [b["title"] for b in messages[0]["buttons"]] == ["是", "不是"]
+
+    yes = tracker("/inform", requested="applicant_name", slots=slots, entities=[{"entity": "choice", "value": "yes"}])
+    slots, messages = await validate(services, yes)
+
+    assert slots["applicant_name"] == "买买提艾力" and slots["name_to_confirm"] is None
+    assert messages == []
