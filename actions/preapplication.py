@@ -320,6 +320,20 @@ def consent_time(timestamp: Any) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+class AskApplicantName(Action):
+    """Asks for the name, unless the farmer has just been asked whether a text is their name (that stands)."""
+
+    def name(self) -> str:
+        """Asks for the `applicant_name` slot."""
+        return "action_ask_applicant_name"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """The domain's question, or nothing while "您的名字是「…」，对吗？" waits for a yes or no."""
+        if not tracker.get_slot("name_to_confirm"):
+            dispatcher.utter_message(response="utter_ask_applicant_name")
+        return []
+
+
 class AskPhone(Action):
     """Asks for the mobile number; on Telegram with a button that shares the farmer's contact."""
 

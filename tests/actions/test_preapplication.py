@@ -16,6 +16,7 @@ from actions.applications import ApplicationStatusAction, DeleteFarmerData
 from actions.applications_deps import ReadyServices
 from actions.identity import farmer_identity
 from actions.preapplication import (
+    AskApplicantName,
     AskConfirmed,
     AskPhone,
     CorrectField,
@@ -343,3 +344,13 @@ async def test_a_doubtful_name_is_asked_about_and_kept_until_the_farmer_says_yes
 
     assert slots["applicant_name"] == "买买提艾力" and slots["name_to_confirm"] is None
     assert messages == []
+
+
+async def test_the_name_question_is_not_repeated_while_the_farmer_is_asked_to_confirm_a_name():
+    waiting = tracker("买买提艾力", requested="applicant_name", slots={"name_to_confirm": "买买提艾力"})
+    fresh = tracker("/apply_loan", requested="applicant_name")
+
+    for t, expected in ((waiting, []), (fresh, ["utter_ask_applicant_name"])):
+        dispatcher = CollectingDispatcher()
+        await AskApplicantName().run(dispatcher, t, DOMAIN)
+        assert [m.get("response") for m in dispatcher.messages] == expected
