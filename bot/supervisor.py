@@ -5,11 +5,14 @@ its own (with back-off, logging each restart) while the others keep serving, and
 Ctrl-C or SIGTERM.
 
 The children run in their own sessions: a Ctrl-C in the terminal reaches only the supervisor, which then asks
-each child to stop with one SIGTERM (bot first, so nobody talks to a half-stopped back end).
+each child to stop with one SIGTERM (bot first, so nobody talks to a half-stopped back end). A child also gets
+SIGTERM when the supervisor itself dies (Linux), so no orphan keeps a port a new supervisor needs.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import logging
 import os
 import signal
@@ -17,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +31,8 @@ from bot.settings import BotSettings
 ROOT = Path(__file__).resolve().parent.parent
 STOP_GRACE_SECONDS = 15.0
 POLL_SECONDS = 0.2
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_PR_SET_PDEATHSIG = 1
 log = logging.getLogger("nonghui.supervisor")
 
 
@@ -86,9 +92,29 @@ def _env(home: Path, extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl on Linux (looked up in the supervisor, so the forked child only calls it), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+        return prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _die_with_supervisor() -> None:
+    """Runs in the child before exec: SIGTERM it when the supervisor dies, even by SIGKILL (Linux)."""
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _spawn(spec: ChildSpec, home: Path, logs: Path) -> tuple[subprocess.Popen[bytes], Path]:
     logs.mkdir(parents=True, exist_ok=True)
     path = logs / f"{spec.name}.log"
+    _prctl()
     with path.open("ab") as out:
         process = subprocess.Popen(
             spec.args,
@@ -97,6 +123,7 @@ def _spawn(spec: ChildSpec, home: Path, logs: Path) -> tuple[subprocess.Popen[by
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_supervisor,
         )
     return process, path
 
@@ -215,13 +242,13 @@ class Supervisor:
 def supervise(
     specs: list[ChildSpec], home: Path, ready_urls: list[str], *, banner: list[str], logs: Path | None = None
 ) -> int:
-    """Run a `Supervisor` in the main thread until SIGINT or SIGTERM; returns 0 after the clean stop."""
+    """Run a `Supervisor` in the main thread until SIGINT, SIGTERM or SIGHUP; returns 0 after the clean stop."""
     supervisor = Supervisor(specs, home, ready_urls=ready_urls, banner=banner, logs=logs)
 
     def _on_signal(signum: int, _frame: object) -> None:
         supervisor.stop()
 
-    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, _on_signal) for sig in STOP_SIGNALS}
     try:
         return supervisor.run()
     finally:

@@ -112,7 +112,7 @@ def test_stop_ends_every_child_and_returns_zero(tmp_path: Path):
     assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in processes)
 
 
-def test_sigint_stops_every_child_cleanly_without_a_traceback(tmp_path: Path):
+def _supervisor_process(tmp_path: Path) -> subprocess.Popen[str]:
     script = (
         "import sys, pathlib\n"
         "from bot.supervisor import ChildSpec, supervise\n"
@@ -120,7 +120,7 @@ def test_sigint_stops_every_child_cleanly_without_a_traceback(tmp_path: Path):
         "sys.exit(supervise([ChildSpec('a', sleeper), ChildSpec('b', sleeper)], pathlib.Path(sys.argv[1]), [],"
         " banner=['ready']))\n"
     )
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-c", script, str(tmp_path)],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -128,12 +128,38 @@ def test_sigint_stops_every_child_cleanly_without_a_traceback(tmp_path: Path):
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def _gone(processes: list[psutil.Process]) -> bool:
+    def gone(p: psutil.Process) -> bool:
+        try:
+            return not p.is_running() or p.status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    return all(gone(p) for p in processes)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_stops_every_child_cleanly_without_a_traceback(tmp_path: Path, sig: signal.Signals):
+    proc = _supervisor_process(tmp_path)
     assert _wait_for(lambda: len(_children_of(proc.pid)) >= 2)
     grandchildren = _children_of(proc.pid)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     out, err = proc.communicate(timeout=30)
 
     assert proc.returncode == 0
     assert "ready" in out and "Stopping" in out
     assert "Traceback" not in err
-    assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in grandchildren)
+    assert _gone(grandchildren)
+
+
+def test_no_child_outlives_a_supervisor_killed_with_sigkill(tmp_path: Path):
+    proc = _supervisor_process(tmp_path)
+    assert _wait_for(lambda: len(_children_of(proc.pid)) >= 2)
+    grandchildren = _children_of(proc.pid)
+
+    proc.kill()
+    proc.communicate(timeout=30)
+
+    assert _wait_for(lambda: _gone(grandchildren), 10)
