@@ -61,8 +61,13 @@ _DIGITS = re.compile(r"\d")
 _QUESTION = re.compile(r"[?？]")
 # A place: a name ending in a township, village, county, province or city word ("河西镇新塘村").
 _PLACE_END = re.compile(f"[{_HAN}]{{2,}}[镇村县乡省市区屯]$")
-# An amount, age or time in Chinese numerals ("五万", "两千块", "三十岁").
-_QUANTITY = re.compile(r"[零一二两三四五六七八九十百千万几半]+[万千百元块岁年月天]")
+# An amount, an age or a term in Chinese numerals ("五万", "两千块", "三十岁", "六个月"); 万年, 千里 are names.
+_QUANTITY = re.compile(
+    r"[零一二两三四五六七八九十百千万几半]+(?:元|块|岁|个月)"  # with a unit: money, age, months
+    r"|[一二两三四五六七八九十几半]+[十百千万]$"  # a bare round amount at the end
+)
+# "我姓王，叫秀英" / "姓王名秀英": the surname and the given name said apart.
+_SAID_APART = re.compile(f"^我?姓([{_HAN}]{{1,2}})[\\s,，]*(?:名字?叫|名字?是|名|叫)([{_HAN}]{{1,3}})$")
 # Phrases that do not stand in a personal name but do in what farmers say instead of their name.
 _PHRASES = (
     "贷款", "申请", "保险", "利息", "借钱", "借款", "还款", "还钱", "种地", "种田", "养猪", "养鸡", "养牛", "养羊",
@@ -138,25 +143,35 @@ def read_name(text: str) -> NameReading:
     if "·" in dotted:
         return _read_dotted(dotted)
     compact = name.replace(" ", "")
+    apart = _SAID_APART.match(compact)
+    if apart:
+        compact = apart.group(1) + apart.group(2)
     if _HAN_ONLY.fullmatch(compact):
         return _read_han(compact)
     return NameReading("not_a_name", name, NOT_A_NAME)
 
 
 def _read_han(name: str) -> NameReading:
-    if any(phrase in name for phrase in _PHRASES) or _QUANTITY.search(name):
+    if any(phrase in name for phrase in _PHRASES):
         return NameReading("not_a_name", name, NOT_A_NAME)
+    if _QUANTITY.search(name):
+        return NameReading("ask", name) if _surname_led(name) else NameReading("not_a_name", name, NOT_A_NAME)
     if _PLACE_END.fullmatch(name) and len(name) >= 3:
         return NameReading("not_a_name", name, A_PLACE)
     if len(name) == 1:
         return NameReading("not_a_name", name, NOT_A_NAME if name in _SINGLE_WORDS else FULL_NAME)
     if any(ch in _PARTICLES for ch in name):
         return NameReading("ask", name)
-    if name[:2] in COMPOUND_SURNAMES and len(name) <= MAX_COMPOUND_NAME:
-        return NameReading("name", name)
-    if name[0] in SURNAMES and len(name) <= MAX_HAN_NAME:
+    if _surname_led(name):
         return NameReading("name", name)
     return NameReading("ask", name)
+
+
+def _surname_led(name: str) -> bool:
+    """A known surname (or compound surname) followed by one to three more characters."""
+    if name[:2] in COMPOUND_SURNAMES:
+        return len(name) <= MAX_COMPOUND_NAME
+    return name[0] in SURNAMES and len(name) <= MAX_HAN_NAME
 
 
 def _read_dotted(name: str) -> NameReading:

@@ -48,7 +48,9 @@ def test_over_a_thousand_generated_names_are_all_accepted_as_they_are():
     assert refused == []
 
 
-@pytest.mark.parametrize("name", ["李保国", "钱桂兰", "申红梅", "王想平", "张要好", "赵见息", "欧阳娜娜", "诸葛亮"])
+@pytest.mark.parametrize(
+    "name", ["李保国", "钱桂兰", "申红梅", "王想平", "张要好", "赵见息", "欧阳娜娜", "诸葛亮", "张万年", "王千里"]
+)
 def test_names_with_characters_the_old_check_refused_are_accepted(service: PreApplicationService, name: str):
     assert service.check("applicant_name", name, {}).updates == {"applicant_name": name, "name_to_confirm": None}
 
@@ -60,6 +62,7 @@ def test_names_with_characters_the_old_check_refused_are_accepted(service: PreAp
         ("阿依古丽・买买提", "阿依古丽·买买提"),
         ("阿依古丽.买买提", "阿依古丽·买买提"),
         ("我叫 扎西·顿珠", "扎西·顿珠"),
+        ("我姓王，叫秀英", "王秀英"),
         ("Li Baoguo", "Li Baoguo"),
         ("my name is Mary-Ann O'Neil", "Mary-Ann O'Neil"),
     ],
@@ -73,7 +76,7 @@ def test_minority_and_latin_script_names_are_accepted(said: str, name: str):
 NON_NAMES = [
     "河西镇新塘村", "东岭村", "青山镇", "平安县", "湖南省", "种地", "我想借五万", "我要贷款", "我要申请贷款", "不知道",
     "你好", "谢谢", "123", "王秀英 13812345678", "利息多少？", "借三万块", "是的", "好的", "I want a loan",
-    "hello", "养猪的", "怎么填", "五万", "", "   ",
+    "hello", "养猪的", "怎么填", "五万", "三十岁", "万元", "", "   ",
 ]  # fmt: skip
 
 
@@ -99,7 +102,7 @@ def test_a_place_is_told_apart_from_a_name():
     assert reading.reason is not None and "地名" in reading.reason.zh
 
 
-@pytest.mark.parametrize("said", ["买买提艾力", "佐藤", "王了", "Wang"])
+@pytest.mark.parametrize("said", ["买买提艾力", "佐藤", "王了", "万元", "Wang"])
 def test_a_doubtful_name_is_asked_about_with_yes_and_no(service: PreApplicationService, said: str):
     result = service.check("applicant_name", said, {})
 
