@@ -24,6 +24,7 @@ from actions.language import ValidateSlotMappings
 from actions.logsafe import redact
 from actions.preapplication import (
     AskAmount,
+    AskApplicantName,
     AskConfirmed,
     AskConsent,
     AskPhone,
@@ -62,6 +63,7 @@ def build_actions(
         CheckMessage(scam_services, knowledge),
         CheckLender(scam_services),
         ValidatePreApplicationForm(forms, answerer),
+        AskApplicantName(),
         AskPhone(),
         *choice_asks(),
         AskAmount(forms),

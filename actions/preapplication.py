@@ -194,7 +194,7 @@ class ValidatePreApplicationForm(FormValidationAction):
             text = f"{text}\n{HINTS[name].get(lang)}"
             choices += [HUMAN, CANCEL]
         dispatcher.utter_message(text=text, buttons=buttons_for(choices, lang))
-        return {name: None, "form_failures": failures or None}
+        return {**result.updates, name: None, "form_failures": failures or None}
 
     async def extract_applicant_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -343,6 +343,20 @@ def consent_time(timestamp: Any) -> str:
     if isinstance(timestamp, int | float) and not isinstance(timestamp, bool):
         moment = datetime.fromtimestamp(timestamp, UTC)
     return moment.isoformat(timespec="seconds")
+
+
+class AskApplicantName(Action):
+    """Asks for the name, unless the farmer has just been asked whether a text is their name (that stands)."""
+
+    def name(self) -> str:
+        """Asks for the `applicant_name` slot."""
+        return "action_ask_applicant_name"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """The domain's question, or nothing while "您的名字是「…」，对吗？" waits for a yes or no."""
+        if not tracker.get_slot("name_to_confirm"):
+            dispatcher.utter_message(response="utter_ask_applicant_name")
+        return []
 
 
 class AskPhone(Action):

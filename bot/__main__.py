@@ -19,6 +19,7 @@ from bot.handoff.wiring import HandoffParts
 from bot.rasa_client import RasaDialogue
 from bot.scam_shield import ScamShield
 from bot.settings import BotSettings
+from bot.shutdown import exit_quietly_on_signals
 from bot.transcript import TranscriptRecorder
 from bot.web.app import create_web_app
 from knowledge.errors import NonghuiError
@@ -81,6 +82,7 @@ def main() -> None:
     """Configure logging and run the bot; a configuration problem ends it with a clear message, not a traceback."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    exit_quietly_on_signals()
     try:
         asyncio.run(serve(BotSettings()))
     except NonghuiError as err:

@@ -61,6 +61,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "none_yet": ("暂无", "None yet"),
     "unknown_payloads": ("无法识别的链接", "Unknown links"),
     "expired_arrivals": ("过期活动的到达", "Arrivals after a campaign ended"),
+    "not_started_arrivals": ("活动开始前的到达", "Arrivals before a campaign started"),
     "small_cells": ("少于 5 人的数字显示为 <5，只显示计数。", "Counts below 5 are shown as <5; counts only."),
     "add_campaign": ("新建活动", "Add campaign"),
     "add_placement": ("添加投放点", "Add placement"),
@@ -141,6 +142,7 @@ def report_pages(console: "StaffConsole", reports: CampaignReports, store: Campa
             funnel_svg=Markup(funnel_bar_svg(funnel_totals(funnel))),
             unknown=cell(funnel.unknown_arrivals),
             expired=cell(funnel.expired_arrivals),
+            not_started=cell(funnel.not_started_arrivals),
             top_questions=[(question_text(q), cell(q.farmers)) for q in funnel.top_questions],
             unanswered=[(question_text(q), cell(q.farmers)) for q in funnel.unanswered_questions],
         )

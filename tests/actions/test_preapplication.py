@@ -16,6 +16,7 @@ from actions.applications import ApplicationStatusAction, DeleteFarmerData
 from actions.applications_deps import ReadyServices
 from actions.identity import farmer_identity
 from actions.preapplication import (
+    AskApplicantName,
     AskConfirmed,
     AskPhone,
     CorrectField,
@@ -381,3 +382,28 @@ async def test_a_real_correction_mid_form_still_clears_the_field_when_questions_
 
     assert {e["name"]: e["value"] for e in events} == {"phone": None, "confirmed": None}
     assert knowledge.questions == []
+
+
+async def test_a_doubtful_name_is_asked_about_and_kept_until_the_farmer_says_yes(services: ReadyServices):
+    slots, messages = await validate(services, tracker("买买提艾力", requested="applicant_name"))
+
+    assert slots["applicant_name"] is None and slots["name_to_confirm"] == "买买提艾力"
+    assert slots["form_failures"] is None
+    assert messages[0]["text"] == "您的名字是「买买提艾力」，对吗？"
+    assert [b["title"] for b in messages[0]["buttons"]] == ["是", "不是"]
+
+    yes = tracker("/inform", requested="applicant_name", slots=slots, entities=[{"entity": "choice", "value": "yes"}])
+    slots, messages = await validate(services, yes)
+
+    assert slots["applicant_name"] == "买买提艾力" and slots["name_to_confirm"] is None
+    assert messages == []
+
+
+async def test_the_name_question_is_not_repeated_while_the_farmer_is_asked_to_confirm_a_name():
+    waiting = tracker("买买提艾力", requested="applicant_name", slots={"name_to_confirm": "买买提艾力"})
+    fresh = tracker("/apply_loan", requested="applicant_name")
+
+    for t, expected in ((waiting, []), (fresh, ["utter_ask_applicant_name"])):
+        dispatcher = CollectingDispatcher()
+        await AskApplicantName().run(dispatcher, t, DOMAIN)
+        assert [m.get("response") for m in dispatcher.messages] == expected
