@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,26 +181,29 @@ class RuleSet:
         zh_part = before[-self._window_zh :]
         return bool(self._negation_zh.search(zh_part) or self._negation_en.search(before[-self._window_en :]))
 
-    def _first_match(self, rule: Rule, text: str) -> str | None:
+    def _first_match(self, rule: Rule, text: str) -> re.Match[str] | None:
         for pattern in rule.patterns:
             for found in pattern.finditer(text):
                 if rule.negatable and self.is_negated(text, found.start()):
                     continue
-                return found.group(0)
+                return found
         return None
 
-    def match(self, text: str) -> list[RuleHit]:
-        """Return every rule signal the (already normalised) text shows, in rule-file order."""
+    def match(self, text: str, quote: Callable[[int, str], str] | None = None) -> list[RuleHit]:
+        """Return every rule signal the (already normalised) text shows, in rule-file order.
+
+        `quote(start, matched)` words the evidence shown to the farmer (for a chat: the line it came from);
+        without it the evidence is the matched words themselves."""
         hits: list[RuleHit] = []
         for rule in self.rules:
             if any(pattern.search(text) for pattern in rule.unless):
                 continue
             if not all(any(pattern.search(text) for pattern in group) for group in rule.requires):
                 continue
-            matched = self._first_match(rule, text)
-            if matched is None:
+            found = self._first_match(rule, text)
+            if found is None:
                 continue
-            evidence = _evidence(matched)
+            evidence = quote(found.start(), found.group(0)) if quote else _evidence(found.group(0))
             signal = ScamSignal(
                 code=rule.code,
                 explanation_zh=rule.explanation_zh.format(evidence=evidence),
