@@ -60,6 +60,37 @@ POSITIVE = [
     ("adult_content", "Hot XXX videos sent to your phone tonight, adults only. Reply HOT now."),
     ("rate_above_cap", "借1万，一个月还1200，当天到账。"),
     ("rate_above_cap", "I can lend you 1000, pay back 1500 in two weeks."),
+    ("task_rebate", "帮网店刷销量，先垫付本金，下单后本金加佣金马上返还。"),
+    (
+        "task_rebate",
+        "Like shop videos as tasks for commission. Top up 100 to unlock the next order.",
+    ),
+    ("romance_investment", "亲爱的，我舅舅知道这个平台的内部数据，你充值两万跟着我买，我们以后的家就靠它了。"),
+    (
+        "romance_investment",
+        "Darling, my uncle knows the trading signals. Deposit a little on the app.",
+    ),
+    ("student_loan_cancel", "你上大学时开通过校园贷账户，现在必须注销，否则影响征信。"),
+    (
+        "student_loan_cancel",
+        "Your student loan account from college must be cancelled today.",
+    ),
+    ("game_trade", "你的游戏账号卖出去了，但平台说你银行卡信息错误，钱被冻结，要交保证金才能提现。"),
+    ("game_trade", "Your game account sale is done but the funds are frozen. Pay a deposit to withdraw them."),
+    ("charity_appeal", "山那边的村子受灾了，大家献爱心捐款，直接转到我的个人支付宝就行。"),
+    ("charity_appeal", "Flood victims need help now, please donate by transfer to my personal account today."),
+    ("card_abnormal", "【医保服务】您的医保卡状态异常，即将停用，请点击链接重新认证。"),
+    ("card_abnormal", "Your toll tag is suspended. Click the link to verify your card details and keep driving."),
+    ("compensation_offer", "您买的电热毯有质量问题，平台额外赔偿您300元，请添加专属客服领取。"),
+    (
+        "compensation_offer",
+        "Your heater was recalled: triple compensation, reply to contact our agent.",
+    ),
+    ("proxy_purchase", "老板，我们单位订二十桌酒席，酒水你帮我们从这个厂家代买一下，钱你先垫着，吃饭时一起结。"),
+    (
+        "proxy_purchase",
+        "Booking a table for 30. Buy the wine from our supplier, we pay you back.",
+    ),
 ]
 
 NEGATIVE = [
@@ -122,6 +153,22 @@ NEGATIVE = [
     ("keyword_reply", "【美团】周末外卖满30减10元，回复TD退订"),
     ("rate_above_cap", "我在邮储银行办了5万元的产业贷，三年期，年利率3.85%。"),
     ("rate_above_cap", "The bank lends 5000 at an interest rate of 4% a year."),
+    ("task_rebate", "【国家反诈中心】刷单就是诈骗，先垫钱的兼职千万不要做。"),
+    ("task_rebate", "The harvest team pays by the day, come to the farm at 7."),
+    ("romance_investment", "亲爱的，今天降温了，记得多穿点，晚上给你打电话。"),
+    ("romance_investment", "Miss you darling, see you at the weekend."),
+    ("student_loan_cancel", "【国家助学贷款】您本年度应还利息326元，请于12月20日前存入还款账户。"),
+    ("student_loan_cancel", "Your student loan statement is ready in your online account."),
+    ("game_trade", "儿子，游戏账号我先帮你收着，考完试再还你。"),
+    ("game_trade", "We played the new game all night, it was fun."),
+    ("charity_appeal", "【县慈善总会】为受灾群众募捐，请通过本会官方网站查询捐赠渠道，本会不通过个人账户收款。"),
+    ("charity_appeal", "Thanks for your donation to the village hall fund, receipts are at the office."),
+    ("card_abnormal", "【医保局】提醒：医保部门不会发链接让您认证，收到“医保卡异常”的短信请直接删除。"),
+    ("card_abnormal", "Your toll tag was charged 4.20 for today's trip."),
+    ("compensation_offer", "本店承诺假一赔三，欢迎到店选购。"),
+    ("compensation_offer", "Your refund has been processed to your card."),
+    ("proxy_purchase", "【某某饭店】您已成功预订周六晚6点的包间，请准时到店。"),
+    ("proxy_purchase", "We booked a table for four at 7, see you there."),
 ]
 
 
