@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from knowledge.scam.rules import for_display
+
 # "对方：…", "客服小王: …", "[张经理] 10:42：…", "Me: …". A label is short and has no sentence punctuation, so a
 # clause like "温馨提示：" is also read as a label; that is harmless because only the farmer's own labels are dropped.
 _SPEAKER_LINE = re.compile(
@@ -78,6 +80,7 @@ def quote_line(line: ChatLine, offset: int) -> str:
         begin = max(0, min(offset - _QUOTE_BEFORE, len(text) - QUOTE_MAX))
         cut = text[begin : begin + QUOTE_MAX]
         text = ("…" if begin > 0 else "") + cut + ("…" if begin + QUOTE_MAX < len(text) else "")
+    text = for_display(text)
     return f"{line.speaker}：{text}" if line.speaker else text
 
 

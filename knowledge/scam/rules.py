@@ -22,6 +22,9 @@ _CLAUSE_BREAK = re.compile(r"[。！？!?；;\n]")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000]+(?=[\u4e00-\u9fff])")
 _EVIDENCE_MAX = 40
+# NFKC turns Chinese full-width punctuation into ASCII; quotes shown to the farmer get it back next to Chinese.
+_FULL_WIDTH = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？"}
+_ASCII_BY_CJK = re.compile(r"(?<=[\u4e00-\u9fff])[,:;!?]|[,:;!?](?=[\u4e00-\u9fff])")
 
 
 class ScamRulesError(NonghuiError):
@@ -33,6 +36,11 @@ def normalise(text: str) -> str:
     cleaned = unicodedata.normalize("NFKC", text)
     cleaned = _ZERO_WIDTH.sub("", cleaned)
     return _SPACE_BETWEEN_CJK.sub("", cleaned)
+
+
+def for_display(text: str) -> str:
+    """Normalised text as a farmer would write it: full-width punctuation restored next to Chinese characters."""
+    return _ASCII_BY_CJK.sub(lambda found: _FULL_WIDTH[found.group(0)], text)
 
 
 def _compile(pattern: str, where: str) -> re.Pattern[str]:
@@ -90,7 +98,7 @@ class RuleHit:
 
 
 def _evidence(text: str) -> str:
-    snippet = " ".join(text.split())
+    snippet = for_display(" ".join(text.split()))
     return snippet if len(snippet) <= _EVIDENCE_MAX else snippet[: _EVIDENCE_MAX - 1] + "…"
 
 

@@ -101,3 +101,9 @@ def test_a_long_line_is_quoted_around_the_match_within_the_length_limit() -> Non
     quote = quote_line(line, line.text.index("验证码"))
     assert "验证码" in quote
     assert len(quote) <= QUOTE_MAX + len("对方：") + 2
+
+
+def test_quotes_keep_chinese_full_width_punctuation(rules_only: ScamDetector) -> None:
+    assessment = rules_only.assess("对方：理赔需要核实，请把收到的验证码发给我！\n我：哦\n对方：快点")
+
+    assert assessment.signals[0].evidence == "对方：理赔需要核实，请把收到的验证码发给我！"
