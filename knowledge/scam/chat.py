@@ -13,6 +13,11 @@ _SPEAKER_LINE = re.compile(
     r"^\s*[\[【(（]?(?P<label>[^\s:：\[\]【】()（）。，,！？!?]{1,12})[\]】)）]?"
     r"(\s*\d{1,2}[:：]\d{2}([:：]\d{2})?)?\s*[:：]\s*(?P<body>\S.*)$"
 )
+# A speaker header on its own line, as chat apps copy it: "张经理 10:42", "我 2026/5/1 10:43", "[客服] 09:05".
+_HEADER_LINE = re.compile(
+    r"^\s*[\[【(（]?(?P<label>[^\s:：\[\]【】()（）。，,！？!?]{1,12})[\]】)）]?\s+"
+    r"(\d{4}[-/年.]\d{1,2}[-/月.]\d{1,2}日?\s+)?\d{1,2}[:：]\d{2}([:：]\d{2})?\s*$"
+)
 # Labels farmers use for their own lines when they paste a chat.
 OWN_LABELS = frozenset({"我", "我方", "本人", "自己", "俺", "我自己", "me", "myself", "i", "you (me)"})
 QUOTE_MAX = 40
@@ -94,20 +99,24 @@ def _is_own(label: str) -> bool:
 
 
 def split_pasted(text: str) -> PastedText:
-    """Split a pasted text into speaker lines; unlabelled lines continue the speaker above them.
+    """Split a pasted text into speaker lines; unlabelled lines continue the speaker (or header) above them.
 
     It is a chat when at least two lines carry speaker labels. Lines before the first label that only frame
     the paste ("帮我看看这段聊天：") are the farmer's own words. A text without labels is judged as a whole, and
     its evidence quotes the line it came from."""
     raw_lines = [line.strip() for line in text.splitlines() if line.strip()]
-    parsed = [_SPEAKER_LINE.match(line) for line in raw_lines]
-    labelled = sum(match is not None for match in parsed)
+    headers = [_HEADER_LINE.match(line) for line in raw_lines]
+    parsed = [None if header else _SPEAKER_LINE.match(line) for line, header in zip(raw_lines, headers, strict=True)]
+    labelled = sum(match is not None for match in parsed) + sum(header is not None for header in headers)
     if labelled < 2:
         return PastedText(lines=tuple(ChatLine(None, False, line) for line in raw_lines), is_chat=False)
     lines: list[ChatLine] = []
     current: ChatLine | None = None
-    for line, match in zip(raw_lines, parsed, strict=True):
-        if match is not None:
+    for line, match, header in zip(raw_lines, parsed, headers, strict=True):
+        if header is not None:
+            label = header.group("label")
+            current = ChatLine(label, _is_own(label), "")
+        elif match is not None:
             label = match.group("label")
             current = ChatLine(label, _is_own(label), match.group("body").strip())
             lines.append(current)
@@ -116,4 +125,4 @@ def split_pasted(text: str) -> PastedText:
             lines.append(ChatLine(None, is_framing(line), line))
         else:
             lines.append(ChatLine(current.speaker, current.own, line))
-    return PastedText(lines=tuple(lines), is_chat=True)
+    return PastedText(lines=tuple(line for line in lines if line.text), is_chat=True)

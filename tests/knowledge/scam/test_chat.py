@@ -107,3 +107,13 @@ def test_quotes_keep_chinese_full_width_punctuation(rules_only: ScamDetector) ->
     assessment = rules_only.assess("对方：理赔需要核实，请把收到的验证码发给我！\n我：哦\n对方：快点")
 
     assert assessment.signals[0].evidence == "对方：理赔需要核实，请把收到的验证码发给我！"
+
+
+def test_speaker_headers_with_times_as_chat_apps_copy_them_are_understood() -> None:
+    pasted = split_pasted("客服小王 10:42\n您好，您的订单有质量问题\n我 10:43\n怎么办\n客服小王 10:44\n请把验证码发我")
+
+    assert pasted.is_chat
+    assert [(line.speaker, line.text) for line in pasted.judged] == [
+        ("客服小王", "您好，您的订单有质量问题"),
+        ("客服小王", "请把验证码发我"),
+    ]
