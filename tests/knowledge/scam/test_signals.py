@@ -91,6 +91,9 @@ POSITIVE = [
         "proxy_purchase",
         "Booking a table for 30. Buy the wine from our supplier, we pay you back.",
     ),
+    ("relative_money", "我是房东，这个月的房租别转旧卡了，汇到我爱人的新卡上，卡号稍后发你。"),
+    ("relative_money", "老李，先借我3000周转一下，月底还你，我的账号是6222……"),
+    ("impersonate_service", "您好，这里是平台客服，工作人员失误给您开通了会员，稍后我们通过微信联系您取消。"),
 ]
 
 NEGATIVE = [
