@@ -19,7 +19,7 @@ _HEADER_LINE = re.compile(
     r"(\d{4}[-/年.]\d{1,2}[-/月.]\d{1,2}日?\s+)?\d{1,2}[:：]\d{2}([:：]\d{2})?\s*$"
 )
 # Labels farmers use for their own lines when they paste a chat.
-OWN_LABELS = frozenset({"我", "我方", "本人", "自己", "俺", "我自己", "me", "myself", "i", "you (me)"})
+OWN_LABELS = frozenset({"我", "我方", "本人", "自己", "俺", "我自己", "me", "myself", "i"})
 QUOTE_MAX = 40
 _QUOTE_BEFORE = 12
 _FRAMING_MAX = 30
@@ -39,7 +39,7 @@ class ChatLine:
 
 @dataclass(frozen=True)
 class PastedText:
-    """A text split into lines; `their_text` is what gets judged and `offsets` maps it back to the lines."""
+    """A text split into lines; `their_text` is what gets judged and `quote` maps a position in it to its line."""
 
     lines: tuple[ChatLine, ...]
     is_chat: bool
