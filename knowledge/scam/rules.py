@@ -204,6 +204,10 @@ class RuleSet:
         without it the evidence is the matched words themselves."""
         hits: list[RuleHit] = []
         for rule in self.rules:
+            # A signal may have several entries (the same story told in wordings that need different context);
+            # the first entry that fires gives it, so its weight counts once.
+            if any(hit.signal.code == rule.code for hit in hits):
+                continue
             if any(pattern.search(text) for pattern in rule.unless):
                 continue
             if not all(any(pattern.search(text) for pattern in group) for group in rule.requires):

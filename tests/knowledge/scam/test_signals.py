@@ -206,3 +206,76 @@ def test_signal_explanations_quote_the_evidence_in_both_languages(rules_only: Sc
 
 def test_spaced_out_keywords_are_still_caught(rules_only: ScamDetector) -> None:
     assert "safe_account" in rules_only.assess("请把钱转到 安 全 账 户 里").signal_codes()
+
+
+# Wordings the new-kind rules were widened to (session 5): each fires on a scam SMS in that wording, and a legitimate
+# message on the same subject stays silent.
+WIDENED_POSITIVE = [
+    ("task_rebate", "招聘手机兼职，给短视频点赞一个赚3元，一单一结，有意加薇信了解。"),
+    ("task_rebate", "您的派单任务到了第三单，本单需垫资2600元，完成后返还本金和佣金。"),
+    ("task_rebate", "在家用手机就能做的工作，先交68元会员费开通任务权限，三天就能回本。"),
+    ("task_rebate", "Your task account is frozen. Recharge 500 to unlock it and withdraw your commission."),
+    ("romance_investment", "宝贝，我在做黄金期货，跟着我买，赚了钱我们就在一起。"),
+    ("romance_investment", "Honey, the platform needs a 10% tax before withdrawal, pay it and we can meet."),
+    ("compensation_offer", "您买的取暖器是召回批次，我们退款再补偿您两百元，请加售后徽信领取。"),
+    ("compensation_offer", "快递丢了，我们按商品价值三倍给您补偿，请问退到微信还是支付宝？"),
+    ("impersonate_service", "亲，退款需要验证信用，请打开支付宝备用金领出来，转到理赔账户后一起退回。"),
+    ("impersonate_service", "The shop's after-sales team: your order had a quality issue, add our agent on WeChat."),
+    ("card_abnormal", "【ETC服务】您的ETC未完成实名复核，已限制通行，请点 击 链 接 复核。"),
+    ("card_abnormal", "您的社保卡要从二代升级到三代，不升级不能用了，请提供身份证号和银行卡号办理。"),
+    ("card_abnormal", "Final notice: your toll account shows an outstanding charge. Pay online at toll-pay.info."),
+    ("student_loan_cancel", "你好，你在大学期间开过网贷额度，现在要注销，不注销会上报征信。"),
+    ("student_loan_cancel", "We found an unclosed student account in your name. Close it to protect your credit."),
+    ("game_trade", "兄弟，你那个号我两千收了，你去这个网站上架，钱先冻结在平台上。"),
+    ("game_trade", "The buyer paid on our trading site, but your game item sale is on hold until you pay a deposit."),
+    ("charity_appeal", "好心人帮帮忙，我爸住院没钱做手术，求大家捐点钱到我支付宝。"),
+    ("charity_appeal", "Please help, my son needs surgery. Transfer any amount to my bank account."),
+    ("subsidy_scam", "您的种粮直补资金因信息不全无法发放，请点击链接补全银行卡信息。"),
+    ("subsidy_scam", "Government farm support: your payment is on hold, verify your details at farm-aid.top."),
+    ("advance_fee", "你的任务账户余额5600元，提现需要先缴纳20%的个人所得税。"),
+]
+
+WIDENED_NEGATIVE = [
+    ("task_rebate", "【美团优选】新人下单立返5元，爆款低至1元，点击链接抢购。"),
+    ("task_rebate", "物流园招分拣员，日结200元，包吃住，地址工业园5号，不收任何费用。"),
+    ("romance_investment", "【XX证券】尊敬的客户，今日市场行情波动较大，请理性投资。"),
+    ("compensation_offer", "【京东】您的售后单已受理，快递员明天上门取件，退款验货后原路返回。"),
+    ("impersonate_service", "【京东物流】您的订单已签收，如有问题请在京东APP内联系客服。"),
+    ("impersonate_service", "Just checked my bank app and the refund finally came through."),
+    ("card_abnormal", "【县医保局】医保信息系统升级，12月5日暂停业务办理，咨询电话12393。"),
+    ("card_abnormal", "【ETC】您的ETC设备电量低，请到就近服务网点免费更换，网点地址见官方APP。"),
+    ("card_abnormal", "Your toll account was charged 12.40 this month; see the statement in the official app."),
+    ("student_loan_cancel", "【XX学校】毕业生请于6月20日前到校园卡中心办理校园卡注销，卡内余额可退。"),
+    ("student_loan_cancel", "Your student loan interest for this year has been collected, thank you."),
+    ("game_trade", "【爱回收】旧手机回收平台，上门回收，点击链接估价。"),
+    ("game_trade", "Want to play the new game tonight? I'll bring my controller."),
+    ("charity_appeal", "村里给受灾的李家捐款，钱交到村委会会计处，名单周五在公示栏公布。"),
+    ("charity_appeal", "The church is collecting blankets for the shelter on Saturday, no cash needed."),
+    ("subsidy_scam", "【县农业农村局】补贴全部通过一卡通发放，不需要在网上登记银行卡，请勿相信扫码领取的信息。"),
+    ("subsidy_scam", "Apply for the machinery grant in person at the county office with your invoice."),
+    ("advance_fee", "通知：退耕还林补助已发放到各户一卡通，请到信用社核对，不需要交任何费用。"),
+    ("credential_request", "【邮储银行】本行不会以任何理由通过短信链接要求您提供银行卡号、密码和验证码。"),
+    ("private_chat", "Community meeting in the village hall on Saturday at 10am."),
+]
+
+
+@pytest.mark.parametrize(("code", "text"), WIDENED_POSITIVE)
+def test_widened_new_kind_signal_fires_on_scam_wording(rules_only: ScamDetector, code: str, text: str) -> None:
+    assessment = rules_only.assess(text)
+    assert code in assessment.signal_codes()
+    assert assessment.should_warn
+
+
+@pytest.mark.parametrize(("code", "text"), WIDENED_NEGATIVE)
+def test_widened_new_kind_signal_stays_silent_on_legitimate_message(
+    rules_only: ScamDetector, code: str, text: str
+) -> None:
+    assessment = rules_only.assess(text)
+    assert code not in assessment.signal_codes()
+    assert not assessment.should_warn
+
+
+def test_a_signal_with_several_entries_is_counted_once(rules_only: ScamDetector) -> None:
+    text = "兼职点赞一个视频赚2元，第一单先垫付本金100元，返还本金加佣金，先交50元会员费开通任务。"
+    codes = rules_only.assess(text).signal_codes()
+    assert codes.count("task_rebate") == 1
