@@ -256,6 +256,9 @@ WIDENED_NEGATIVE = [
     ("advance_fee", "通知：退耕还林补助已发放到各户一卡通，请到信用社核对，不需要交任何费用。"),
     ("credential_request", "【邮储银行】本行不会以任何理由通过短信链接要求您提供银行卡号、密码和验证码。"),
     ("private_chat", "Community meeting in the village hall on Saturday at 10am."),
+    ("task_rebate", "亲，确认收货后五星好评截图发客服，返现5元，感谢支持。"),
+    ("impersonate_service", "【XX商城】您的退款进度可关注官方微信公众号查询。"),
+    ("card_abnormal", "【XX高速ETC】您的ETC设备即将过期，请关注微信公众号办理续期。"),
 ]
 
 
