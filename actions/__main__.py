@@ -11,7 +11,7 @@ from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
-from actions.answer import AnswerQuestion
+from actions.answer import AnswerOrExplain, AnswerQuestion, QuestionAnswerer
 from actions.applications import ApplicationStatusAction, DeleteFarmerData
 from actions.applications_deps import (
     ApplicationServices,
@@ -24,6 +24,7 @@ from actions.language import ValidateSlotMappings
 from actions.logsafe import redact
 from actions.preapplication import (
     AskAmount,
+    AskApplicantName,
     AskConfirmed,
     AskConsent,
     AskPhone,
@@ -54,20 +55,23 @@ def build_actions(
     scam_services = scam if scam is not None else LazyScamServices()
     repayment = quotes if quotes is not None else RepaymentQuotes()
     forms = applications if applications is not None else _default_application_services(ActionSettings())
+    answerer = QuestionAnswerer(knowledge, repayment)
     return [
         ValidateSlotMappings(),
         AnswerQuestion(knowledge, repayment),
-        ApplyLoanInfo(repayment),
+        AnswerOrExplain(knowledge, repayment),
+        ApplyLoanInfo(repayment, answerer),
         CheckMessage(scam_services, knowledge),
         CheckLender(scam_services),
-        ValidatePreApplicationForm(forms),
+        ValidatePreApplicationForm(forms, answerer),
+        AskApplicantName(),
         AskPhone(),
         *choice_asks(),
         AskAmount(forms),
         AskTerm(forms),
         AskConsent(),
         AskConfirmed(forms),
-        CorrectField(),
+        CorrectField(answerer),
         CancelPreApplication(),
         SubmitPreApplication(forms),
         ApplicationStatusAction(forms),

@@ -20,9 +20,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from actions.answer import QuestionAnswerer
 from actions.applications_deps import ApplicationServices
 from actions.identity import farmer_identity, shares_contact
-from actions.turn import current_lang, is_payload, latest_intent, latest_metadata, latest_text
+from actions.questions import asks_to_correct, looks_like_question
+from actions.turn import current_lang, intent_confidence, is_payload, latest_intent, latest_metadata, latest_text
 from core.channels import UnknownChannel
 from core.intents import Intent
 from core.lang import Lang
@@ -117,13 +119,6 @@ def latest_entity(tracker: Tracker, name: str) -> str | None:
     return None
 
 
-def intent_confidence(tracker: Tracker) -> float:
-    """Confidence of the latest intent (0 when unknown)."""
-    intent = tracker.latest_message.get("intent") or {}
-    value = intent.get("confidence") if isinstance(intent, dict) else None
-    return float(value) if isinstance(value, int | float) else 0.0
-
-
 def reset_events() -> list[EventType]:
     """Clear every slot of the form, so the next application starts empty with a new token."""
     return [SlotSet(name, None) for name in (*FIELDS, *EXTRA_SLOTS)] + [SlotSet(REQUESTED_SLOT, None)]
@@ -132,8 +127,9 @@ def reset_events() -> list[EventType]:
 class ValidatePreApplicationForm(FormValidationAction):
     """Reads the answer to the requested question and says clearly why one is not accepted."""
 
-    def __init__(self, services: ApplicationServices) -> None:
+    def __init__(self, services: ApplicationServices, answerer: QuestionAnswerer | None = None) -> None:
         self._services = services
+        self._answerer = answerer
 
     def name(self) -> str:
         """The validation action Rasa calls for the form."""
@@ -146,8 +142,12 @@ class ValidatePreApplicationForm(FormValidationAction):
             events.append(SlotSet("form_token", new_form_token()))
         return events
 
-    def _extract(self, name: Field, tracker: Tracker) -> dict[str, Any]:
-        """The raw answer to `name` when it is the question asked, or nothing when the farmer did something else."""
+    async def _extract(self, name: Field, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        """The raw answer to `name` when it is the question asked, or nothing when the farmer did something else.
+
+        A question NLU took for an answer ("打12378有用吗" read as `inform`) is answered here, and the form then
+        asks its own question again.
+        """
         if tracker.get_slot(REQUESTED_SLOT) != name:
             return {}
         intent = latest_intent(tracker)
@@ -163,6 +163,14 @@ class ValidatePreApplicationForm(FormValidationAction):
         if intent in CONTROL_INTENTS and intent_confidence(tracker) >= CONTROL_CONFIDENCE:
             return {}
         if intent in INTERRUPT_INTENTS and not self._services.form.recognises(name, text, tracker.slots):
+            return {}
+        if (
+            self._answerer is not None
+            and intent not in INTERRUPT_INTENTS
+            and looks_like_question(text)
+            and not self._services.form.recognises(name, text, tracker.slots)
+        ):
+            await self._answerer.answer(dispatcher, tracker, None)
             return {}
         return {name: text}
 
@@ -188,13 +196,13 @@ class ValidatePreApplicationForm(FormValidationAction):
             text = f"{text}\n{HINTS[name].get(lang)}"
             choices += [HUMAN, CANCEL]
         dispatcher.utter_message(text=text, buttons=buttons_for(choices, lang))
-        return {name: None, "form_failures": failures or None}
+        return {**result.updates, name: None, "form_failures": failures or None}
 
-    def extract_applicant_name(
+    async def extract_applicant_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Name answer."""
-        return self._extract("applicant_name", tracker)
+        return await self._extract("applicant_name", dispatcher, tracker)
 
     def validate_applicant_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -202,9 +210,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Name check."""
         return self._validate("applicant_name", value, dispatcher, tracker)
 
-    def extract_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Phone answer (typed or a shared Telegram contact)."""
-        return self._extract("phone", tracker)
+        return await self._extract("phone", dispatcher, tracker)
 
     def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -212,11 +222,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Mainland mobile check."""
         return self._validate("phone", value, dispatcher, tracker)
 
-    def extract_resident_id(
+    async def extract_resident_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Resident ID answer."""
-        return self._extract("resident_id", tracker)
+        return await self._extract("resident_id", dispatcher, tracker)
 
     def validate_resident_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -224,9 +234,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Resident ID check (region, birth date, check character)."""
         return self._validate("resident_id", value, dispatcher, tracker)
 
-    def extract_place(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_place(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Village/township answer."""
-        return self._extract("place", tracker)
+        return await self._extract("place", dispatcher, tracker)
 
     def validate_place(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -234,11 +246,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Place matched to a station, or "did you mean" choices."""
         return self._validate("place", value, dispatcher, tracker)
 
-    def extract_household_status(
+    async def extract_household_status(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Household status answer."""
-        return self._extract("household_status", tracker)
+        return await self._extract("household_status", dispatcher, tracker)
 
     def validate_household_status(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -246,9 +258,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Household status check."""
         return self._validate("household_status", value, dispatcher, tracker)
 
-    def extract_purpose(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_purpose(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Purpose answer."""
-        return self._extract("purpose", tracker)
+        return await self._extract("purpose", dispatcher, tracker)
 
     def validate_purpose(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -256,9 +270,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Purpose check against the allowed and forbidden uses."""
         return self._validate("purpose", value, dispatcher, tracker)
 
-    def extract_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_amount(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Amount answer."""
-        return self._extract("amount", tracker)
+        return await self._extract("amount", dispatcher, tracker)
 
     def validate_amount(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -266,9 +282,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Amount check against the region's cap."""
         return self._validate("amount", value, dispatcher, tracker)
 
-    def extract_term(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_term(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Term answer."""
-        return self._extract("term", tracker)
+        return await self._extract("term", dispatcher, tracker)
 
     def validate_term(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -276,11 +294,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Term check against the region's cap."""
         return self._validate("term", value, dispatcher, tracker)
 
-    def extract_other_loans(
+    async def extract_other_loans(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Other-loans answer."""
-        return self._extract("other_loans", tracker)
+        return await self._extract("other_loans", dispatcher, tracker)
 
     def validate_other_loans(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -288,9 +306,11 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Yes/no check."""
         return self._validate("other_loans", value, dispatcher, tracker)
 
-    def extract_consent(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_consent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         """Consent answer."""
-        return self._extract("consent", tracker)
+        return await self._extract("consent", dispatcher, tracker)
 
     def validate_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -301,11 +321,11 @@ class ValidatePreApplicationForm(FormValidationAction):
             checked["consent_at"] = consent_time(tracker.latest_message.get("timestamp"))
         return checked
 
-    def extract_confirmed(
+    async def extract_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Answer to the summary."""
-        return self._extract("confirmed", tracker)
+        return await self._extract("confirmed", dispatcher, tracker)
 
     def validate_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -314,12 +334,31 @@ class ValidatePreApplicationForm(FormValidationAction):
         return self._validate("confirmed", value, dispatcher, tracker)
 
 
+def is_question_not_correction(text: str) -> bool:
+    """A question that does not speak of fixing an answer ("96110是真的反诈电话吗", not "电话能改吗")."""
+    return not is_payload(text) and looks_like_question(text) and not asks_to_correct(text)
+
+
 def consent_time(timestamp: Any) -> str:
     """When the farmer agreed, as ISO-8601 UTC: the message's own timestamp, else now."""
     moment = datetime.now(UTC)
     if isinstance(timestamp, int | float) and not isinstance(timestamp, bool):
         moment = datetime.fromtimestamp(timestamp, UTC)
     return moment.isoformat(timespec="seconds")
+
+
+class AskApplicantName(Action):
+    """Asks for the name, unless the farmer has just been asked whether a text is their name (that stands)."""
+
+    def name(self) -> str:
+        """Asks for the `applicant_name` slot."""
+        return "action_ask_applicant_name"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """The domain's question, or nothing while "您的名字是「…」，对吗？" waits for a yes or no."""
+        if not tracker.get_slot("name_to_confirm"):
+            dispatcher.utter_message(response="utter_ask_applicant_name")
+        return []
 
 
 class AskPhone(Action):
@@ -449,19 +488,31 @@ class AskConfirmed(Action):
 
 
 class CorrectField(Action):
-    """ "电话填错了" / "change my phone": clears that answer so the form asks it again."""
+    """ "电话填错了" / "change my phone": clears that answer so the form asks it again.
+
+    A question that only looked like a correction ("96110是真的反诈电话吗") is answered instead; the form then
+    asks its question again.
+    """
+
+    def __init__(self, answerer: QuestionAnswerer | None = None) -> None:
+        self._answerer = answerer
 
     def name(self) -> str:
         """Run by the correction rule while the form is active."""
         return "action_correct_field"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Clear the named answer, or ask which one when the farmer did not say."""
+        """Clear the named answer, ask which one when the farmer did not say, or answer a question."""
         lang = current_lang(tracker)
-        named = latest_entity(tracker, FIELD_ENTITY) or field_to_correct(latest_text(tracker))
+        text = latest_text(tracker)
+        button = latest_entity(tracker, FIELD_ENTITY)
+        if button is None and self._answerer is not None and is_question_not_correction(text):
+            await self._answerer.answer(dispatcher, tracker, None)
+            return []
+        named = button or field_to_correct(text)
         target = next((f for f in FIELDS if f == named and f not in ("consent", "confirmed")), None)
         if target is None:
-            text = bi("要改哪一项？请点一下：", "Which answer do you want to change? Tap it:")
+            which = bi("要改哪一项？请点一下：", "Which answer do you want to change? Tap it:")
             buttons = [
                 {
                     "title": c.title.get(lang),
@@ -469,7 +520,7 @@ class CorrectField(Action):
                 }
                 for c in correction_choices()
             ]
-            dispatcher.utter_message(text=text.get(lang), buttons=buttons)
+            dispatcher.utter_message(text=which.get(lang), buttons=buttons)
             return []
         label = FIELD_LABELS[target]
         dispatcher.utter_message(text=bi(f"好的，重新填{label.zh}。", f"All right, let's redo: {label.en}.").get(lang))

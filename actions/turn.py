@@ -36,6 +36,13 @@ def latest_intent(tracker: Tracker) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def intent_confidence(tracker: Tracker) -> float:
+    """Confidence of the latest intent (0 when unknown)."""
+    intent = tracker.latest_message.get("intent") or {}
+    value = intent.get("confidence") if isinstance(intent, dict) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
 def latest_metadata(tracker: Tracker) -> dict[str, Any]:
     """Metadata the channel sent with the latest user message ({} when none)."""
     metadata = tracker.latest_message.get("metadata")

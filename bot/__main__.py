@@ -17,6 +17,7 @@ from bot.handoff.wiring import HandoffParts
 from bot.pipeline import PipelineParts, build_pipeline
 from bot.rasa_client import RasaDialogue
 from bot.settings import BotSettings
+from bot.shutdown import exit_quietly_on_signals
 from bot.staff.wiring import build_console
 from bot.web.app import create_app
 from core.errors import NonghuiError
@@ -52,13 +53,14 @@ async def serve(settings: BotSettings) -> None:
     contacts = SqlFarmerContacts(sessions)
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
     async with httpx.AsyncClient() as http:
+        rasa = RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds)
         pipeline = build_pipeline(
             PipelineParts(
-                rasa=RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds),
+                rasa=rasa,
                 knowledge=knowledge,
                 scam_detector=ScamDetector.default(),
                 eraser=RasaTrackerEraser(tracker_engine),
-                handoff_gate=handoff.gate,
+                handoff_gate=partial(handoff.gate, understand=rasa.understand),
                 campaign_greeter=campaigns.greeter,
                 transcript=SqlTranscript(sessions),
                 contacts=contacts,
@@ -91,6 +93,7 @@ def main() -> None:
     """Configure logging and run the bot; a configuration problem ends it with a clear message, not a traceback."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    exit_quietly_on_signals()
     try:
         asyncio.run(serve(BotSettings()))
     except NonghuiError as err:

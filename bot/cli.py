@@ -140,7 +140,7 @@ def kb_search(
 
 @kb.command("stats")
 def kb_stats(index: IndexOption = None) -> None:
-    """Show what the index holds: documents, chunks, languages, topics, build date, model."""
+    """Show what the index holds: documents (with topic, language and kind), chunks, build date, model."""
     from collections import Counter
 
     from knowledge.manifest import Manifest
@@ -152,9 +152,14 @@ def kb_stats(index: IndexOption = None) -> None:
         raise typer.Exit(code=1)
     langs = Counter(d.lang for d in manifest.documents)
     topics = Counter(d.topic for d in manifest.documents)
+    kinds = Counter(d.kind for d in manifest.documents)
     typer.echo(f"documents: {len(manifest.documents)}  chunks: {manifest.chunk_count}")
-    typer.echo(f"languages: {dict(langs)}  topics: {dict(topics)}")
+    typer.echo(f"languages: {dict(langs)}  topics: {dict(topics)}  kinds: {dict(kinds)}")
     typer.echo(f"built: {manifest.built_at}  model: {manifest.model} (dim {manifest.dimension})")
+    width = max((len(d.doc_id) for d in manifest.documents), default=0)
+    for doc in manifest.documents:
+        row = f"{doc.doc_id:<{width}}  {doc.kind:<7}  {doc.topic:<9}  {doc.lang}  {doc.chunks:>4} chunks"
+        typer.echo(f"  {row}  {doc.title}")
 
 
 def main() -> None:

@@ -47,6 +47,17 @@ class RasaDialogue:
             lang=_result_lang(tracker, turn),
         )
 
+    async def understand(self, turn: UserTurn) -> IntentInfo | None:
+        """The intent Rasa's NLU reads in `turn`, without running the dialogue or touching the conversation.
+
+        None when Rasa cannot say (down, slow, or an unexpected body)."""
+        try:
+            body = await self._request("POST", "/model/parse", json={"text": turn.text})
+        except DialogueUnavailable as exc:
+            logger.warning("could not ask Rasa for the intent: %s", exc)
+            return None
+        return intent_from_tracker({"latest_message": body}) if isinstance(body, dict) else None
+
     async def _tracker(self, sender_id: str) -> Mapping[str, Any]:
         """Return the sender's tracker, or an empty mapping when it cannot be read.
 

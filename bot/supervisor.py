@@ -1,18 +1,27 @@
-"""`python -m bot.supervisor`: run Rasa server, action server and bot together for local use.
+"""`python -m bot.supervisor`: run Rasa server, action server and bot together, and keep them running.
 
-Starts the three processes, waits until the bot answers, prints where to chat, reports a crashed
-child (with the end of its log) and stops everything cleanly on Ctrl-C or SIGTERM.
+Starts the three processes, waits until the bot answers, prints where to chat, restarts a child that exits on
+its own (with back-off, logging each restart) while the others keep serving, and stops everything cleanly on
+Ctrl-C or SIGTERM.
+
+The children run in their own sessions: a Ctrl-C in the terminal reaches only the supervisor, which then asks
+each child to stop with one SIGTERM (bot first, so nobody talks to a half-stopped back end). A child also gets
+SIGTERM when the supervisor itself dies (Linux), so no orphan keeps a port a new supervisor needs.
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -20,20 +29,58 @@ import httpx
 from bot.settings import BotSettings
 
 ROOT = Path(__file__).resolve().parent.parent
+STOP_GRACE_SECONDS = 15.0
+POLL_SECONDS = 0.2
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_PR_SET_PDEATHSIG = 1
+log = logging.getLogger("nonghui.supervisor")
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    """What to start: a name for messages and logs, the command line, and environment variables to add."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long to wait before restarting a child: `first`, doubling up to `cap`; back to `first` after a child
+    has run `healthy_after` seconds."""
+
+    first: float = 1.0
+    cap: float = 30.0
+    healthy_after: float = 60.0
+
+    def next_delay(self, previous: float | None, uptime: float) -> float:
+        """The delay before the next restart, given the previous delay (None: first crash) and how long it ran."""
+        if previous is None or uptime >= self.healthy_after:
+            return self.first
+        return min(self.cap, previous * 2)
 
 
 @dataclass
 class Child:
-    """A supervised process and its log file."""
+    """A supervised process, its log file and its restart state."""
 
-    name: str
-    process: subprocess.Popen[bytes]
+    spec: ChildSpec
     log: Path
+    process: subprocess.Popen[bytes]
+    started: float
+    restarts: int = 0
+    delay: float | None = None
+    restart_at: float | None = None
+
+    @property
+    def name(self) -> str:
+        """The child's name ("rasa", "actions", "bot")."""
+        return self.spec.name
 
 
-def _env(home: Path, extra: Mapping[str, str]) -> dict[str, str]:
+def _env(home: Path, extra: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(extra)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         SANIC_HOST="127.0.0.1",
@@ -41,36 +88,54 @@ def _env(home: Path, extra: Mapping[str, str]) -> dict[str, str]:
         NONGHUI_HOME=str(home),
         TOKENIZERS_PARALLELISM="false",
     )
+    env.update(extra)
     return env
 
 
-def _start(name: str, args: list[str], home: Path, extra: Mapping[str, str]) -> Child:
-    logs = home / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    log = logs / f"{name}.log"
-    out = log.open("ab")
-    process = subprocess.Popen(args, cwd=ROOT, env=_env(home, extra), stdout=out, stderr=subprocess.STDOUT)
-    return Child(name, process, log)
-
-
-def _tail(path: Path, lines: int = 25) -> str:
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl on Linux (looked up in the supervisor, so the forked child only calls it), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+        return prctl
+    except (OSError, AttributeError):
+        return None
 
 
-def _stop(children: list[Child]) -> None:
-    for child in children:
-        if child.process.poll() is None:
-            child.process.terminate()
-    deadline = time.monotonic() + 15
-    for child in children:
+def _die_with_supervisor() -> None:
+    """Runs in the child before exec: SIGTERM it when the supervisor dies, even by SIGKILL (Linux)."""
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _spawn(spec: ChildSpec, home: Path, logs: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    logs.mkdir(parents=True, exist_ok=True)
+    path = logs / f"{spec.name}.log"
+    _prctl()
+    with path.open("ab") as out:
+        process = subprocess.Popen(
+            spec.args,
+            cwd=ROOT,
+            env=_env(home, spec.env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_supervisor,
+        )
+    return process, path
+
+
+def describe_exit(code: int) -> str:
+    """ "code 3" or "signal SIGKILL" for a child's return code."""
+    if code < 0:
         try:
-            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.process.kill()
-            child.process.wait()
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"code {code}"
 
 
 def _ready(url: str) -> bool:
@@ -80,12 +145,115 @@ def _ready(url: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class ChildSpec:
-    """What to start: a name for messages and logs, and the command line."""
+@dataclass
+class Supervisor:
+    """Starts the children, restarts any that exits with back-off, and stops them all on `stop()`.
 
-    name: str
-    args: list[str]
+    Children get NONGHUI_HOME=`home`; their output goes to `logs` (default `home`/logs), one file per child."""
+
+    specs: list[ChildSpec]
+    home: Path
+    backoff: Backoff = field(default_factory=Backoff)
+    ready_urls: list[str] = field(default_factory=list)
+    banner: list[str] = field(default_factory=list)
+    logs: Path | None = None
+    _children: list[Child] = field(default_factory=list)
+    _stopping: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def _logs(self) -> Path:
+        return self.logs or self.home / "logs"
+
+    def pids(self) -> dict[str, int | None]:
+        """The current process id of each child (None while it waits to be restarted)."""
+        with self._lock:
+            return {c.name: (c.process.pid if c.process.poll() is None else None) for c in self._children}
+
+    def restarts(self) -> dict[str, int]:
+        """How often each child has been restarted."""
+        with self._lock:
+            return {c.name: c.restarts for c in self._children}
+
+    def stop(self) -> None:
+        """Ask the loop to stop every child and return (safe from a signal handler or another thread)."""
+        self._stopping.set()
+
+    def run(self) -> int:
+        """Start every child and supervise until `stop()`; returns 0 after a clean stop."""
+        now = time.monotonic()
+        with self._lock:
+            for spec in self.specs:
+                process, path = _spawn(spec, self.home, self._logs)
+                self._children.append(Child(spec, path, process, now))
+        started, announced = now, False
+        try:
+            while not self._stopping.is_set():
+                self._check_children(time.monotonic())
+                if not announced and all(_ready(url) for url in self.ready_urls):
+                    announced = True
+                    print(f"✓ Ready after {time.monotonic() - started:.0f} s.", *self.banner, sep="\n", flush=True)
+                self._stopping.wait(POLL_SECONDS)
+            print("\nStopping …", flush=True)
+            return 0
+        finally:
+            self._stop_all()
+
+    def _check_children(self, now: float) -> None:
+        with self._lock:
+            for child in self._children:
+                if child.restart_at is not None:
+                    if now >= child.restart_at and not self._stopping.is_set():
+                        self._restart(child, now)
+                    continue
+                code = child.process.poll()
+                if code is None:
+                    continue
+                uptime = now - child.started
+                child.delay = self.backoff.next_delay(child.delay, uptime)
+                child.restart_at = now + child.delay
+                log.warning(
+                    "%s exited (%s) after %.0f s; restarting in %.0f s (see %s)",
+                    child.name, describe_exit(code), uptime, child.delay, child.log,
+                )  # fmt: skip
+
+    def _restart(self, child: Child, now: float) -> None:
+        child.process, child.log = _spawn(child.spec, self.home, self._logs)
+        child.started, child.restart_at = now, None
+        child.restarts += 1
+        log.warning("%s restarted (restart %d, pid %d)", child.name, child.restarts, child.process.pid)
+
+    def _stop_all(self) -> None:
+        with self._lock:
+            children = list(reversed(self._children))  # the bot first, the back ends after it
+            for child in children:
+                if child.process.poll() is None:
+                    child.process.terminate()
+            deadline = time.monotonic() + STOP_GRACE_SECONDS
+            for child in children:
+                try:
+                    child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    log.warning("%s did not stop within %.0f s; killing it", child.name, STOP_GRACE_SECONDS)
+                    child.process.kill()
+                    child.process.wait()
+
+
+def supervise(
+    specs: list[ChildSpec], home: Path, ready_urls: list[str], *, banner: list[str], logs: Path | None = None
+) -> int:
+    """Run a `Supervisor` in the main thread until SIGINT, SIGTERM or SIGHUP; returns 0 after the clean stop."""
+    supervisor = Supervisor(specs, home, ready_urls=ready_urls, banner=banner, logs=logs)
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        supervisor.stop()
+
+    previous = {sig: signal.signal(sig, _on_signal) for sig in STOP_SIGNALS}
+    try:
+        return supervisor.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def plan(settings: BotSettings) -> list[ChildSpec] | None:
@@ -104,64 +272,31 @@ def plan(settings: BotSettings) -> list[ChildSpec] | None:
         rasa_args += ["--auth-token", settings.rasa_token.get_secret_value()]
     return [
         ChildSpec("actions", [sys.executable, "-m", "actions"]),
-        ChildSpec("rasa", rasa_args),
+        # Rasa reads the action server's address from the environment (nlu/endpoints.yml).
+        ChildSpec("rasa", rasa_args, env={"NONGHUI_ACTION_URL": settings.resolved_action_url}),
         ChildSpec("bot", [sys.executable, "-m", "bot"]),
     ]
 
 
-def supervise(
-    specs: list[ChildSpec],
-    home: Path,
-    ready_urls: list[str],
-    *,
-    banner: list[str],
-    env: Mapping[str, str] | None = None,
-) -> int:
-    """Start every child, announce readiness once all `ready_urls` answer, and stop all on a signal or a crash.
-
-    `env` adds variables to the children's environment. Returns 0 after a clean stop (SIGINT/SIGTERM) and 1
-    when a child exited on its own.
-    """
-    children = [_start(spec.name, spec.args, home, env or {}) for spec in specs]
-    stopping = False
-
-    def _on_signal(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    started = time.monotonic()
-    announced = False
-    try:
-        while not stopping:
-            for child in children:
-                code = child.process.poll()
-                if code is not None:
-                    print(
-                        f"\n✗ {child.name} exited with code {code}. End of {child.log}:\n{_tail(child.log)}",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    return 1
-            if not announced and all(_ready(url) for url in ready_urls):
-                announced = True
-                print(f"✓ Ready after {time.monotonic() - started:.0f} s.", *banner, sep="\n", flush=True)
-            time.sleep(0.5)
-        print("\nStopping …", flush=True)
-        return 0
-    finally:
-        _stop(children)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+def configure_logging(logs: Path) -> None:
+    """Supervisor messages to the console and to `logs`/supervisor.log (names, exit codes and times only)."""
+    logs.mkdir(parents=True, exist_ok=True)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in (logging.StreamHandler(sys.stderr), logging.FileHandler(logs / "supervisor.log")):
+        handler.setFormatter(formatter)
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
 
 
 def main() -> int:
-    """Start Rasa, the action server and the bot, and supervise them until interrupted or one of them dies."""
+    """Start Rasa, the action server and the bot, and supervise them until interrupted."""
     settings = BotSettings()
     specs = plan(settings)
     if specs is None:
         print("No trained Rasa model: run scripts/setup.sh first.", file=sys.stderr)
         return 2
+    configure_logging(settings.home / "logs")
     web = f"http://{settings.web_host}:{settings.web_port}"
     banner = [f"  Chat in your browser: {web}"]
     if settings.telegram_bot_token:
@@ -170,11 +305,7 @@ def main() -> int:
         banner.append("  (Set TELEGRAM_BOT_TOKEN to serve Telegram as well.)")
     banner.append("  Ctrl-C stops everything.")
     print(f"Starting Rasa, the action server and the bot (logs in {settings.home / 'logs'}) …", flush=True)
-    ready = [f"{web}/healthz", f"{settings.rasa_url}/status"]
-    # Rasa reads the action server's address from the environment (nlu/endpoints.yml).
-    return supervise(
-        specs, settings.home, ready, banner=banner, env={"NONGHUI_ACTION_URL": settings.resolved_action_url}
-    )
+    return supervise(specs, settings.home, [f"{web}/healthz", f"{settings.rasa_url}/status"], banner=banner)
 
 
 if __name__ == "__main__":

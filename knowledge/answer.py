@@ -9,6 +9,7 @@ from core.lang import Lang
 from knowledge.answer_kind import AnswerKind, asked_kind, states_kind
 from knowledge.answer_types import Answer, SourceInfo
 from knowledge.ingest.timestamps import format_timestamp, timestamp_url
+from knowledge.legal_basis import LegalBasisSelector, citation
 from knowledge.scope import about_other_programme, topics_named
 from knowledge.tokenize import tokenize
 from knowledge.types import Passage
@@ -53,6 +54,8 @@ VARIES_NOTE_BY_TOPIC = {
 ALSO = {"zh": "另见「{heading}」：{text}", "en": 'See also "{heading}": {text}'}
 OTHER_LANG_NOTE = {"zh": "（以下内容来自英文资料）", "en": "(From a Chinese-language document:)"}
 WATCH_FROM = {"zh": "视频从{clock}开始看。", "en": "Watch the video from {clock}."}
+# The statute article that backs an answer taken from a guide (knowledge/legal_basis.py decides when).
+LEGAL_BASIS = {"zh": "依据：《{title}》{article}", "en": "Legal basis: 《{title}》, Article {number}"}
 # Host names reserved for examples and tests (RFC 2606 / 6761): a link there is a placeholder, never shown.
 _PLACEHOLDER_HOSTS = ("example.org", "example.com", "example.net")
 _PLACEHOLDER_SUFFIXES = (".example", ".test", ".invalid", ".localhost")
@@ -73,6 +76,7 @@ class AnswerComposer:
         kind_margin: float = KIND_MARGIN,
         domain_margin: float = DOMAIN_MARGIN,
         also_margin: float | None = ALSO_MARGIN,
+        legal: LegalBasisSelector | None = None,
     ) -> None:
         """Floors on the top passage's cosine similarity, per question language.
 
@@ -81,7 +85,8 @@ class AnswerComposer:
         still counts when its BM25 score reaches `min_bm25` (strong word overlap), and so does a passage whose
         listed ways of asking come as close to the question as `min_ask` (`min_ask_en` for English).
         `kind_margin`: how far (in fused-score units) below the best passage another one may be and still be
-        preferred because it states the kind of value the question asks for (see `_prefer_kind`)."""
+        preferred because it states the kind of value the question asks for (see `_prefer_kind`).
+        `legal` chooses between guides and statutes and the article to cite (knowledge/legal_basis.py)."""
         self._floors: dict[str, float] = {"zh": min_dense, "en": min_dense if min_dense_en is None else min_dense_en}
         self._ask_floors: dict[str, float] = {"zh": min_ask, "en": min_ask_en}
         self._lexical_margin = lexical_margin
@@ -89,6 +94,7 @@ class AnswerComposer:
         self._kind_margin = kind_margin
         self._domain_margin = domain_margin
         self._also_margin = also_margin
+        self._legal = legal or LegalBasisSelector()
 
     def describe(self) -> dict[str, float]:
         """The confidence floors in use (for evaluation reports)."""
@@ -102,6 +108,7 @@ class AnswerComposer:
             "kind_margin": self._kind_margin,
             "domain_margin": self._domain_margin,
             "also_margin": -1.0 if self._also_margin is None else self._also_margin,
+            **self._legal.describe(),
         }
 
     def is_confident(self, passages: list[Passage], lang: Lang = "zh", question: str | None = None) -> bool:
@@ -141,13 +148,19 @@ class AnswerComposer:
         if not self.is_confident(passages, lang, question):
             return Answer(text="", lang=lang, confident=False, passages=passages)
         kind = asked_kind(focus if focus is not None else question)
-        best = _prefer_kind(_prefer_language(passages, lang), passages, kind, self._kind_margin)
+        choice = self._legal.choose(
+            question, passages, lambda ps: _prefer_kind(_prefer_language(ps, lang), ps, kind, self._kind_margin)
+        )
+        best = choice.passage
         doc = best.chunk.doc
         body = extract(question, best.text, doc.lang, kind)
         parts = []
         if doc.lang != lang:
             parts.append(OTHER_LANG_NOTE[lang])
         parts.append(body)
+        cited = citation(choice.basis) if choice.basis is not None else None
+        if cited is not None:
+            parts.append(LEGAL_BASIS[lang].format(title=cited.title, article=cited.article, number=cited.number))
         url = doc.url if doc.url and not is_placeholder_url(doc.url) else None
         start = best.chunk.start_seconds
         if start is not None and url is not None:
@@ -171,7 +184,7 @@ class AnswerComposer:
         if self._also_margin is None:
             return None
         for passage in passages[:2]:
-            if passage is best or passage.chunk.doc.lang != best.chunk.doc.lang:
+            if passage is best or passage.chunk.doc.lang != best.chunk.doc.lang or passage.chunk.doc.kind == "statute":
                 continue
             if passage.locator == best.locator and passage.doc_id == best.doc_id:
                 continue

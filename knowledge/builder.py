@@ -19,7 +19,7 @@ from knowledge.manifest import DocumentRecord, Manifest
 from knowledge.types import Chunk, Embedder
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "md-sections-v4-asks"
+CHUNKER_VERSION = "md-sections-v5-statutes"
 ProgressFactory = Callable[[int, str], "Progress"]
 
 
@@ -159,6 +159,7 @@ def ingest_files(
                 lang=doc.meta.lang,
                 topic=doc.meta.topic,
                 chunks=len(doc.sections),
+                kind=doc.meta.kind,
             )
         )
     manifest = Manifest(

@@ -12,7 +12,7 @@ FORMAT_VERSION = 1
 
 @dataclass
 class DocumentRecord:
-    """One indexed document: where it came from, its content hash and chunk count."""
+    """One indexed document: where it came from, its content hash, chunk count and kind (guide or statute)."""
 
     doc_id: str
     source: str
@@ -21,6 +21,7 @@ class DocumentRecord:
     lang: str
     topic: str
     chunks: int
+    kind: str = "guide"
 
 
 @dataclass

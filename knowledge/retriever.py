@@ -12,6 +12,7 @@ import numpy.typing as npt
 from core.lang import Lang
 from knowledge.answer_kind import AnswerKind, asked_kind
 from knowledge.index import KnowledgeIndex
+from knowledge.legal_basis import LawBoost
 from knowledge.normalize import normalize_query
 from knowledge.scope import NEIGHBOUR_TERMS
 from knowledge.spelling import DomainSpeller
@@ -53,6 +54,11 @@ class HybridRetriever:
     heading is itself a question asking for the same kind ("最多能贷多少钱", "报案有多长时限"), that section
     gains `kind_bonus` (hybrid mode only). On the golden dev split, 0.3 raised fused Recall@1 0.894 → 0.913
     (0.2–0.8 all helped; 0.3 was best) and the key-fact rate 0.908 → 0.918.
+
+    When the question asks for the law ("法律怎么规定的", "哪条法律", "what does the law say"), articles of
+    statutes gain `law_bonus`, and the article it names by number `article_bonus` more, unless an article shares
+    too few of the question's words (`law_min_word_share`; hybrid mode only; knowledge/legal_basis.py `LawBoost`,
+    measured with `python -m knowledge.eval.statutes`).
     """
 
     def __init__(
@@ -68,6 +74,9 @@ class HybridRetriever:
         kind_bonus: float = 0.3,
         spelling: bool = True,
         follow_up_weight: float = 1.0,
+        law_bonus: float = 3.0,
+        article_bonus: float = 1.0,
+        law_min_word_share: float = 0.4,
     ) -> None:
         if not 0.0 <= dense_weight <= 1.0:
             raise ValueError("dense_weight must be between 0 and 1")
@@ -82,6 +91,7 @@ class HybridRetriever:
         self._spelling = spelling
         self._follow_up_weight = follow_up_weight
         self._speller: DomainSpeller | None = None
+        self._law = LawBoost(law_bonus=law_bonus, article_bonus=article_bonus, min_word_share=law_min_word_share)
         self._index: KnowledgeIndex | None = None
         self._lock = threading.Lock()
         self._bonus_cache: dict[tuple[str | None, str | None], npt.NDArray[np.float32]] = {}
@@ -99,6 +109,7 @@ class HybridRetriever:
             "kind_bonus": self._kind_bonus,
             "spelling": self._spelling,
             "follow_up_weight": self._follow_up_weight,
+            **self._law.describe(),
         }
 
     @property
@@ -174,6 +185,9 @@ class HybridRetriever:
         kind = asked_kind(query) if mode == "hybrid" and self._kind_bonus else None
         if kind is not None:
             fused += self._kind_bonus * self._heading_kinds(index, kind)
+        law = self._law.scores(index.chunks, query, scores.lexical) if mode == "hybrid" else None
+        if law is not None:
+            fused += law
         order = _top(fused, k)
         return [
             Passage(

@@ -10,6 +10,7 @@ from core.lang import Lang
 from knowledge.answer import AnswerComposer
 from knowledge.answer_types import Answer
 from knowledge.followup import is_follow_up, with_context
+from knowledge.legal_basis import LegalBasisSelector, StatuteNeighbours
 from knowledge.normalize import normalize_query
 from knowledge.retriever import HybridRetriever
 from knowledge.types import Embedder
@@ -65,7 +66,9 @@ class KnowledgeService:
 
 def knowledge_service_for(index_dir: Path, embedder: Embedder) -> KnowledgeService:
     """The production retriever and composer settings over `index_dir` with the given embedder."""
-    return KnowledgeService(HybridRetriever(index_dir, embedder), AnswerComposer())
+    retriever = HybridRetriever(index_dir, embedder)
+    legal = LegalBasisSelector(StatuteNeighbours(lambda: retriever.index))
+    return KnowledgeService(retriever, AnswerComposer(legal=legal))
 
 
 def build_knowledge_service(index_dir: Path, embedding_model: str) -> KnowledgeService:

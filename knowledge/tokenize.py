@@ -8,6 +8,8 @@ import threading
 from functools import lru_cache
 from typing import Any
 
+from knowledge.articles import article_tokens
+
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
 _STOP_ZH = frozenset(
@@ -45,7 +47,8 @@ def tokenize(text: str) -> list[str]:
 
 
 def bm25_tokens(text: str) -> list[str]:
-    """BM25 tokens: CJK character bigrams and single characters, lower-cased Latin words.
+    """BM25 tokens: CJK character bigrams and single characters, lower-cased Latin words, and one exact token
+    per article number ("第二十二条" → "§22", see `article_tokens`).
 
     Measured on the golden dev split, adding jieba words to these lowered fused Recall@1 (0.826 → 0.821):
     farmers' colloquial and mistyped words segment differently from the corpus, bigrams do not."""
@@ -55,6 +58,7 @@ def bm25_tokens(text: str) -> list[str]:
         tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
         tokens.extend(ch for ch in run if ch not in _STOP_ZH)
     tokens.extend(word for word in _LATIN.findall(lowered) if word not in _STOP_EN)
+    tokens.extend(article_tokens(text))
     return tokens
 
 

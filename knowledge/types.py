@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
 from core.intents import Topic
 from core.lang import Lang
+
+# A guide is written for farmers; a statute is a law, regulation or judicial interpretation, split by article.
+Kind = Literal["guide", "statute"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,12 @@ class DocumentMeta:
     varies_locally: bool = False
     source_note: str = ""
     url: str | None = None
+    kind: Kind = "guide"
+
+    @property
+    def is_statute(self) -> bool:
+        """Whether the document is a law or regulation (its sections are articles)."""
+        return self.kind == "statute"
 
 
 @dataclass(frozen=True)

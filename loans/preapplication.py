@@ -20,6 +20,7 @@ from loans.calculator import quote, quote_text
 from loans.consent import CURRENT_CONSENT_VERSION, consent_text
 from loans.eligibility import EligibilityReport, PreCheckInput, classify_purpose, pre_check
 from loans.forms import PreApplicationForm
+from loans.names import confirm_question, read_name
 from loans.ruleset import DEFAULT_REGION, HouseholdStatus, RulesError, RuleSet, load_rules
 from loans.stations import Station, StationMatcher
 from loans.validation import (
@@ -48,23 +49,19 @@ Field = Literal[
 # The order the form asks in (the order of `Field`); `confirmed` (the summary) comes last.
 FIELDS: tuple[Field, ...] = get_args(Field)
 # Slots the form fills besides its fields; all are cleared when a form is sent, cancelled or deleted.
-EXTRA_SLOTS: tuple[str, ...] = ("purpose_note", "consent_at", "form_token", "form_failures")
+# `name_to_confirm` holds a name the form asked "您的名字是「…」，对吗？" about until the farmer answers.
+EXTRA_SLOTS: tuple[str, ...] = ("purpose_note", "consent_at", "form_token", "form_failures", "name_to_confirm")
 CHOICE_PREFIX = "choice:"
 FAILURES_BEFORE_HELP = 3
 PURPOSE_IDS = ("planting", "livestock", "processing", "small_business", "other")
 HOUSEHOLD_IDS: tuple[HouseholdStatus, ...] = ("lifted_out", "monitored", "neither", "not_sure")
-MAX_NAME_CHARS = 20
-_NAME_LEAD = re.compile(
-    r"^(我的名字(是|叫)|我叫|名字(是|叫)?|姓名(是)?|我是|本人|"
-    r"my name is|my name's|name is|name|i am|i'm|im)[\s:：,，]*",
-    re.IGNORECASE,
-)
-_NAME_OK = re.compile(r"^(?:[\u4e00-\u9fff·•]{2,10}|[A-Za-z][A-Za-z' .\-]{1,39})$")
-_QUESTIONISH = re.compile(r"[?？吗么呢啥咋怎]|what|how|why|when")
-# Characters that do not occur in personal names but do in sentences ("我要申请贷款", "不知道").
-_NOT_A_NAME = re.compile(
-    r"[贷款申请保险骗钱借息不没要想的了吧啊呀这那好谢见嗯哦吗]|loan|apply|insurance|money|hello|thank"
-)
+_CONFIRM_WORDS = frozenset(
+    {"是", "是的", "是我", "对", "对的", "对啊", "对呀", "没错", "嗯", "嗯嗯", "好", "好的", "确认", "正确", "是这个",
+     "yes", "y", "yeah", "yep", "right", "correct", "ok", "okay", "that's right", "thats right"}
+)  # fmt: skip
+_DENY_WORDS = frozenset(
+    {"不是", "不对", "错了", "写错了", "打错了", "不", "no", "n", "nope", "wrong", "not right"}
+)  # fmt: skip
 _EMBEDDED_PHONE = re.compile(r"(?:\+?86[\s\-]?)?1[3-9]\d(?:[\s\-]?\d){8}")
 _EMBEDDED_ID = re.compile(r"\d(?:[\s\-]?\d){16}[\s\-]?[\dXx]")
 # Chinese words have no \b boundary against what follows ("确认提交", "好的呀"), so only the English ones need it;
@@ -91,7 +88,7 @@ class Choice:
 
 @dataclass(frozen=True)
 class FieldResult:
-    """Outcome of checking one answer: slot `updates` when accepted, else a `reason` and `choices`."""
+    """Outcome of checking one answer: slot `updates`, and when not accepted a `reason` and `choices`."""
 
     ok: bool
     updates: dict[str, Any] = field(default_factory=dict)
@@ -105,9 +102,9 @@ class FieldResult:
         return cls(ok=True, updates=updates)
 
     @classmethod
-    def reject(cls, reason: Bilingual, *choices: Choice, failure: bool = True) -> FieldResult:
-        """A refused answer with the reason and the choices to offer."""
-        return cls(ok=False, reason=reason, choices=choices, counts_as_failure=failure)
+    def reject(cls, reason: Bilingual, *choices: Choice, failure: bool = True, **updates: Any) -> FieldResult:
+        """A refused answer with the reason, the choices to offer and any slots to set meanwhile."""
+        return cls(ok=False, updates=updates, reason=reason, choices=choices, counts_as_failure=failure)
 
 
 FIELD_LABELS: dict[Field, Bilingual] = {
@@ -229,6 +226,19 @@ def _choice(answer: str) -> str | None:
     return answer[len(CHOICE_PREFIX) :] if answer.startswith(CHOICE_PREFIX) else None
 
 
+def _confirmation(answer: str) -> bool | None:
+    """A plain yes or no to a "did you mean" question (a button, or a short word; a new name is neither)."""
+    chosen = _choice(answer)
+    if chosen in ("yes", "no"):
+        return chosen == "yes"
+    text = normalise_answer(answer).lower().strip(" 。.,，!！~～")
+    if text in _CONFIRM_WORDS:
+        return True
+    if text in _DENY_WORDS:
+        return False
+    return None
+
+
 def _yes_no(answer: str, *, about_debts: bool = False) -> bool | None:
     chosen = _choice(answer)
     if chosen in ("yes", "no"):
@@ -295,27 +305,25 @@ class PreApplicationService:
         return result
 
     def _check_applicant_name(self, answer: str, slots: Mapping[str, Any]) -> FieldResult:
-        text = _NAME_LEAD.sub("", normalise_answer(answer)).strip(" 。.,，!！")
-        if not text:
-            return FieldResult.reject(bi("请发您的姓名。", "Please send your name."))
-        if any(ch.isdigit() for ch in text):
-            return FieldResult.reject(
-                bi("姓名里不应有数字，请只发名字。", "A name has no digits: please send just your name.")
-            )
-        lowered = text.lower()
-        if (
-            len(text) > MAX_NAME_CHARS
-            or _QUESTIONISH.search(lowered)
-            or _NOT_A_NAME.search(lowered)
-            or not _NAME_OK.fullmatch(text)
-        ):
-            return FieldResult.reject(
-                bi(
-                    "这看起来不像姓名，请发身份证上的名字，例如“王秀英”。",
-                    "That does not look like a name: please send the name on your ID card.",
+        pending = slots.get("name_to_confirm")
+        if pending:
+            said = _confirmation(answer)
+            if said is True:
+                return FieldResult.accept(applicant_name=str(pending), name_to_confirm=None)
+            if said is False:
+                return FieldResult.reject(
+                    bi("好的，请再发一次您的姓名（和身份证上一样）。", "All right: please send your name again."),
+                    failure=False,
+                    name_to_confirm=None,
                 )
-            )
-        return FieldResult.accept(applicant_name=text)
+        reading = read_name(answer)
+        if reading.verdict == "name":
+            return FieldResult.accept(applicant_name=reading.name, name_to_confirm=None)
+        if reading.verdict == "ask":
+            question = confirm_question(reading.name)
+            return FieldResult.reject(question, YES, NO, failure=False, name_to_confirm=reading.name)
+        assert reading.reason is not None
+        return FieldResult.reject(reading.reason, name_to_confirm=None)
 
     def _check_phone(self, answer: str, slots: Mapping[str, Any]) -> FieldResult:
         checked = validate_phone(normalise_answer(answer))

@@ -79,6 +79,7 @@ class FunnelReport:
     placements: list[PlacementFunnel]
     unknown_arrivals: int
     expired_arrivals: int
+    not_started_arrivals: int
     top_questions: list[QuestionCount]
     unanswered_questions: list[QuestionCount]
 
@@ -109,7 +110,7 @@ class CampaignReports:
             questions, unanswered = _conversation_counts(session, farmers, funnels)
             _handoff_counts(session, farmers, funnels)
             _application_counts(session, funnels, model)
-            unknown, expired = _unmatched_arrivals(session, set(funnels), campaign)
+            unknown, expired, not_started = _unmatched_arrivals(session, set(funnels), campaign)
             for funnel in funnels.values():
                 funnel.days.sort(key=lambda d: d.day)
             return FunnelReport(
@@ -117,6 +118,7 @@ class CampaignReports:
                 placements=list(funnels.values()),
                 unknown_arrivals=unknown,
                 expired_arrivals=expired,
+                not_started_arrivals=not_started,
                 top_questions=_top(questions, top),
                 unanswered_questions=_top(unanswered, top),
             )
@@ -288,21 +290,27 @@ def _application_counts(session: Session, funnels: dict[int, PlacementFunnel], m
             funnel.declined += 1
 
 
-def _unmatched_arrivals(session: Session, placement_ids: set[int], campaign: str | None) -> tuple[int, int]:
-    """Unique farmers whose payload was unknown (only in the all-campaigns report), and expired arrivals."""
+def _unmatched_arrivals(session: Session, placement_ids: set[int], campaign: str | None) -> tuple[int, int, int]:
+    """Unique farmers whose payload was unknown (only in the all-campaigns report), and farmers who arrived
+    after their campaign ended or before it started."""
     unknown = 0
     if campaign is None:
         unknown = len(
             set(session.scalars(select(CampaignArrival.farmer_id).where(CampaignArrival.outcome == "unknown")))
         )
-    expired = set(
-        session.scalars(
-            select(CampaignArrival.farmer_id).where(
-                CampaignArrival.outcome == "expired", CampaignArrival.placement_id.in_(list(placement_ids))
+    outside = {
+        outcome: len(
+            set(
+                session.scalars(
+                    select(CampaignArrival.farmer_id).where(
+                        CampaignArrival.outcome == outcome, CampaignArrival.placement_id.in_(list(placement_ids))
+                    )
+                )
             )
         )
-    )
-    return unknown, len(expired)
+        for outcome in ("expired", "not_started")
+    }
+    return unknown, outside["expired"], outside["not_started"]
 
 
 def _is_question(text: str) -> bool:

@@ -22,7 +22,10 @@ from store.models import Station as StationRow
 
 CHINA_TIME = timezone(timedelta(hours=8))
 PlacementKind = Literal["poster", "leaflet", "video", "meeting", "other"]
-ArrivalOutcome = Literal["campaign", "expired", "unknown"]
+# How an arrival is counted: "campaign" through a running (active) campaign, "not_started" before its first day,
+# "expired" after its last day, "unknown" when the payload matched no placement.
+ArrivalOutcome = Literal["campaign", "not_started", "expired", "unknown"]
+CampaignState = Literal["not_started", "active", "expired"]
 PLACEMENT_KINDS: tuple[PlacementKind, ...] = ("poster", "leaflet", "video", "meeting", "other")
 _CODE_ATTEMPTS = 20
 
@@ -109,7 +112,20 @@ class CampaignView(BaseModel):
 
     def active_on(self, day: date) -> bool:
         """Whether the campaign runs on `day` (both ends included)."""
-        return self.starts_on <= day <= self.ends_on
+        return self.state_on(day) == "active"
+
+    def state_on(self, day: date) -> CampaignState:
+        """Whether on `day` the campaign has not started yet, runs, or has ended."""
+        return campaign_state(self.starts_on, self.ends_on, day)
+
+
+def campaign_state(starts_on: date, ends_on: date, day: date) -> CampaignState:
+    """ "not_started" before `starts_on`, "expired" after `ends_on`, else "active" (both ends included)."""
+    if day < starts_on:
+        return "not_started"
+    if day > ends_on:
+        return "expired"
+    return "active"
 
 
 class StationContact(BaseModel):
@@ -235,7 +251,8 @@ class CampaignStore:
             return StationContact(name_zh=station.name_zh, name_en=station.name_en, phone=station.phone)
 
     def record_arrival(self, *, channel: str, external_id: str, placement_code: str | None) -> ArrivalResult:
-        """Count an arrival with a payload: a verified code of a running campaign, an expired one, or unknown.
+        """Count an arrival with a payload: a verified code of a running campaign, one not started yet, an
+        expired one, or unknown.
 
         `placement_code` is None when the payload did not verify; a verified code no longer in the registry is
         unknown too. The farmer is created when new.
@@ -265,15 +282,15 @@ class CampaignStore:
                 )
                 return ArrivalResult("unknown")
             placement, campaign = found
-            live = campaign.starts_on <= china_day(now) <= campaign.ends_on
-            outcome: ArrivalOutcome = "campaign" if live else "expired"
+            state = campaign_state(campaign.starts_on, campaign.ends_on, china_day(now))
+            outcome: ArrivalOutcome = "campaign" if state == "active" else state
             session.add(
                 CampaignArrival(
                     farmer_id=farmer.id, placement_id=placement.id, outcome=outcome, channel=channel, at=now
                 )
             )
-            if not live:
-                return ArrivalResult("expired", campaign_slug=campaign.slug)
+            if outcome != "campaign":
+                return ArrivalResult(outcome, campaign_slug=campaign.slug)
             return ArrivalResult("campaign", _topic(campaign.topic), campaign.lang, campaign.slug)
 
     def attribution(self, *, channel: str, external_id: str) -> Attribution:

@@ -31,8 +31,9 @@ class RecordsArrivals(Protocol):
 class CampaignGreeter:
     """A DialogueEngine decorator for turns carrying a deep-link payload (Telegram `/start`, web `?start=`).
 
-    The payload is verified and the arrival counted (campaign, expired or unknown); a greeting turn from a live
-    campaign gets the campaign's greeting and first buttons in the farmer's language. Counting never fails a turn.
+    The payload is verified and the arrival counted (campaign, not started, expired or unknown); a greeting turn
+    from a running campaign gets the campaign's greeting and first buttons in the farmer's language; one from a
+    campaign not started yet or ended gets the usual greeting. Counting never fails a turn.
     """
 
     def __init__(self, inner: DialogueEngine, signer: PayloadSigner, arrivals: RecordsArrivals) -> None:

@@ -140,7 +140,8 @@ def to_table(report: FunnelReport) -> str:
     lines.append("")
     lines.append(
         f"attribution: {report.model}-touch; unknown payloads: {cell(report.unknown_arrivals)}; "
-        f"expired campaigns: {cell(report.expired_arrivals)}; counts of 1–4 shown as {SMALL_LABEL}"
+        f"expired campaigns: {cell(report.expired_arrivals)}; "
+        f"campaigns not started yet: {cell(report.not_started_arrivals)}; counts of 1–4 shown as {SMALL_LABEL}"
     )
     for title, questions in (("top questions", report.top_questions), ("unanswered", report.unanswered_questions)):
         lines.append("")

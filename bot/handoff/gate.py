@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from bot.dialogue import DialogueEngine
 from bot.handoff import texts
-from bot.messages import BotReply, TurnResult, UserTurn
+from bot.handoff.hours import OfficeHours
+from bot.messages import BotReply, IntentInfo, TurnResult, UserTurn
 from core.channels import staff_alert_channel
 from core.clock import utcnow
 from core.intents import Intent
@@ -25,6 +26,10 @@ from store.outbox import NewMessage, OutboxButton
 log = logging.getLogger(__name__)
 
 HANDOFF_INTENT = Intent.HUMAN_HANDOFF
+# Intents of a question the bot can answer while a hand-off waits for the station to open.
+QUESTION_INTENTS = frozenset(
+    {Intent.ASK_LOAN, Intent.ASK_INSURANCE, Intent.ASK_SCAM, Intent.ASK_LENDER, Intent.CHECK_MESSAGE}
+)
 SHARE_CONTACT_TURN = Intent.SHARE_CONTACT.payload
 _ASKS_FOR_PERSON = re.compile(
     r"(我要找人|找个人|找人工|转人工|人工客服|人工服务|找真人|真人客服|找工作人员|"
@@ -136,8 +141,10 @@ class HandoffGate:
         options: HandoffOptions | None = None,
         clock: Callable[[], datetime] = utcnow,
         on_open: Callable[[HandoffView], None] | None = None,
+        understand: Callable[[UserTurn], Awaitable[IntentInfo | None]] | None = None,
     ) -> None:
         self._inner = inner
+        self._understand = understand
         self._store = store
         self._matcher = matcher
         self._options = options or HandoffOptions()
@@ -199,7 +206,33 @@ class HandoffGate:
                 if moved:
                     replies.append(texts.routed_reply(station, lang))
         _log_relay(current.id, channel, external_id, media_type)
+        if not media_type and shown and not shown.startswith("/") and self._waiting_while_closed(current):
+            replies.extend(await self._answer_while_waiting(turn, lang))
         return TurnResult(replies=replies, lang=lang)
+
+    def _waiting_while_closed(self, current: HandoffView) -> bool:
+        """True when no one has answered yet and the station (or the default queue) is outside office hours."""
+        if current.first_staff_reply_at is not None or current.assigned_staff_id is not None:
+            return False
+        hours = current.station.hours if current.station else self._options.default_hours
+        parsed = OfficeHours.parse(hours.en)
+        return parsed is not None and not parsed.is_open(self._clock())
+
+    async def _answer_while_waiting(self, turn: UserTurn, lang: Lang) -> list[BotReply]:
+        """The bot's answer to a question asked while the hand-off waits, with a note that a person follows up."""
+        if self._understand is None:
+            return []
+        try:
+            intent = await self._understand(turn)
+        except Exception as exc:  # understanding is a courtesy here: the message already reached the staff
+            log.warning("could not read the intent of a message during a hand-off: %s", type(exc).__name__)
+            return []
+        if intent is None or intent.name not in QUESTION_INTENTS:
+            return []
+        result = await self._inner.handle(turn.model_copy(update={"lang": turn.lang or lang}))
+        if not result.replies:
+            return []
+        return [*result.replies, BotReply(text=texts.ANSWERED_WHILE_WAITING.get(result.lang))]
 
     async def _open(
         self,

@@ -34,6 +34,11 @@ CANCELLED = bi(
     "好的，已经回到机器人。有问题随时问我；想找人，再点“找工作人员”。",
     'OK, you are back with the bot. Ask me anything; tap "Talk to a person" to reach the staff again.',
 )
+ANSWERED_WHILE_WAITING = bi(
+    "（上面是机器人的回答，仅供参考。您的请求仍然保留着，工作人员上班后会在这里回复您。）",
+    "(That was the bot's answer, as a guide. Your request is still kept; the staff will follow up here "
+    "when they are back.)",
+)
 RATED = bi("谢谢您的评分！", "Thank you for your rating!")
 NOTHING_TO_RATE = bi("没有需要评分的服务，谢谢！", "There is no conversation to rate, thank you!")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from bot.channel import Sender
 from bot.dialogue import DialogueEngine
 from bot.handoff.delivery import IdleCloser, OutboxDelivery
 from bot.handoff.gate import HandoffGate, HandoffOptions
+from bot.messages import IntentInfo, UserTurn
 from bot.settings import BotSettings
 from core.text import bi
 from loans.stations import SAMPLE_STATIONS, Station, StationMatcher, load_stations
@@ -41,8 +43,12 @@ class HandoffParts:
             stations=load_stations(settings.stations_file or SAMPLE_STATIONS),
         )
 
-    def gate(self, inner: DialogueEngine) -> HandoffGate:
-        """The DialogueEngine decorator that hands conversations to staff."""
+    def gate(
+        self,
+        inner: DialogueEngine,
+        understand: Callable[[UserTurn], Awaitable[IntentInfo | None]] | None = None,
+    ) -> HandoffGate:
+        """The DialogueEngine decorator that hands conversations to staff (`understand`: NLU without a turn)."""
         options = HandoffOptions(
             default_station_code=self.settings.handoff_default_station,
             default_hours=bi(self.settings.handoff_default_hours_zh, self.settings.handoff_default_hours_en),
@@ -55,6 +61,7 @@ class HandoffParts:
             matcher=StationMatcher(self.stations),
             options=options,
             on_open=lambda _view: self.wake_delivery(),
+            understand=understand,
         )
 
     def wake_delivery(self) -> None:

@@ -1,4 +1,5 @@
-"""DOCX reader (python-docx): headings 1–3 locate sections; tables are flattened to "a | b" rows."""
+"""DOCX reader (python-docx): headings 1–3 locate sections (articles and chapters in a statute); tables are
+flattened to "a | b" rows."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from knowledge.ingest.frontmatter import DocumentError, meta_from
 from knowledge.ingest.markdown import emit_section
+from knowledge.ingest.statute import Line, looks_like_statute, statute_sections, statute_title
 from knowledge.types import DocumentMeta
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
@@ -58,13 +60,21 @@ def read_docx(path: Path) -> tuple[DocumentMeta, list[tuple[str, str]]]:
     except Exception as err:  # python-docx raises zip, XML and package errors for damaged files
         raise DocumentError(f"{path.name}: not a readable Word (.docx) file ({type(err).__name__})") from err
     title = core_title or next((text for level, text in blocks if level == TITLE_LEVEL), "")
+    statute = looks_like_statute(text for _, text in blocks)
     if not title:
-        title = next((text for level, text in blocks if level is not None), "")
-    sections = list(_sections(blocks))
+        first_heading = next((text for level, text in blocks if level is not None), "")
+        title = statute_title([Line(text, heading=level is not None) for level, text in blocks]) if statute else ""
+        title = title or first_heading
+    if statute:
+        lines = [Line(text, heading=level is not None) for level, text in blocks if level != TITLE_LEVEL]
+        sections = list(statute_sections(lines, title=title))
+    else:
+        sections = list(_sections(blocks))
     if not sections:
         raise DocumentError(f"{path.name}: no text found")
     body = "\n".join(text for _, text in blocks)
-    return meta_from({"title": title or None}, path=path, body=body), sections
+    kind = "statute" if statute else "guide"
+    return meta_from({"title": title or None}, path=path, body=body, kind=kind), sections
 
 
 def _blocks(document: Any) -> Iterator[tuple[int | None, str]]:

@@ -1,4 +1,5 @@
-"""HTML reader (BeautifulSoup, stdlib parser): page chrome dropped, h1–h3 locate sections, GBK pages decoded."""
+"""HTML reader (BeautifulSoup, stdlib parser): page chrome dropped, h1–h3 locate sections (articles and
+chapters in a statute page), GBK pages decoded."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from knowledge.ingest.frontmatter import DocumentError, meta_from
 from knowledge.ingest.markdown import emit_section
+from knowledge.ingest.statute import Line, looks_like_statute, statute_sections, statute_title
 from knowledge.ingest.textcodec import decode_text
 from knowledge.types import DocumentMeta
 
@@ -48,11 +50,16 @@ def read_html(path: Path) -> tuple[DocumentMeta, list[tuple[str, str]]]:
     if not title:
         first = soup.find(["h1", "h2"])
         title = first.get_text(" ", strip=True) if first else ""
-    sections = list(_sections(_marked_text(soup)))
+    lines = list(_lines(_marked_text(soup)))
+    statute = looks_like_statute(line.text for line in lines)
+    if statute:  # a page copied from a laws database: its <title> may be the site's name, the heading is the law's
+        title = statute_title(lines) or title
+    sections = list(statute_sections(lines, title=title) if statute else _sections(lines))
     if not sections:
         raise DocumentError(f"{path.name}: no text found")
     body = "\n".join(t for _, t in sections)
-    return meta_from({"title": title or None, "lang": lang}, path=path, body=body), sections
+    found = {"title": title or None, "lang": lang}
+    return meta_from(found, path=path, body=body, kind="statute" if statute else "guide"), sections
 
 
 def _lang_of(value: Any) -> str | None:
@@ -77,14 +84,23 @@ def _marked_text(soup: Any) -> str:
     return str(soup.get_text())
 
 
-def _sections(text: str) -> Iterator[tuple[str, str]]:
-    heading = ""
-    lines: list[str] = []
+def _lines(text: str) -> Iterator[Line]:
+    """Non-empty lines of the marked page text, headings flagged."""
     for raw_line in text.splitlines():
         line = re.sub(r"\s+", " ", raw_line).strip().strip("|").strip()
         if line.startswith(_HEADING_MARK):
-            yield from emit_section(heading, lines)
-            heading, lines = line[len(_HEADING_MARK) :].strip(), []
+            yield Line(line[len(_HEADING_MARK) :].strip(), heading=True)
         elif line:
-            lines.append(line)
-    yield from emit_section(heading, lines)
+            yield Line(line)
+
+
+def _sections(lines: list[Line]) -> Iterator[tuple[str, str]]:
+    heading = ""
+    texts: list[str] = []
+    for line in lines:
+        if line.heading:
+            yield from emit_section(heading, texts)
+            heading, texts = line.text, []
+        else:
+            texts.append(line.text)
+    yield from emit_section(heading, texts)

@@ -1,4 +1,5 @@
-"""Markdown and plain-text readers: one chunk per section, long sections split on paragraphs.
+"""Markdown and plain-text readers: one chunk per section, long sections split on paragraphs; a statute
+(see knowledge/ingest/statute.py) is split into one chunk per article instead.
 
 A Markdown section may list the ways farmers ask about it in a comment block right under its heading
 (hidden when the Markdown is rendered; indexed for search, never part of the section text):
@@ -15,12 +16,15 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from knowledge.ingest.document import AskedSection
-from knowledge.ingest.frontmatter import DocumentError, meta_from, split_front_matter
+from knowledge.ingest.chunking import MAX_CHUNK_CHARS, split_long
+from knowledge.ingest.document import AskedSection, Section
+from knowledge.ingest.frontmatter import DocumentError, declared_kind, meta_from, split_front_matter
+from knowledge.ingest.statute import Line, looks_like_statute, statute_sections, statute_title, title_line
 from knowledge.types import DocumentMeta
 
-MAX_CHUNK_CHARS = 420
+__all__ = ["MAX_CHUNK_CHARS", "emit_section", "read_markdown", "read_plain_text", "read_text_file", "split_long"]
 _HEADING = re.compile(r"^(#{1,3})\s+(.*\S)\s*$")
+_ANY_HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*$")
 _ASKS_OPEN = re.compile(r"^\s*<!--\s*asks:?\s*$", re.IGNORECASE)
 _ASKS_CLOSE = re.compile(r"^\s*-->\s*$")
 
@@ -38,12 +42,18 @@ def read_text_file(path: Path) -> str:
     raise DocumentError(f"{path.name}: not UTF-8 or GBK text")
 
 
-def read_markdown(path: Path) -> tuple[DocumentMeta, list[AskedSection]]:
-    """Parse a Markdown document into its metadata and (locator, text, asks) sections."""
+def read_markdown(path: Path) -> tuple[DocumentMeta, list[Section]]:
+    """Parse a Markdown document into its metadata and (locator, text, asks) sections (one per article in a
+    statute, unless the front-matter says `kind: guide`)."""
     raw, body = split_front_matter(read_text_file(path))
-    meta = meta_from(raw, path=path, body=body)
+    lines = list(_markdown_lines(body))
+    kind = declared_kind(raw) or ("statute" if looks_like_statute(line.text for line in lines) else "guide")
+    if kind == "statute" and not raw.get("title") and not any(ln.startswith("# ") for ln in body.splitlines()):
+        raw = {**raw, "title": statute_title(lines)}  # a law pasted without a `#` title: its first line names it
+    meta = meta_from(raw, path=path, body=body, kind=kind)
+    sections: list[Section]
     try:
-        sections = list(_sections(body))
+        sections = list(statute_sections(lines, title=meta.title) if meta.is_statute else _sections(body))
     except DocumentError as err:
         raise DocumentError(f"{path.name}: {err}") from err
     if not sections:
@@ -52,12 +62,38 @@ def read_markdown(path: Path) -> tuple[DocumentMeta, list[AskedSection]]:
 
 
 def read_plain_text(path: Path) -> tuple[DocumentMeta, list[tuple[str, str]]]:
-    """Parse a plain-text document: paragraphs become sections located by paragraph number."""
+    """Parse a plain-text document: paragraphs become sections located by paragraph number, or articles
+    located by chapter and article number when the text is a statute (its first short line is the title)."""
     body = read_text_file(path)
+    lines = [Line(line) for line in body.splitlines() if line.strip()]
+    if looks_like_statute(line.text for line in lines):
+        title = title_line(line.text for line in lines)
+        meta = meta_from({"title": title}, path=path, body=body, kind="statute")
+        return meta, list(statute_sections(lines, title=meta.title))
     meta = meta_from({}, path=path, body=body)
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
     sections = [(f"¶{i}", p) for i, p in enumerate(paragraphs, start=1)]
     return meta, sections
+
+
+def _markdown_lines(body: str) -> Iterator[Line]:
+    """Non-empty lines with `<!-- … -->` blocks left out, headings marked; the `#` title line is skipped."""
+    in_comment = False
+    for raw_line in body.splitlines():
+        line = raw_line.strip()
+        if in_comment:
+            in_comment = "-->" not in line
+            continue
+        if line.startswith("<!--"):
+            in_comment = "-->" not in line
+            continue
+        match = _ANY_HEADING.match(line)
+        if match and len(match.group(1)) == 1:
+            continue
+        if match:
+            yield Line(match.group(2), heading=True)
+        elif line:
+            yield Line(line)
 
 
 def _sections(body: str) -> Iterator[AskedSection]:
@@ -100,20 +136,3 @@ def emit_section(heading: str, lines: list[str]) -> Iterator[tuple[str, str]]:
     if text:
         for piece in split_long(text):
             yield heading, piece
-
-
-def split_long(text: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
-    """Split text longer than `limit` characters on paragraph, then sentence boundaries."""
-    if len(text) <= limit:
-        return [text]
-    units = [u for u in re.split(r"(?<=[。！？!?；;])\s*|\n+", text) if u.strip()]
-    pieces: list[str] = []
-    current = ""
-    for unit in units:
-        if current and len(current) + len(unit) > limit:
-            pieces.append(current.strip())
-            current = ""
-        current += unit if not current or current.endswith(("。", "！", "？")) else " " + unit
-    if current.strip():
-        pieces.append(current.strip())
-    return pieces

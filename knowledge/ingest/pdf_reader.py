@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
+from knowledge.ingest.chunking import split_long
 from knowledge.ingest.frontmatter import DocumentError, meta_from
-from knowledge.ingest.statute import article_sections, looks_like_statute, page_sections
+from knowledge.ingest.statute import Line, looks_like_statute, statute_sections, title_line
+from knowledge.ingest.textcodec import join_lines
 from knowledge.types import DocumentMeta
 
 _GENERIC_TITLES = {"", "untitled", "无标题", "document"}
-MAX_TITLE_CHARS = 40
 
 
 def extract_pages(path: Path) -> tuple[list[str], str]:
@@ -40,20 +43,37 @@ def _open_with_empty_password(reader: object) -> bool:
 
 
 def read_pdf(path: Path) -> tuple[DocumentMeta, list[tuple[str, str]]]:
-    """Parse a PDF into metadata and sections located "p.N" (or "第十二条 · p.N" in statutes)."""
+    """Parse a PDF into metadata and sections located "p.N" (or "第二章 合同 · 第十二条 · p.N" in statutes)."""
     pages, info_title = extract_pages(path)
-    sections = list(article_sections(pages) if looks_like_statute(pages) else page_sections(pages))
-    meta = meta_from({"title": _title(pages, info_title)}, path=path, body="\n".join(pages))
+    lines = [Line(line, page=number) for number, page in enumerate(pages, start=1) for line in page.splitlines()]
+    statute = looks_like_statute(line.text for line in lines)
+    title = _title(pages, info_title)
+    found = statute_sections(lines, title=title or "", wrapped=True) if statute else page_sections(pages)
+    sections = list(found)
+    kind = "statute" if statute else "guide"
+    meta = meta_from({"title": title}, path=path, body="\n".join(pages), kind=kind)
     return meta, sections
 
 
+def page_sections(pages: list[str]) -> Iterator[tuple[str, str]]:
+    """One or more ("p.N", text) sections per non-empty page."""
+    for number, page in enumerate(pages, start=1):
+        text = _flatten(page)
+        if text:
+            for piece in split_long(text):
+                yield f"p.{number}", piece
+
+
+def _flatten(text: str) -> str:
+    """Re-join lines a PDF wrapped; blank lines stay paragraph breaks."""
+    paragraphs = re.split(r"\n[ \t\u3000]*\n", text)
+    return "\n".join(p for p in (join_lines(par.splitlines()) for par in paragraphs) if p)
+
+
 def _title(pages: list[str], info_title: str) -> str | None:
-    """First short line of page one (not an article), else a meaningful metadata title."""
-    for line in pages[0].splitlines():
-        line = line.strip()
-        if line:
-            if len(line) <= MAX_TITLE_CHARS and not line.startswith("第"):
-                return line
-            break
+    """First short line of page one (not an article or chapter), else a meaningful metadata title."""
+    first = title_line(pages[0].splitlines())
+    if first:
+        return first
     generic = info_title.lower() in _GENERIC_TITLES or info_title.startswith("Microsoft Word")
     return None if generic else info_title

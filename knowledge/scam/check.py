@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from core.lang import Lang
+from knowledge.scam.chat import split_pasted
 from knowledge.scam.types import ScamAssessment
 
 # Words that make the part before a colon or line break a request to check a message.
@@ -34,6 +35,17 @@ _CLEAN: dict[Lang, str] = {
         "the 96110 anti-fraud line."
     ),
 }
+_CLEAN_CHAT: dict[Lang, str] = {
+    "zh": (
+        "✅ 这段聊天里对方说的话没有发现已知的诈骗信号（您自己说的话不算在内）。\n"
+        "不过还是要小心：对方让您交钱、借钱、转账、给验证码或装APP时，先停下来核实。拿不准就拨打 96110 反诈专线问一问。"
+    ),
+    "en": (
+        "✅ I found no known scam warning signs in what the other side wrote in this chat (your own lines are not "
+        "counted).\nStill, stop and check before you pay, borrow, transfer, share a code or install an app they "
+        "suggest. If unsure, call the 96110 anti-fraud line."
+    ),
+}
 _NOTE_HEAD: dict[Lang, str] = {
     "zh": "有几点值得留意，但还不足以判断是骗局：",
     "en": "A few things are worth noting, though not enough to call it a scam:",
@@ -57,6 +69,10 @@ def is_check_request(text: str) -> bool:
 def extract_checked_message(text: str) -> str | None:
     """Return the message a farmer wants checked ("帮我看看这条短信：<message>"), or None if none is given."""
     stripped = text.strip()
+    if split_pasted(stripped).is_chat:
+        # A pasted chat ("对方：…\n我：…") is checked whole: its colons are speaker labels, not a request's end,
+        # and the detector itself sets aside the farmer's own lines and framing.
+        return stripped
     for separator in _SEPARATOR.finditer(stripped):
         head, tail = stripped[: separator.start()], stripped[separator.end() :].strip()
         if _REQUEST_CUE.search(head) and len(tail) >= _MIN_MESSAGE_CHARS:
@@ -73,7 +89,8 @@ def check_reply(assessment: ScamAssessment, lang: Lang) -> str:
     """The verdict on a message the farmer asked about: the full warning, or "nothing known found, stay careful"."""
     if assessment.should_warn:
         return assessment.warning(lang)
+    clean = _CLEAN_CHAT[lang] if assessment.chat else _CLEAN[lang]
     if not assessment.signals:
-        return _CLEAN[lang]
+        return clean
     notes = "\n".join(f"• {signal.explanation(lang)}" for signal in assessment.signals)
-    return f"{_CLEAN[lang]}\n{_NOTE_HEAD[lang]}\n{notes}"
+    return f"{clean}\n{_NOTE_HEAD[lang]}\n{notes}"

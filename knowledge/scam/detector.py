@@ -7,6 +7,7 @@ import math
 import re
 from typing import Protocol
 
+from knowledge.scam.chat import PastedText, quote_line, split_pasted
 from knowledge.scam.model import ALONE_RISK, ScamModel, ScamModelError
 from knowledge.scam.rate import LprConfig, find_annual_rate, format_percent
 from knowledge.scam.rules import RuleSet, normalise
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 
 _MAX_CHARS = 5000
 RATE_SIGNAL = "rate_above_cap"
+LINE_SIGNAL = "scam_like_line"
 # A warning (medium or above) needs a rule signal at least this strong (something concrete to show the farmer),
 # or a learned score of at least MODEL_ALONE. The model's calibration puts MODEL_ALONE where only 0.5 % of the
 # legitimate training messages score (out of fold), so the gate is chosen by cross-validation on the shipped
@@ -40,6 +42,17 @@ _SENDER_MARKS = re.compile(
     r"\b\d+(\.\d+)?\s?p\s?(/|per)\s?(min|msg|wk|week)\b|回复\s?[A-Za-z0-9]{1,6}\s?(到|至)\s?\d{5,})",
     re.IGNORECASE,
 )
+
+
+# A legitimate-sender counter-signal: Chinese commercial SMS must print an opt-out line ("回T退订", "拒收请回复R"),
+# which scam texts rarely carry. Marketing reads "salesy" to the learned model (offers, 赶快, 限量), so on such a
+# message the model alone does not warn; rule signals still do.
+_OPT_OUT = re.compile(r"(退订|拒收|不再接收|回复?TD\b|回T\b)", re.IGNORECASE)
+
+
+def has_opt_out_line(text: str) -> bool:
+    """Whether the text carries a registered marketing sender's opt-out line."""
+    return _OPT_OUT.search(text) is not None
 
 
 def looks_like_received_message(text: str) -> bool:
@@ -96,7 +109,7 @@ class ScamDetector:
             self._model_failed = True
             log.warning("scam model unavailable, rules only: %s", exc)
 
-    def _rate_signal(self, text: str) -> tuple[ScamSignal, float] | None:
+    def _rate_signal(self, text: str, pasted: PastedText | None = None) -> tuple[ScamSignal, float] | None:
         wording = self._rules.computed.get(RATE_SIGNAL)
         if self._lpr is None or wording is None:
             return None
@@ -110,13 +123,34 @@ class ScamDetector:
             "date": self._lpr.date,
             "evidence": finding.evidence,
         }
+        if pasted is not None:
+            position = text.find(finding.evidence)
+            if position >= 0:
+                values["evidence"] = pasted.quote(position, finding.evidence)
         signal = ScamSignal(
             code=RATE_SIGNAL,
             explanation_zh=wording.explanation_zh.format(**values),
             explanation_en=wording.explanation_en.format(**values),
-            evidence=finding.evidence,
+            evidence=values["evidence"],
         )
         return signal, wording.weight
+
+    def _most_scam_like_line(self, pasted: PastedText) -> ScamSignal | None:
+        """The judged line the model finds most scam-like, quoted, when a multi-line text warns on the model alone."""
+        wording = self._rules.computed.get(LINE_SIGNAL)
+        if wording is None:
+            return None
+        scored = [(self._model_risk(line.text) or 0.0, line) for line in pasted.judged if len(line.text.strip()) >= 4]
+        if not scored:
+            return None
+        _, line = max(scored, key=lambda pair: pair[0])
+        evidence = quote_line(line, 0)
+        return ScamSignal(
+            code=LINE_SIGNAL,
+            explanation_zh=wording.explanation_zh.format(evidence=evidence),
+            explanation_en=wording.explanation_en.format(evidence=evidence),
+            evidence=evidence,
+        )
 
     def _model_risk(self, text: str) -> float | None:
         if self._model is None or self._model_failed:
@@ -129,12 +163,22 @@ class ScamDetector:
             return None
 
     def assess(self, text: str) -> ScamAssessment:
-        """Assess one incoming message (any language, any length) and explain what was found."""
+        """Assess one incoming message or pasted chat (any language, any length) and explain what was found.
+
+        A pasted chat is judged as a whole on the other side's lines only (the farmer's own "我：…" lines neither
+        trigger nor dilute it), and each signal quotes the line that gave it away."""
         if not isinstance(text, str) or not text.strip():
             return ScamAssessment(risk=0.0, level="none", signals=[])
-        normalised = normalise(text[:_MAX_CHARS])
-        hits = [(hit.signal, hit.weight) for hit in self._rules.match(normalised)]
-        rate = self._rate_signal(normalised)
+        pasted = split_pasted(normalise(text[:_MAX_CHARS]))
+        normalised = pasted.their_text
+        if not normalised.strip():
+            return ScamAssessment(risk=0.0, level="none", signals=[], chat=pasted.is_chat)
+        lines = pasted if pasted.multi_line else None
+        hits = [
+            (hit.signal, hit.weight)
+            for hit in self._rules.match(normalised, lines.quote if lines is not None else None)
+        ]
+        rate = self._rate_signal(normalised, lines)
         if rate is not None:
             hits.append(rate)
         keep = 1.0
@@ -146,13 +190,20 @@ class ScamDetector:
         risk = min(1.0, max(0.0, 1.0 - keep))
         if math.isnan(risk):
             risk = 0.0
-        corroborated = any(weight >= CORROBORATING_WEIGHT for _, weight in hits) or (
-            model_risk is not None and model_risk >= self._model_alone and looks_like_received_message(normalised)
+        by_rules = any(weight >= CORROBORATING_WEIGHT for _, weight in hits)
+        by_model = (
+            model_risk is not None
+            and model_risk >= self._model_alone
+            and looks_like_received_message(normalised)
+            and not has_opt_out_line(normalised)
         )
-        if not corroborated:
+        if not (by_rules or by_model):
             # Only weak hints: cap the risk just under the warning point so level and risk stay consistent.
             risk = min(risk, self._thresholds["medium"] - 0.01)
         signals = [signal for signal, _ in hits]
-        return ScamAssessment(
-            risk=risk, level=level_for(risk, self._thresholds), signals=signals, model_risk=model_risk
-        )
+        level = level_for(risk, self._thresholds)
+        if lines is not None and not by_rules and level in ("medium", "high"):
+            line_signal = self._most_scam_like_line(lines)
+            if line_signal is not None:
+                signals.append(line_signal)
+        return ScamAssessment(risk=risk, level=level, signals=signals, model_risk=model_risk, chat=pasted.is_chat)

@@ -6,6 +6,7 @@ import argparse
 import csv
 import datetime as dt
 import os
+import re
 import statistics
 import sys
 import time
@@ -13,7 +14,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
+from core.intents import Intent
 from knowledge.scam.detector import ScamDetector
+from knowledge.scam.kinds_eval import NEW_KINDS_FILE, KindScore, load_kind_items, render_kinds, score_items
 from knowledge.scam.model import DEFAULT_TRAINING_FILES, read_training_file
 from knowledge.scam.types import LEVEL_THRESHOLDS
 
@@ -27,6 +32,10 @@ DEFAULT_RECALL_TARGET = 0.9
 FPR_TARGET = 0.02
 P95_TARGET_MS = 10.0
 NEGATIVE_CLASSES = {"normal", "ham"}
+NLU_DIR = REPO_ROOT / "nlu" / "data"
+# Intents whose examples describe or quote a scam: a warning on them is expected, so they are counted apart.
+SCAM_TALK_INTENTS = frozenset({Intent.CHECK_MESSAGE, Intent.ASK_SCAM})
+_ANNOTATION = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
 
 
 @dataclass
@@ -118,6 +127,43 @@ def training_overlaps(training_texts: list[str], eval_texts: list[str], width: i
     return leaked
 
 
+def read_nlu_examples(nlu_dir: Path = NLU_DIR) -> list[tuple[str, str]]:
+    """(intent, text) for every example in our own NLU training files, entity annotations removed."""
+    examples: list[tuple[str, str]] = []
+    for path in sorted(nlu_dir.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for entry in data.get("nlu") or []:
+            if "intent" not in entry:
+                continue
+            for line in str(entry.get("examples", "")).splitlines():
+                stripped = line.strip()
+                if stripped.startswith("- "):
+                    examples.append((str(entry["intent"]), _ANNOTATION.sub(r"\1", stripped[2:]).strip()))
+    return examples
+
+
+@dataclass
+class FarmerTurns:
+    """Warnings on our own NLU examples: farmer chat turns (must be 0) and turns that describe or quote a scam."""
+
+    chat_total: int
+    chat_warned: list[str]
+    scam_talk_total: int
+    scam_talk_warned: int
+
+
+def check_farmer_turns(detector: ScamDetector, examples: list[tuple[str, str]]) -> FarmerTurns:
+    """Score every NLU example; a warning on a turn that is not about a scam is a false warning."""
+    chat = [text for intent, text in examples if intent not in SCAM_TALK_INTENTS]
+    talk = [text for intent, text in examples if intent in SCAM_TALK_INTENTS]
+    return FarmerTurns(
+        chat_total=len(chat),
+        chat_warned=[text for text in chat if detector.assess(text).should_warn],
+        scam_talk_total=len(talk),
+        scam_talk_warned=sum(detector.assess(text).should_warn for text in talk),
+    )
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -127,8 +173,41 @@ def _mark(ok: bool) -> str:
     return "✅" if ok else "❌"
 
 
+def render_new_kinds(scores: list[KindScore], leaked: int) -> list[str]:
+    """The report section on the blind-written new-kinds set (dev and test splits)."""
+    return [
+        "## New scam kinds (blind-written set, `knowledge/scam/eval/new_kinds.yaml`)",
+        "",
+        "Written by a separate writer who saw only the list of kinds: single SMS and pasted chats per kind, plus "
+        "legitimate messages on the same subjects. Split deterministically (every other item per kind and form, "
+        "in id order); rules and training text were tuned looking at dev only, test is reported as it falls.",
+        "",
+        *render_kinds(scores),
+        "",
+        f"Leak check: {leaked} training messages share a {OVERLAP_WIDTH}-character run with this set.",
+        "",
+    ]
+
+
+def render_farmer_turns(turns: FarmerTurns) -> list[str]:
+    """The report lines on our own NLU examples."""
+    lines = [
+        f"Farmer chat turns (our NLU examples outside {', '.join(sorted(SCAM_TALK_INTENTS))}): "
+        f"{len(turns.chat_warned)} of {turns.chat_total} get a scam warning (must be 0). "
+        f"Turns that describe or quote a scam ({', '.join(sorted(SCAM_TALK_INTENTS))}): "
+        f"{turns.scam_talk_warned} of {turns.scam_talk_total} warned (expected for most).",
+        "",
+    ]
+    lines.extend(f"- falsely warned: {text}" for text in turns.chat_warned)
+    return lines
+
+
 def render(
-    results: list[DatasetResult], train_seconds: float, leaked: int | None = None, load: float | None = None
+    results: list[DatasetResult],
+    train_seconds: float,
+    leaked: int | None = None,
+    load: float | None = None,
+    extra: list[str] | None = None,
 ) -> str:
     """Render the Markdown report."""
     latencies = [value for result in results for value in result.latencies_ms]
@@ -189,7 +268,25 @@ def render(
         for label in [*result.classes(), *sorted({row.label for row in result.rows} & NEGATIVE_CLASSES)]:
             lines.append(f"- {result.name} / {label}: {result.top_signals(label)}")
     lines.append("")
+    lines.extend(extra or [])
     return "\n".join(lines)
+
+
+def _warns(detector: ScamDetector, text: str) -> tuple[bool, list[str]]:
+    assessment = detector.assess(text)
+    return assessment.should_warn, assessment.signal_codes()
+
+
+NARRATIVE_MARK = "<!-- narrative: kept by --write -->"
+
+
+def _narrative() -> str:
+    """The hand-written part of EVAL.md (from its marker on), kept when the figures are regenerated."""
+    if not EVAL_MD.exists():
+        return ""
+    text = EVAL_MD.read_text(encoding="utf-8")
+    index = text.find(NARRATIVE_MARK)
+    return "\n" + text[index:] if index >= 0 else ""
 
 
 def _load() -> float | None:
@@ -218,7 +315,16 @@ def main(argv: list[str] | None = None) -> int:
     results = [run(detector, "zh", zh_rows), run(detector, "en", en_rows)]
     training = [row.text for path in DEFAULT_TRAINING_FILES for row in read_training_file(path)]
     leaked = training_overlaps(training, [text for text, _ in zh_rows + en_rows])
-    report = render(results, train_seconds, len(leaked), _load())
+    load = _load()
+    extra: list[str] = []
+    if NEW_KINDS_FILE.exists():
+        items = load_kind_items()
+        scores = score_items(items, lambda text: _warns(detector, text))
+        extra += render_new_kinds(scores, len(training_overlaps(training, [item.text for item in items])))
+    if NLU_DIR.exists():
+        extra += render_farmer_turns(check_farmer_turns(detector, read_nlu_examples()))
+    narrative = _narrative()
+    report = render(results, train_seconds, len(leaked), load, extra) + narrative
     print(report)
     if args.write:
         EVAL_MD.write_text(report, encoding="utf-8")

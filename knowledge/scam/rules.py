@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ _CLAUSE_BREAK = re.compile(r"[。！？!?；;\n]")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _SPACE_BETWEEN_CJK = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000]+(?=[\u4e00-\u9fff])")
 _EVIDENCE_MAX = 40
+# NFKC turns Chinese full-width punctuation into ASCII; quotes shown to the farmer get it back next to Chinese.
+_FULL_WIDTH = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？"}
+_ASCII_BY_CJK = re.compile(r"(?<=[\u4e00-\u9fff])[,:;!?]|[,:;!?](?=[\u4e00-\u9fff])")
 
 
 class ScamRulesError(NonghuiError):
@@ -32,6 +36,11 @@ def normalise(text: str) -> str:
     cleaned = unicodedata.normalize("NFKC", text)
     cleaned = _ZERO_WIDTH.sub("", cleaned)
     return _SPACE_BETWEEN_CJK.sub("", cleaned)
+
+
+def for_display(text: str) -> str:
+    """Normalised text as a farmer would write it: full-width punctuation restored next to Chinese characters."""
+    return _ASCII_BY_CJK.sub(lambda found: _FULL_WIDTH[found.group(0)], text)
 
 
 def _compile(pattern: str, where: str) -> re.Pattern[str]:
@@ -89,7 +98,7 @@ class RuleHit:
 
 
 def _evidence(text: str) -> str:
-    snippet = " ".join(text.split())
+    snippet = for_display(" ".join(text.split()))
     return snippet if len(snippet) <= _EVIDENCE_MAX else snippet[: _EVIDENCE_MAX - 1] + "…"
 
 
@@ -180,26 +189,33 @@ class RuleSet:
         zh_part = before[-self._window_zh :]
         return bool(self._negation_zh.search(zh_part) or self._negation_en.search(before[-self._window_en :]))
 
-    def _first_match(self, rule: Rule, text: str) -> str | None:
+    def _first_match(self, rule: Rule, text: str) -> re.Match[str] | None:
         for pattern in rule.patterns:
             for found in pattern.finditer(text):
                 if rule.negatable and self.is_negated(text, found.start()):
                     continue
-                return found.group(0)
+                return found
         return None
 
-    def match(self, text: str) -> list[RuleHit]:
-        """Return every rule signal the (already normalised) text shows, in rule-file order."""
+    def match(self, text: str, quote: Callable[[int, str], str] | None = None) -> list[RuleHit]:
+        """Return every rule signal the (already normalised) text shows, in rule-file order.
+
+        `quote(start, matched)` words the evidence shown to the farmer (for a chat: the line it came from);
+        without it the evidence is the matched words themselves."""
         hits: list[RuleHit] = []
         for rule in self.rules:
+            # A signal may have several entries (the same story told in wordings that need different context);
+            # the first entry that fires gives it, so its weight counts once.
+            if any(hit.signal.code == rule.code for hit in hits):
+                continue
             if any(pattern.search(text) for pattern in rule.unless):
                 continue
             if not all(any(pattern.search(text) for pattern in group) for group in rule.requires):
                 continue
-            matched = self._first_match(rule, text)
-            if matched is None:
+            found = self._first_match(rule, text)
+            if found is None:
                 continue
-            evidence = _evidence(matched)
+            evidence = quote(found.start(), found.group(0)) if quote else _evidence(found.group(0))
             signal = ScamSignal(
                 code=rule.code,
                 explanation_zh=rule.explanation_zh.format(evidence=evidence),

@@ -65,12 +65,15 @@ _ADVICE: dict[Lang, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class ScamAssessment:
-    """The detector's verdict on one message: risk 0–1, level and the signals behind it."""
+    """The detector's verdict on one message or pasted chat: risk 0–1, level and the signals behind it.
+
+    `chat` is True when the text was a pasted chat judged on the other side's lines only."""
 
     risk: float
     level: Level
     signals: list[ScamSignal] = field(default_factory=list)
     model_risk: float | None = None
+    chat: bool = False
 
     @property
     def should_warn(self) -> bool:
@@ -96,11 +99,25 @@ class ScamAssessment:
         level_name = _LEVEL_NAMES[lang][self.level]
         if lang == "zh":
             head = f"⚠️ 诈骗风险：{level_name}"
-            found = "发现的可疑情况：" if self.signals else "这条消息的写法和常见骗局很像。"
+            if self.chat:
+                found = (
+                    "这段聊天里对方的话有这些可疑情况（您自己说的话不算在内）："
+                    if self.signals
+                    else ("这段聊天里对方的说法和常见骗局很像。")
+                )
+            else:
+                found = "发现的可疑情况：" if self.signals else "这条消息的写法和常见骗局很像。"
             todo = "现在请这样做："
         else:
             head = f"⚠️ Scam risk: {level_name}"
-            found = "Warning signs found:" if self.signals else "This message reads like common scams."
+            if self.chat:
+                found = (
+                    "Warning signs in what the other side wrote (your own lines are not counted):"
+                    if self.signals
+                    else "What the other side wrote in this chat reads like common scams."
+                )
+            else:
+                found = "Warning signs found:" if self.signals else "This message reads like common scams."
             todo = "What to do now:"
         lines = [head, found]
         lines.extend(f"• {signal.explanation(lang)}" for signal in self.signals)

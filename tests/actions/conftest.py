@@ -21,6 +21,7 @@ class Question:
     lang: Lang
     topic: str | None
     region: str | None
+    previous: str | None = None
 
 
 @dataclass
@@ -35,6 +36,7 @@ class FakeKnowledge:
     error: Exception | None = None
     questions: list[Question] = field(default_factory=list)
     warmed: int = 0
+    answer_topic: str | None = None
 
     def warm_up(self) -> None:
         self.warmed += 1
@@ -48,10 +50,16 @@ class FakeKnowledge:
         region: str | None = None,
         previous: str | None = None,
     ) -> Answer:
-        self.questions.append(Question(question, lang, topic, region))
+        self.questions.append(Question(question, lang, topic, region, previous))
         if self.error is not None:
             raise self.error
-        return Answer(text=self.answer_text, lang=lang, confident=self.confident, sources=self.sources, topic=topic)
+        return Answer(
+            text=self.answer_text,
+            lang=lang,
+            confident=self.confident,
+            sources=self.sources,
+            topic=self.answer_topic or topic,
+        )
 
 
 class IndexMissingError(NonghuiError):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import AnswerQuestion
+from actions.answer import AnswerOrExplain, AnswerQuestion
 from knowledge.answer_types import SourceInfo
 from tests.actions.conftest import FakeKnowledge, IndexMissingError, make_tracker
 
@@ -82,11 +82,19 @@ async def test_sources_without_url_keep_a_null_url(knowledge: FakeKnowledge):
 async def test_low_confidence_answer_is_replaced_by_the_not_sure_response(knowledge: FakeKnowledge):
     knowledge.confident = False
 
-    messages = await run_answer(knowledge, "贷款能贷多少", "ask_loan", "zh")
+    messages = await run_answer(knowledge, "保险能赔多少", "ask_insurance", "zh")
 
     assert len(messages) == 1
     assert messages[0]["response"] == "utter_not_sure"
     assert messages[0]["text"] is None
+
+
+async def test_a_loan_question_the_knowledge_base_cannot_answer_still_offers_the_form(knowledge: FakeKnowledge):
+    knowledge.confident = False
+
+    messages = await run_answer(knowledge, "想借10万盖个猪圈，能贷那么多吗", "ask_loan", "zh")
+
+    assert [m["response"] for m in messages] == ["utter_not_sure_loan"]
 
 
 async def test_service_error_sends_the_knowledge_error_response(knowledge: FakeKnowledge):
@@ -168,3 +176,142 @@ async def test_loan_question_without_amount_and_term_still_goes_to_the_knowledge
 
     assert [q.text for q in knowledge.questions] == ["贷款能贷多少"]
     assert dispatcher.messages[0]["text"] == "扶贫小额信贷一般每户5万元以内，具体看当地政策。"
+
+
+async def test_a_question_with_an_amount_and_a_purpose_is_answered_and_offers_the_form_as_a_button(
+    knowledge: FakeKnowledge,
+):
+    messages = await run_answer(knowledge, "想借10万盖个猪圈，能贷那么多吗", "ask_loan", "zh")
+
+    assert [q.text for q in knowledge.questions] == ["想借10万盖个猪圈，能贷那么多吗"]
+    assert messages[0]["text"] == knowledge.answer_text
+    assert {"title": "我想申请贷款", "payload": "/apply_loan"} in messages[0]["buttons"]
+
+
+async def test_the_previous_answered_question_of_the_session_goes_to_the_knowledge_service(knowledge: FakeKnowledge):
+    events = [
+        {"event": "action", "name": "action_session_start"},
+        {"event": "user", "text": "小额信贷能贷多少"},
+        {"event": "action", "name": "action_answer_question"},
+        {"event": "bot", "text": "一般5万以内"},
+        {"event": "user", "text": "那要多久还？"},
+    ]
+    tracker = make_tracker("那要多久还？", intent="ask_loan", events=events)
+
+    await AnswerQuestion(knowledge).run(CollectingDispatcher(), tracker, {})
+
+    assert [(q.text, q.previous) for q in knowledge.questions] == [("那要多久还？", "小额信贷能贷多少")]
+
+
+async def test_a_first_question_has_no_previous_question(knowledge: FakeKnowledge):
+    await run_answer(knowledge, "what about the interest?", "ask_loan", "en")
+
+    assert knowledge.questions[0].previous is None
+
+
+async def test_follow_up_buttons_follow_the_topic_the_knowledge_base_answered(knowledge: FakeKnowledge):
+    knowledge.answer_topic = "insurance"
+
+    messages = await run_answer(knowledge, "那保险呢", "nlu_fallback", "zh")
+
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/ask_loan", "/human_handoff"]
+
+
+async def test_out_of_scope_message_the_knowledge_base_answers_is_answered_not_refused(knowledge: FakeKnowledge):
+    messages = await run_answer(knowledge, "骗紫打电话说我贷款逾其了", "out_of_scope", "zh")
+
+    assert [q.topic for q in knowledge.questions] == [None]
+    assert messages[0]["text"] == knowledge.answer_text
+
+
+async def test_a_message_nlu_is_certain_is_out_of_scope_is_declined_without_asking_the_knowledge_base(
+    knowledge: FakeKnowledge,
+):
+    tracker = make_tracker("养老金一个月能领多少", intent="out_of_scope")
+    tracker.latest_message["intent"]["confidence"] = 0.999
+    dispatcher = CollectingDispatcher()
+
+    await AnswerQuestion(knowledge).run(dispatcher, tracker, {})
+
+    assert knowledge.questions == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_out_of_scope"]
+
+
+async def test_out_of_scope_message_the_knowledge_base_abstains_on_gets_the_out_of_scope_reply(
+    knowledge: FakeKnowledge,
+):
+    knowledge.confident = False
+
+    messages = await run_answer(knowledge, "明天下不下雨", "out_of_scope", "zh")
+
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+
+
+async def test_low_confidence_nlu_fallback_the_knowledge_base_abstains_on_says_not_sure(knowledge: FakeKnowledge):
+    knowledge.confident = False
+
+    messages = await run_answer(knowledge, "那个东西咋弄", "nlu_fallback", "zh")
+
+    assert [m["response"] for m in messages] == ["utter_not_sure"]
+
+
+async def run_outside_form(knowledge: FakeKnowledge, text: str, intent: str, lang: str = "zh") -> list[dict]:
+    dispatcher = CollectingDispatcher()
+    events = await AnswerOrExplain(knowledge).run(dispatcher, make_tracker(text, intent=intent, lang=lang), {})
+    assert events == []
+    return dispatcher.messages
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "lang"),
+    [
+        ("96110是真的反诈电话吗", "correct_field", "zh"),
+        ("打12378有用吗", "inform", "zh"),
+        ("my number is on a loan app list, what do I do", "correct_field", "en"),
+        ("取消保险要交钱吗", "cancel_form", "zh"),
+    ],
+)
+async def test_a_question_outside_a_form_is_answered_not_told_there_is_no_form(
+    knowledge: FakeKnowledge, text: str, intent: str, lang: str
+):
+    messages = await run_outside_form(knowledge, text, intent, lang)
+
+    assert [q.text for q in knowledge.questions] == [text]
+    assert messages[0]["text"] == knowledge.answer_text
+    assert "utter_no_form_in_progress" not in [m["response"] for m in messages]
+
+
+async def test_a_question_outside_a_form_the_knowledge_base_abstains_on_is_not_sure_not_no_form(
+    knowledge: FakeKnowledge,
+):
+    knowledge.confident = False
+
+    messages = await run_outside_form(knowledge, "这个号码是真的吗", "correct_field")
+
+    assert [m["response"] for m in messages] == ["utter_not_sure"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"), [("不办了", "cancel_form"), ("/inform", "inform"), ("cancel", "cancel_form")]
+)
+async def test_a_form_command_outside_a_form_says_no_form_without_asking_the_knowledge_base(
+    knowledge: FakeKnowledge, text: str, intent: str
+):
+    messages = await run_outside_form(knowledge, text, intent)
+
+    assert knowledge.questions == []
+    assert [m["response"] for m in messages] == ["utter_no_form_in_progress"]
+
+
+async def test_a_form_answer_outside_a_form_says_no_form_when_the_knowledge_base_abstains(knowledge: FakeKnowledge):
+    knowledge.confident = False
+
+    messages = await run_outside_form(knowledge, "电话填错了", "correct_field")
+
+    assert [m["response"] for m in messages] == ["utter_no_form_in_progress"]
+
+
+async def test_a_statement_the_knowledge_base_answers_confidently_is_answered(knowledge: FakeKnowledge):
+    messages = await run_outside_form(knowledge, "我的手机号被网贷平台泄露了", "inform")
+
+    assert messages[0]["text"] == knowledge.answer_text

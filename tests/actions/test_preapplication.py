@@ -16,6 +16,7 @@ from actions.applications import ApplicationStatusAction, DeleteFarmerData
 from actions.applications_deps import ReadyServices
 from actions.identity import farmer_identity
 from actions.preapplication import (
+    AskApplicantName,
     AskConfirmed,
     AskPhone,
     CorrectField,
@@ -132,6 +133,27 @@ async def test_a_question_mid_form_leaves_the_slot_for_the_interruption_rule(ser
     slots, messages = await validate(services, tracker("贷款利息多少", intent="ask_loan", requested="amount"))
 
     assert slots == {} and messages == []
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "requested"),
+    [("打12378有用吗", "zh", "household_status"), ("is calling 12378 any use?", "en", "place")],
+)
+async def test_a_question_misread_as_an_answer_mid_form_is_answered_and_the_slot_left_empty(
+    services: ReadyServices, text: str, lang: str, requested: str
+):
+    from actions.answer import QuestionAnswerer
+    from tests.actions.conftest import FakeKnowledge
+
+    knowledge = FakeKnowledge(answer_text="12378是金融监管的投诉电话。")
+    dispatcher = CollectingDispatcher()
+    form = ValidatePreApplicationForm(services, QuestionAnswerer(knowledge))
+
+    events = await form.run(dispatcher, tracker(text, intent="inform", requested=requested, lang=lang), DOMAIN)
+
+    assert requested not in {e["name"] for e in events if e.get("event") == "slot"}
+    assert [q.text for q in knowledge.questions] == [text]
+    assert [m["text"] for m in dispatcher.messages] == ["12378是金融监管的投诉电话。"]
 
 
 async def test_an_answer_misread_as_a_question_still_fills_the_slot(services: ReadyServices):
@@ -351,3 +373,60 @@ async def test_submit_from_an_unknown_channel_keeps_the_answers_and_says_so(serv
     assert events == []
     assert dispatcher.messages[0]["response"] == "utter_preapplication_save_failed"
     assert services.store.count_by_status() == {}
+
+
+async def test_a_question_read_as_a_correction_mid_form_is_answered_and_clears_nothing():
+    from actions.answer import QuestionAnswerer
+    from tests.actions.conftest import FakeKnowledge
+
+    knowledge = FakeKnowledge(answer_text="96110是国家反诈中心的预警劝阻专线。")
+    dispatcher = CollectingDispatcher()
+    correct = CorrectField(QuestionAnswerer(knowledge))
+
+    events = await correct.run(
+        dispatcher, tracker("96110是真的反诈电话吗", intent="correct_field", slots=COMPLETE), DOMAIN
+    )
+
+    assert events == []
+    assert [q.text for q in knowledge.questions] == ["96110是真的反诈电话吗"]
+    assert dispatcher.messages[0]["text"] == "96110是国家反诈中心的预警劝阻专线。"
+
+
+async def test_a_real_correction_mid_form_still_clears_the_field_when_questions_can_be_answered():
+    from actions.answer import QuestionAnswerer
+    from tests.actions.conftest import FakeKnowledge
+
+    knowledge = FakeKnowledge()
+    correct = CorrectField(QuestionAnswerer(knowledge))
+
+    events = await correct.run(
+        CollectingDispatcher(), tracker("电话填错了，能改吗", intent="correct_field", slots=COMPLETE), DOMAIN
+    )
+
+    assert {e["name"]: e["value"] for e in events} == {"phone": None, "confirmed": None}
+    assert knowledge.questions == []
+
+
+async def test_a_doubtful_name_is_asked_about_and_kept_until_the_farmer_says_yes(services: ReadyServices):
+    slots, messages = await validate(services, tracker("买买提艾力", requested="applicant_name"))
+
+    assert slots["applicant_name"] is None and slots["name_to_confirm"] == "买买提艾力"
+    assert slots["form_failures"] is None
+    assert messages[0]["text"] == "您的名字是「买买提艾力」，对吗？"
+    assert [b["title"] for b in messages[0]["buttons"]] == ["是", "不是"]
+
+    yes = tracker("/inform", requested="applicant_name", slots=slots, entities=[{"entity": "choice", "value": "yes"}])
+    slots, messages = await validate(services, yes)
+
+    assert slots["applicant_name"] == "买买提艾力" and slots["name_to_confirm"] is None
+    assert messages == []
+
+
+async def test_the_name_question_is_not_repeated_while_the_farmer_is_asked_to_confirm_a_name():
+    waiting = tracker("买买提艾力", requested="applicant_name", slots={"name_to_confirm": "买买提艾力"})
+    fresh = tracker("/apply_loan", requested="applicant_name")
+
+    for t, expected in ((waiting, []), (fresh, ["utter_ask_applicant_name"])):
+        dispatcher = CollectingDispatcher()
+        await AskApplicantName().run(dispatcher, t, DOMAIN)
+        assert [m.get("response") for m in dispatcher.messages] == expected

@@ -48,3 +48,19 @@ def test_kb_build_indexes_the_configured_video_catalogues_and_keeps_them_on_rebu
     first = build()
     assert "tiny-zh" in first and len(first) >= 7
     assert build("--force") == first
+
+
+def test_kb_stats_lists_topic_language_and_kind_per_document(build, tmp_path: Path):
+    from tests.knowledge.ingest.statute_texts import paragraphs
+
+    build()
+    law = tmp_path / "regulation.txt"
+    law.write_text("\n\n".join(paragraphs()), encoding="utf-8")
+    ingested = CliRunner().invoke(app, ["kb", "ingest", str(law)])
+    assert ingested.exit_code == 0, ingested.output
+    result = CliRunner().invoke(app, ["kb", "stats"])
+    assert result.exit_code == 0, result.output
+    assert "kinds: {'statute': 1, 'guide': 1}" in result.output
+    rows = {line.split()[0]: line.split() for line in result.output.splitlines() if line.startswith("  ")}
+    assert rows["tiny-zh"][1:4] == ["guide", "loan", "zh"]
+    assert rows["regulation"][1:4] == ["statute", "insurance", "zh"]

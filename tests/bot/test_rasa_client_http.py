@@ -46,8 +46,16 @@ def fake_rasa() -> Starlette:
             {"slots": {"lang": lang}, "latest_message": {"intent": {"name": "ask_loan", "confidence": 0.7}}}
         )
 
+    async def parse(request: Request) -> JSONResponse:
+        if request.query_params.get("token") != "tok":
+            return JSONResponse({"message": "unauthorised"}, status_code=401)
+        body = await request.json()
+        name = "ask_scam" if "96110" in body["text"] else "inform"
+        return JSONResponse({"text": body["text"], "intent": {"name": name, "confidence": 0.8}, "entities": []})
+
     return Starlette(
         routes=[
+            Route("/model/parse", parse, methods=["POST"]),
             Route("/webhooks/rest/webhook", webhook, methods=["POST"]),
             Route("/conversations/{sender}/tracker", tracker, methods=["GET"]),
         ]
@@ -93,3 +101,15 @@ async def test_wrong_token_falls_back_to_the_polite_reply(rasa_url: str) -> None
 
     assert result.intent is None
     assert "96110" in result.replies[0].text
+
+
+async def test_understand_reads_the_intent_without_a_dialogue_turn(rasa_url: str) -> None:
+    async with httpx.AsyncClient() as http:
+        rasa = RasaDialogue(http, rasa_url, "tok", timeout=5.0)
+        turn = UserTurn(sender_id="web:farmer-3", text="96110是真的吗", channel="web")
+
+        intent = await rasa.understand(turn)
+        refused = await RasaDialogue(http, rasa_url, "wrong", timeout=5.0).understand(turn)
+
+    assert intent is not None and (intent.name, intent.confidence) == ("ask_scam", 0.8)
+    assert refused is None

@@ -299,3 +299,35 @@ async def test_a_pasted_scam_read_as_check_message_without_a_request_gets_the_wa
     result = await ScamShield(engine, detector).handle(turn(SCAM_ZH))
 
     assert [r.text[:7] for r in result.replies] == ["⚠️ 诈骗风险"]
+
+
+PASTED_CHAT = """帮我看看这段聊天记录：
+对方：您好，我是游戏交易平台客服，您卖的游戏账号买家已付款
+我：那我怎么收钱
+对方：您填写的银行卡信息错误，资金已冻结，需要先交2000元保证金解冻
+我：我没钱交保证金"""
+
+
+@pytest.mark.parametrize(("lang", "marker"), [("zh", "对方的话"), ("en", "other side")])
+async def test_a_forwarded_chat_gets_a_verdict_quoting_the_other_sides_line(
+    detector: ScamDetector, lang: str, marker: str
+) -> None:
+    shield = ScamShield(RecordingEngine(reply="unused", lang=lang), detector)
+
+    result = await shield.handle(turn(PASTED_CHAT, forwarded=True).model_copy(update={"lang": lang}))
+
+    text = result.replies[0].text
+    assert text.startswith("⚠️")
+    assert marker in text
+    assert "对方：您填写的银行卡信息错误" in text
+    assert "我没钱交保证金" not in text
+
+
+async def test_a_chat_where_only_the_farmer_mentions_a_safe_account_gets_no_warning(detector: ScamDetector) -> None:
+    shield = ScamShield(RecordingEngine(reply="好的"), detector)
+    chat = "对方：王叔，明天村里开会说医保缴费的事\n我：是不是又有人让把钱转到安全账户的骗子？\n对方：不是，是正经开会"
+
+    result = await shield.handle(turn(chat))
+
+    assert [reply.text for reply in result.replies] == ["好的"]
+    assert result.scam is not None and result.scam.level in ("none", "low")

@@ -77,3 +77,29 @@ def test_vectors_are_reused_only_for_identical_embedded_text(corpus: Path, tmp_p
     monkeypatch.setattr("knowledge.builder.embed_text", index_module.embed_text)
     report = build_from_corpus(corpus, index_dir, embedder, force=True)
     assert report.embedded_chunks == 4
+
+
+def test_statute_kind_topic_and_language_are_kept_through_the_index_and_its_manifest(tmp_path: Path):
+    from tests.knowledge.ingest.statute_texts import paragraphs
+
+    source = tmp_path / "regulation.txt"
+    source.write_text("\n\n".join(paragraphs()), encoding="utf-8")
+    index_dir = tmp_path / "index"
+    ingest_files([source], index_dir, HashingEmbedder(dimension=64))
+    record = Manifest.load(index_dir).documents[0]  # type: ignore[union-attr]
+    assert (record.kind, record.topic, record.lang) == ("statute", "insurance", "zh")
+    chunks = KnowledgeIndex.load(index_dir).chunks
+    assert {c.doc.kind for c in chunks} == {"statute"}
+    assert "第二章 理赔 · 第一节 报案 · 第三条" in {c.locator for c in chunks}
+
+
+def test_a_manifest_written_before_kinds_existed_still_loads_as_guides(corpus: Path, tmp_path: Path):
+    import json
+
+    index_dir = tmp_path / "index"
+    build_from_corpus(corpus, index_dir, HashingEmbedder(dimension=64))
+    raw = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    for document in raw["documents"]:
+        del document["kind"]
+    (index_dir / "manifest.json").write_text(json.dumps(raw), encoding="utf-8")
+    assert {d.kind for d in Manifest.load(index_dir).documents} == {"guide"}  # type: ignore[union-attr]

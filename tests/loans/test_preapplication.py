@@ -19,7 +19,7 @@ def service() -> PreApplicationService:
 
 @pytest.mark.parametrize(("said", "name"), [("我叫王秀英", "王秀英"), ("my name is Li Jianguo", "Li Jianguo")])
 def test_a_name_is_read_without_its_lead_in(service: PreApplicationService, said: str, name: str):
-    assert service.check("applicant_name", said, {}).updates == {"applicant_name": name}
+    assert service.check("applicant_name", said, {}).updates == {"applicant_name": name, "name_to_confirm": None}
 
 
 @pytest.mark.parametrize("said", ["你好", "我要申请贷款", "谢谢", "123", "利息多少？"])

@@ -15,6 +15,7 @@ from store.campaigns import (
     DuplicateCampaignError,
     PlacementSpec,
     UnknownCampaignError,
+    campaign_state,
 )
 from store.crypto import FieldCipher, decode_key, generate_key
 from store.db import session_scope
@@ -125,9 +126,32 @@ def test_campaign_days_follow_china_time(campaigns, clock):
     campaigns.add_campaign(spec(slug="one-day", starts=date(2026, 12, 2), ends=date(2026, 12, 2)))
     placement = campaigns.add_placement("one-day", PlacementSpec(kind="poster", location="a"))
     clock.moment = datetime(2026, 12, 1, 15, 59, tzinfo=UTC)  # 23:59 on 1 December in China
-    assert campaigns.record_arrival(channel="web", external_id="a", placement_code=placement.code).outcome == "expired"
+    outcome = campaigns.record_arrival(channel="web", external_id="a", placement_code=placement.code).outcome
+    assert outcome == "not_started"
     clock.moment = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # midnight, 2 December in China
     assert campaigns.record_arrival(channel="web", external_id="a", placement_code=placement.code).outcome == "campaign"
+    clock.moment = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)  # midnight, 3 December in China
+    assert campaigns.record_arrival(channel="web", external_id="a", placement_code=placement.code).outcome == "expired"
+
+
+@pytest.mark.parametrize(
+    ("day", "state"),
+    [(date(2026, 11, 30), "not_started"), (date(2026, 12, 1), "active"), (date(2026, 12, 31), "active"),
+     (date(2027, 1, 1), "expired")],
+)  # fmt: skip
+def test_a_campaign_is_not_started_active_or_expired_by_day(day, state):
+    assert campaign_state(date(2026, 12, 1), date(2026, 12, 31), day) == state
+
+
+def test_an_arrival_before_the_start_is_counted_as_not_started_not_expired(campaigns, sessions):
+    campaigns.add_campaign(spec(slug="spring", starts=date(2027, 3, 1), ends=date(2027, 4, 30)))
+    early = campaigns.add_placement("spring", PlacementSpec(kind="poster", location="李家村"))
+
+    result = campaigns.record_arrival(channel="telegram", external_id="9", placement_code=early.code)
+
+    assert (result.outcome, result.topic, result.campaign_slug) == ("not_started", None, "spring")
+    report = CampaignReports(sessions).funnel(campaign="spring")
+    assert (report.not_started_arrivals, report.expired_arrivals, report.placements[0].arrivals) == (1, 0, 0)
 
 
 def test_first_and_last_touch_attribution(campaigns, clock):

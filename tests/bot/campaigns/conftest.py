@@ -30,7 +30,7 @@ def campaign_store(sessions):
 
 @pytest.fixture
 def placements(campaign_store):
-    """One live placement per topic, and one of a campaign that ended."""
+    """One live placement per topic, one of a campaign that ended and one of a campaign not started yet."""
     found = {}
     for topic in ("loan", "insurance", "scam", "general"):
         campaign_store.add_campaign(
@@ -55,4 +55,15 @@ def placements(campaign_store):
         )
     )
     found["expired"] = campaign_store.add_placement("c-old", PlacementSpec(kind="poster", location="旧"))
+    campaign_store.add_campaign(
+        CampaignSpec(
+            slug="c-spring",
+            name="spring",
+            organiser="县金融办",
+            topic="loan",
+            starts_on=date(2027, 3, 1),
+            ends_on=date(2027, 4, 30),
+        )
+    )
+    found["not_started"] = campaign_store.add_placement("c-spring", PlacementSpec(kind="poster", location="新"))
     return found

@@ -47,16 +47,19 @@ async def test_scam_poster_opens_with_checking_a_message_in_english(signer, camp
     assert "scam" in result.replies[0].text
 
 
-@pytest.mark.parametrize("case", ["expired", "forged", "other key"])
-async def test_expired_and_unknown_campaigns_greet_normally(case, signer, campaign_store, placements, sessions):
+@pytest.mark.parametrize("case", ["expired", "not_started", "forged", "other key"])
+async def test_expired_not_started_and_unknown_campaigns_greet_normally(
+    case, signer, campaign_store, placements, sessions
+):
     payload = {
         "expired": signer.sign(placements["expired"].code),
+        "not_started": signer.sign(placements["not_started"].code),
         "forged": placements["scam"].code + "-aaaaaaaaaa",
         "other key": PayloadSigner(b"another-key-0123456789").sign(placements["scam"].code),
     }[case]
     result = await CampaignGreeter(RecordingEngine(reply="普通问候"), signer, campaign_store).handle(greet(payload))
     assert [r.text for r in result.replies] == ["普通问候"]
-    assert outcomes(sessions) == ["expired" if case == "expired" else "unknown"]
+    assert outcomes(sessions) == [case if case in ("expired", "not_started") else "unknown"]
 
 
 async def test_general_campaign_welcomes_with_the_usual_topic_buttons(signer, campaign_store, placements):

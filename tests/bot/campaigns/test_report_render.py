@@ -50,6 +50,7 @@ def report():
         placements=[big, small],
         unknown_arrivals=2,
         expired_arrivals=0,
+        not_started_arrivals=0,
         top_questions=[QuestionCount("贷款要交保证金吗", 6, 8)],
         unanswered_questions=[QuestionCount("猪瘟保险赔多少", 1, 1)],
     )

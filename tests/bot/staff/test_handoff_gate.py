@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.handoff.gate import HandoffGate, HandoffOptions, asks_for_person
 from bot.handoff.hours import OfficeHours
 from bot.handoff.texts import rating_payload
-from bot.messages import UserTurn
+from bot.messages import IntentInfo, UserTurn
 from loans.stations import StationMatcher, load_stations
 from store.db import session_scope
 from store.models import HandoffMessage, OutboxMessage
@@ -157,3 +157,88 @@ def test_office_hours_are_read_from_the_registry_text():
 def _admin(services, accounts):
     token = services.staff.login("admin", "a long staff password").token
     return services.staff.session(token)[0]
+
+
+def understands_as(name: str):
+    async def understand(t: UserTurn) -> IntentInfo | None:
+        return IntentInfo(name=name, confidence=0.9)
+
+    return understand
+
+
+def waiting_gate(services, inner, intent: str, now=SUNDAY_10):
+    return HandoffGate(
+        inner,
+        services.handoffs,
+        matcher=StationMatcher(load_stations()),
+        options=HandoffOptions(),
+        clock=Clock(now),
+        understand=understands_as(intent),
+    )
+
+
+async def test_a_question_during_a_handoff_waiting_outside_office_hours_is_answered_with_a_note(services, inner):
+    gate = waiting_gate(services, inner, "ask_loan")
+    await gate.handle(turn("/human_handoff", lang="zh"))
+
+    result = await gate.handle(turn("小额贷款要抵押吗"))
+
+    assert [t.text for t in inner.turns] == ["小额贷款要抵押吗"]
+    assert result.replies[0].text == "机器人的回答"
+    assert "工作人员上班后会在这里回复您" in result.replies[-1].text
+    assert [m.text for m in farmer_messages(services)] == ["小额贷款要抵押吗"]  # staff still see it
+
+
+async def test_the_waiting_note_follows_the_language_of_the_answer(services, inner):
+    inner.lang = "en"
+    gate = waiting_gate(services, inner, "ask_scam")
+    await gate.handle(turn("/human_handoff", lang="en", sender="web:w"))
+
+    result = await gate.handle(turn("is 96110 the real anti-fraud line?", sender="web:w"))
+
+    assert "the staff will follow up here" in result.replies[-1].text
+
+
+async def test_a_message_that_is_not_a_question_during_a_waiting_handoff_only_goes_to_staff(services, inner):
+    gate = waiting_gate(services, inner, "inform")
+    await gate.handle(turn("/human_handoff", lang="zh"))
+
+    result = await gate.handle(turn("我叫王秀英"))
+
+    assert inner.turns == [] and result.replies == []
+    assert [m.text for m in farmer_messages(services)] == ["我叫王秀英"]
+
+
+async def test_during_office_hours_the_bot_stays_quiet_even_for_questions(services, inner):
+    gate = waiting_gate(services, inner, "ask_loan", now=TUESDAY_10)
+    await gate.handle(turn("/human_handoff", lang="zh"))
+
+    result = await gate.handle(turn("小额贷款要抵押吗"))
+
+    assert inner.turns == [] and result.replies == []
+
+
+async def test_once_staff_have_replied_the_bot_stays_quiet_outside_office_hours_too(services, inner, accounts):
+    gate = waiting_gate(services, inner, "ask_loan")
+    await gate.handle(turn("/human_handoff", lang="zh"))
+    handoff = services.handoffs.open_for("telegram", "100")
+    assert services.handoffs.staff_reply(
+        _admin(services, accounts), handoff.id, "您好，我是工作人员", lambda _view: None
+    )
+
+    result = await gate.handle(turn("小额贷款要抵押吗"))
+
+    assert inner.turns == [] and result.replies == []
+
+
+async def test_when_nlu_cannot_be_asked_a_waiting_handoff_only_keeps_the_message_for_staff(services, inner):
+    async def broken(t: UserTurn) -> IntentInfo | None:
+        raise RuntimeError("rasa went away")
+
+    gate = HandoffGate(inner, services.handoffs, options=HandoffOptions(), clock=Clock(SUNDAY_10), understand=broken)
+    await gate.handle(turn("/human_handoff", lang="zh"))
+
+    result = await gate.handle(turn("小额贷款要抵押吗"))
+
+    assert inner.turns == [] and result.replies == []
+    assert [m.text for m in farmer_messages(services)] == ["小额贷款要抵押吗"]

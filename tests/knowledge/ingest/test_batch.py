@@ -37,7 +37,9 @@ def test_reingesting_an_unchanged_catalogue_embeds_nothing(tmp_path: Path):
 def test_bad_files_of_every_format_are_reported_and_the_rest_of_the_batch_goes_in(tmp_path: Path):
     folder = tmp_path / "inbox"
     folder.mkdir()
-    make_pdf(folder / "regulation.pdf", [["农业保险条例", "第一条 规范农业保险。", "第二条 自愿投保。"]])
+    make_pdf(
+        folder / "regulation.pdf", [["农业保险条例", "第一条 规范农业保险。", "第二条 自愿投保。", "第三条 及时赔付。"]]
+    )
     (folder / "broken.pdf").write_bytes(b"%PDF-1.7 truncated")
     (folder / "empty.docx").write_bytes(b"")
     (folder / "latin1.html").write_bytes(b"<p>caf\xe9</p>")
@@ -54,7 +56,7 @@ def test_bad_files_of_every_format_are_reported_and_the_rest_of_the_batch_goes_i
     assert "latin1.html: not UTF-8 or GBK text" in problems
     assert "second.docx: duplicate of claims.docx, skipped" in problems
     locators = {c.locator for c in KnowledgeIndex.load(tmp_path / "index").chunks}
-    assert {"第一条 · p.1", "第二条 · p.1", "Claims"} <= locators
+    assert {"第一条 · p.1", "第二条 · p.1", "第三条 · p.1", "Claims"} <= locators
 
 
 def test_same_video_id_in_two_catalogues_is_reported_once_and_kept_once(tmp_path: Path):

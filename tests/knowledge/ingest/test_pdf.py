@@ -39,11 +39,19 @@ def test_statute_pdf_is_split_on_articles_with_the_page_each_starts_on(pdf_facto
     )
     doc = load_document(path)
     locators = [loc for loc, _ in doc.sections]
-    assert locators == ["p.1", "第一条 · p.1", "第二条 · p.1", "第十二条 · p.2", "第十二条之一 · p.3"]
-    article_two = dict(doc.sections)["第二条 · p.1"]
+    assert locators == [
+        "第一章 总则 · 第一条 · p.1",
+        "第一章 总则 · 第二条 · p.1",
+        "第二章 合同 · 第十二条 · p.2",
+        "第二章 合同 · 第十二条之一 · p.3",
+    ]  # the title line is the document title, not a section
+    assert doc.meta.kind == "statute"
+    article_two = dict(doc.sections)["第一章 总则 · 第二条 · p.1"]
     assert "约定损失承担赔偿责任" in article_two  # continues across the page break
     assert "第二章" not in article_two  # chapter headings are not part of an article
-    assert "第十四条的规定" in dict(doc.sections)["第十二条之一 · p.3"]  # a reference inside a line does not split
+    assert (
+        "第十四条的规定" in dict(doc.sections)["第二章 合同 · 第十二条之一 · p.3"]
+    )  # a reference inside a line does not split
 
 
 def test_a_single_article_mention_does_not_make_a_pdf_a_statute(pdf_factory):

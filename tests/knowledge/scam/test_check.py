@@ -68,3 +68,19 @@ def test_reply_on_weak_hints_lists_them_without_calling_it_a_scam(rules_only: Sc
 )
 def test_only_an_opening_request_counts_as_a_check_request(text: str, expected: bool) -> None:
     assert is_check_request(text) is expected
+
+
+def test_a_pasted_chat_is_checked_whole_not_cut_at_its_speaker_colons() -> None:
+    chat = "对方：这条短信是真的，您看看\n我：哦\n对方：请先交保证金"
+
+    assert extract_checked_message(chat) == chat
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", "对方说的话"), ("en", "the other side")])
+def test_reply_on_a_clean_chat_says_only_the_other_side_was_judged(
+    rules_only: ScamDetector, lang: str, words: str
+) -> None:
+    assessment = rules_only.assess("对方：明天几点去地里？\n我：早上七点\n对方：好，我开拖拉机来接你")
+
+    assert assessment.chat and not assessment.should_warn
+    assert words in check_reply(assessment, lang)  # type: ignore[arg-type]

@@ -193,3 +193,34 @@ def test_warning_lists_level_signals_and_advice_in_the_farmer_language() -> None
     assert "高" in zh and "先交钱是骗局" in zh and "96110" in zh
     assert "high" in en and "Paying first is a scam" in en and "96110" in en
     assert "先交钱是骗局" not in en
+
+
+def test_a_marketing_opt_out_line_stops_the_model_alone_from_warning(rules: RuleSet) -> None:
+    text = "【某某超市】周末粮油大促，大米五斤装19.9元，鸡蛋每斤4.5元，数量有限先到先得，欢迎光临选购。"
+    detector = ScamDetector(rules, model=FixedModel(0.95))
+
+    assert detector.assess(text).should_warn
+    assert not detector.assess(text + "退订回T").should_warn
+
+
+def test_an_opt_out_line_does_not_excuse_a_rule_signal(rules_only: ScamDetector) -> None:
+    text = "【惠农快贷】您的贷款已审批，放款前需要先交2000元解冻费。退订回T"
+
+    assert rules_only.assess(text).should_warn
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "要是有短信说你的ETC要停用让你点链接的，别点，直接给我打电话。",
+        "如果有人让你把钱转到安全账户，那就是骗子。",
+    ],
+)
+def test_a_hypothetical_report_of_a_scam_is_not_a_demand(rules_only: ScamDetector, text: str) -> None:
+    assert not rules_only.assess(text).should_warn
+
+
+def test_a_shop_price_stated_as_only_need_to_pay_is_not_an_advance_fee(rules_only: ScamDetector) -> None:
+    text = "视频会员包月，只需支付15元，质量保证，不满意可赔付。"
+
+    assert "advance_fee" not in rules_only.assess(text).signal_codes()

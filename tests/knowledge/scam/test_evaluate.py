@@ -46,3 +46,31 @@ def test_leak_check_finds_training_text_copied_from_evaluation_text() -> None:
     ]
     assert training_overlaps(training, eval_texts) == [training[0]]
     assert training_overlaps(training, eval_texts, width=200) == []
+
+
+def test_farmer_turns_count_false_warnings_apart_from_turns_about_scams(rules_only: ScamDetector) -> None:
+    from knowledge.scam.evaluate import check_farmer_turns
+
+    examples = [
+        ("ask_loan", "我想贷款买化肥"),
+        ("greet", "你好"),
+        ("inform", "我是公安局的，你涉嫌洗钱，马上把钱转到安全账户"),
+        ("check_message", "帮我看看：放款前请先交解冻费，马上转到指定账户"),
+    ]
+    turns = check_farmer_turns(rules_only, examples)
+
+    assert turns.chat_total == 3
+    assert turns.chat_warned == ["我是公安局的，你涉嫌洗钱，马上把钱转到安全账户"]
+    assert (turns.scam_talk_warned, turns.scam_talk_total) == (1, 1)
+
+
+def test_nlu_examples_are_read_without_entity_annotations(tmp_path: Path) -> None:
+    from knowledge.scam.evaluate import read_nlu_examples
+
+    (tmp_path / "nlu.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: inform\n  examples: |\n'
+        '    - 我叫[王大山](name)\n    - 种了[十]{"entity": "n"}亩\n',
+        encoding="utf-8",
+    )
+
+    assert read_nlu_examples(tmp_path) == [("inform", "我叫王大山"), ("inform", "种了十亩")]

@@ -60,6 +60,40 @@ POSITIVE = [
     ("adult_content", "Hot XXX videos sent to your phone tonight, adults only. Reply HOT now."),
     ("rate_above_cap", "借1万，一个月还1200，当天到账。"),
     ("rate_above_cap", "I can lend you 1000, pay back 1500 in two weeks."),
+    ("task_rebate", "帮网店刷销量，先垫付本金，下单后本金加佣金马上返还。"),
+    (
+        "task_rebate",
+        "Like shop videos as tasks for commission. Top up 100 to unlock the next order.",
+    ),
+    ("romance_investment", "亲爱的，我舅舅知道这个平台的内部数据，你充值两万跟着我买，我们以后的家就靠它了。"),
+    (
+        "romance_investment",
+        "Darling, my uncle knows the trading signals. Deposit a little on the app.",
+    ),
+    ("student_loan_cancel", "你上大学时开通过校园贷账户，现在必须注销，否则影响征信。"),
+    (
+        "student_loan_cancel",
+        "Your student loan account from college must be cancelled today.",
+    ),
+    ("game_trade", "你的游戏账号卖出去了，但平台说你银行卡信息错误，钱被冻结，要交保证金才能提现。"),
+    ("game_trade", "Your game account sale is done but the funds are frozen. Pay a deposit to withdraw them."),
+    ("charity_appeal", "山那边的村子受灾了，大家献爱心捐款，直接转到我的个人支付宝就行。"),
+    ("charity_appeal", "Flood victims need help now, please donate by transfer to my personal account today."),
+    ("card_abnormal", "【医保服务】您的医保卡状态异常，即将停用，请点击链接重新认证。"),
+    ("card_abnormal", "Your toll tag is suspended. Click the link to verify your card details and keep driving."),
+    ("compensation_offer", "您买的电热毯有质量问题，平台额外赔偿您300元，请添加专属客服领取。"),
+    (
+        "compensation_offer",
+        "Your heater was recalled: triple compensation, reply to contact our agent.",
+    ),
+    ("proxy_purchase", "老板，我们单位订二十桌酒席，酒水你帮我们从这个厂家代买一下，钱你先垫着，吃饭时一起结。"),
+    (
+        "proxy_purchase",
+        "Booking a table for 30. Buy the wine from our supplier, we pay you back.",
+    ),
+    ("relative_money", "我是房东，这个月的房租别转旧卡了，汇到我爱人的新卡上，卡号稍后发你。"),
+    ("relative_money", "老李，先借我3000周转一下，月底还你，我的账号是6222……"),
+    ("impersonate_service", "您好，这里是平台客服，工作人员失误给您开通了会员，稍后我们通过微信联系您取消。"),
 ]
 
 NEGATIVE = [
@@ -122,6 +156,22 @@ NEGATIVE = [
     ("keyword_reply", "【美团】周末外卖满30减10元，回复TD退订"),
     ("rate_above_cap", "我在邮储银行办了5万元的产业贷，三年期，年利率3.85%。"),
     ("rate_above_cap", "The bank lends 5000 at an interest rate of 4% a year."),
+    ("task_rebate", "【国家反诈中心】刷单就是诈骗，先垫钱的兼职千万不要做。"),
+    ("task_rebate", "The harvest team pays by the day, come to the farm at 7."),
+    ("romance_investment", "亲爱的，今天降温了，记得多穿点，晚上给你打电话。"),
+    ("romance_investment", "Miss you darling, see you at the weekend."),
+    ("student_loan_cancel", "【国家助学贷款】您本年度应还利息326元，请于12月20日前存入还款账户。"),
+    ("student_loan_cancel", "Your student loan statement is ready in your online account."),
+    ("game_trade", "儿子，游戏账号我先帮你收着，考完试再还你。"),
+    ("game_trade", "We played the new game all night, it was fun."),
+    ("charity_appeal", "【县慈善总会】为受灾群众募捐，请通过本会官方网站查询捐赠渠道，本会不通过个人账户收款。"),
+    ("charity_appeal", "Thanks for your donation to the village hall fund, receipts are at the office."),
+    ("card_abnormal", "【医保局】提醒：医保部门不会发链接让您认证，收到“医保卡异常”的短信请直接删除。"),
+    ("card_abnormal", "Your toll tag was charged 4.20 for today's trip."),
+    ("compensation_offer", "本店承诺假一赔三，欢迎到店选购。"),
+    ("compensation_offer", "Your refund has been processed to your card."),
+    ("proxy_purchase", "【某某饭店】您已成功预订周六晚6点的包间，请准时到店。"),
+    ("proxy_purchase", "We booked a table for four at 7, see you there."),
 ]
 
 
@@ -156,3 +206,79 @@ def test_signal_explanations_quote_the_evidence_in_both_languages(rules_only: Sc
 
 def test_spaced_out_keywords_are_still_caught(rules_only: ScamDetector) -> None:
     assert "safe_account" in rules_only.assess("请把钱转到 安 全 账 户 里").signal_codes()
+
+
+# Wordings the new-kind rules were widened to (session 5): each fires on a scam SMS in that wording, and a legitimate
+# message on the same subject stays silent.
+WIDENED_POSITIVE = [
+    ("task_rebate", "招聘手机兼职，给短视频点赞一个赚3元，一单一结，有意加薇信了解。"),
+    ("task_rebate", "您的派单任务到了第三单，本单需垫资2600元，完成后返还本金和佣金。"),
+    ("task_rebate", "在家用手机就能做的工作，先交68元会员费开通任务权限，三天就能回本。"),
+    ("task_rebate", "Your task account is frozen. Recharge 500 to unlock it and withdraw your commission."),
+    ("romance_investment", "宝贝，我在做黄金期货，跟着我买，赚了钱我们就在一起。"),
+    ("romance_investment", "Honey, the platform needs a 10% tax before withdrawal, pay it and we can meet."),
+    ("compensation_offer", "您买的取暖器是召回批次，我们退款再补偿您两百元，请加售后徽信领取。"),
+    ("compensation_offer", "快递丢了，我们按商品价值三倍给您补偿，请问退到微信还是支付宝？"),
+    ("impersonate_service", "亲，退款需要验证信用，请打开支付宝备用金领出来，转到理赔账户后一起退回。"),
+    ("impersonate_service", "The shop's after-sales team: your order had a quality issue, add our agent on WeChat."),
+    ("card_abnormal", "【ETC服务】您的ETC未完成实名复核，已限制通行，请点 击 链 接 复核。"),
+    ("card_abnormal", "您的社保卡要从二代升级到三代，不升级不能用了，请提供身份证号和银行卡号办理。"),
+    ("card_abnormal", "Final notice: your toll account shows an outstanding charge. Pay online at toll-pay.info."),
+    ("student_loan_cancel", "你好，你在大学期间开过网贷额度，现在要注销，不注销会上报征信。"),
+    ("student_loan_cancel", "We found an unclosed student account in your name. Close it to protect your credit."),
+    ("game_trade", "兄弟，你那个号我两千收了，你去这个网站上架，钱先冻结在平台上。"),
+    ("game_trade", "The buyer paid on our trading site, but your game item sale is on hold until you pay a deposit."),
+    ("charity_appeal", "好心人帮帮忙，我爸住院没钱做手术，求大家捐点钱到我支付宝。"),
+    ("charity_appeal", "Please help, my son needs surgery. Transfer any amount to my bank account."),
+    ("subsidy_scam", "您的种粮直补资金因信息不全无法发放，请点击链接补全银行卡信息。"),
+    ("subsidy_scam", "Government farm support: your payment is on hold, verify your details at farm-aid.top."),
+    ("advance_fee", "你的任务账户余额5600元，提现需要先缴纳20%的个人所得税。"),
+]
+
+WIDENED_NEGATIVE = [
+    ("task_rebate", "【美团优选】新人下单立返5元，爆款低至1元，点击链接抢购。"),
+    ("task_rebate", "物流园招分拣员，日结200元，包吃住，地址工业园5号，不收任何费用。"),
+    ("romance_investment", "【XX证券】尊敬的客户，今日市场行情波动较大，请理性投资。"),
+    ("compensation_offer", "【京东】您的售后单已受理，快递员明天上门取件，退款验货后原路返回。"),
+    ("impersonate_service", "【京东物流】您的订单已签收，如有问题请在京东APP内联系客服。"),
+    ("impersonate_service", "Just checked my bank app and the refund finally came through."),
+    ("card_abnormal", "【县医保局】医保信息系统升级，12月5日暂停业务办理，咨询电话12393。"),
+    ("card_abnormal", "【ETC】您的ETC设备电量低，请到就近服务网点免费更换，网点地址见官方APP。"),
+    ("card_abnormal", "Your toll account was charged 12.40 this month; see the statement in the official app."),
+    ("student_loan_cancel", "【XX学校】毕业生请于6月20日前到校园卡中心办理校园卡注销，卡内余额可退。"),
+    ("student_loan_cancel", "Your student loan interest for this year has been collected, thank you."),
+    ("game_trade", "【爱回收】旧手机回收平台，上门回收，点击链接估价。"),
+    ("game_trade", "Want to play the new game tonight? I'll bring my controller."),
+    ("charity_appeal", "村里给受灾的李家捐款，钱交到村委会会计处，名单周五在公示栏公布。"),
+    ("charity_appeal", "The church is collecting blankets for the shelter on Saturday, no cash needed."),
+    ("subsidy_scam", "【县农业农村局】补贴全部通过一卡通发放，不需要在网上登记银行卡，请勿相信扫码领取的信息。"),
+    ("subsidy_scam", "Apply for the machinery grant in person at the county office with your invoice."),
+    ("advance_fee", "通知：退耕还林补助已发放到各户一卡通，请到信用社核对，不需要交任何费用。"),
+    ("credential_request", "【邮储银行】本行不会以任何理由通过短信链接要求您提供银行卡号、密码和验证码。"),
+    ("private_chat", "Community meeting in the village hall on Saturday at 10am."),
+    ("task_rebate", "亲，确认收货后五星好评截图发客服，返现5元，感谢支持。"),
+    ("impersonate_service", "【XX商城】您的退款进度可关注官方微信公众号查询。"),
+    ("card_abnormal", "【XX高速ETC】您的ETC设备即将过期，请关注微信公众号办理续期。"),
+]
+
+
+@pytest.mark.parametrize(("code", "text"), WIDENED_POSITIVE)
+def test_widened_new_kind_signal_fires_on_scam_wording(rules_only: ScamDetector, code: str, text: str) -> None:
+    assessment = rules_only.assess(text)
+    assert code in assessment.signal_codes()
+    assert assessment.should_warn
+
+
+@pytest.mark.parametrize(("code", "text"), WIDENED_NEGATIVE)
+def test_widened_new_kind_signal_stays_silent_on_legitimate_message(
+    rules_only: ScamDetector, code: str, text: str
+) -> None:
+    assessment = rules_only.assess(text)
+    assert code not in assessment.signal_codes()
+    assert not assessment.should_warn
+
+
+def test_a_signal_with_several_entries_is_counted_once(rules_only: ScamDetector) -> None:
+    text = "兼职点赞一个视频赚2元，第一单先垫付本金100元，返还本金加佣金，先交50元会员费开通任务。"
+    codes = rules_only.assess(text).signal_codes()
+    assert codes.count("task_rebate") == 1
