@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from core.lang import Lang
+from core.text import bi
 from knowledge.answer_kind import AnswerKind, asked_kind, states_kind
 from knowledge.answer_types import Answer, SourceInfo
 from knowledge.ingest.timestamps import format_timestamp, timestamp_url
@@ -35,27 +36,31 @@ ALSO_MARGIN: float | None = KIND_MARGIN
 CLEAR_WINNER_GAP = 0.4
 CLEAR_WINNER_MARGIN = 0.03
 # Where a farmer confirms a rule that differs by county, by the topic of the passage (loan rules are the default).
-VARIES_NOTE = {
-    "zh": "各地规定不同，请向村委会、乡镇或放款银行确认。",
-    "en": "Rules differ by county: please confirm with your village committee, township office or the bank.",
-}
+VARIES_NOTE = bi(
+    "各地规定不同，请向村委会、乡镇或放款银行确认。",
+    "Rules differ by county: please confirm with your village committee, township office or the bank.",
+)
 VARIES_NOTE_BY_TOPIC = {
-    "insurance": {
-        "zh": "各地规定不同，请向承保的保险公司、村里的协保员或乡镇农业部门确认。",
-        "en": "Rules differ by county and policy: please confirm with your insurer, the village insurance helper or "
-        "the township agriculture office.",
-    },
-    "station": {
-        "zh": "各地做法不同，请向服务点所属银行或村委会确认。",
-        "en": "Practice differs by place: please confirm with the bank running the service point or your village "
-        "committee.",
-    },
+    "insurance": bi(
+        "各地规定不同，请向承保的保险公司、村里的协保员或乡镇农业部门确认。",
+        (
+            "Rules differ by county and policy: please confirm with your insurer, the village insurance helper or "
+            "the township agriculture office."
+        ),
+    ),
+    "station": bi(
+        "各地做法不同，请向服务点所属银行或村委会确认。",
+        (
+            "Practice differs by place: please confirm with the bank running the service point or your village "
+            "committee."
+        ),
+    ),
 }
-ALSO = {"zh": "另见「{heading}」：{text}", "en": 'See also "{heading}": {text}'}
-OTHER_LANG_NOTE = {"zh": "（以下内容来自英文资料）", "en": "(From a Chinese-language document:)"}
-WATCH_FROM = {"zh": "视频从{clock}开始看。", "en": "Watch the video from {clock}."}
+ALSO = bi("另见「{heading}」：{text}", 'See also "{heading}": {text}')
+OTHER_LANG_NOTE = bi("（以下内容来自英文资料）", "(From a Chinese-language document:)")
+WATCH_FROM = bi("视频从{clock}开始看。", "Watch the video from {clock}.")
 # The statute article that backs an answer taken from a guide (knowledge/legal_basis.py decides when).
-LEGAL_BASIS = {"zh": "依据：《{title}》{article}", "en": "Legal basis: 《{title}》, Article {number}"}
+LEGAL_BASIS = bi("依据：《{title}》{article}", "Legal basis: 《{title}》, Article {number}")
 # Host names reserved for examples and tests (RFC 2606 / 6761): a link there is a placeholder, never shown.
 _PLACEHOLDER_HOSTS = ("example.org", "example.com", "example.net")
 _PLACEHOLDER_SUFFIXES = (".example", ".test", ".invalid", ".localhost")
@@ -156,23 +161,23 @@ class AnswerComposer:
         body = extract(question, best.text, doc.lang, kind)
         parts = []
         if doc.lang != lang:
-            parts.append(OTHER_LANG_NOTE[lang])
+            parts.append(OTHER_LANG_NOTE.get(lang))
         parts.append(body)
         cited = citation(choice.basis) if choice.basis is not None else None
         if cited is not None:
-            parts.append(LEGAL_BASIS[lang].format(title=cited.title, article=cited.article, number=cited.number))
+            parts.append(LEGAL_BASIS.get(lang).format(title=cited.title, article=cited.article, number=cited.number))
         url = doc.url if doc.url and not is_placeholder_url(doc.url) else None
         start = best.chunk.start_seconds
         if start is not None and url is not None:
-            parts.append(WATCH_FROM[lang].format(clock=format_timestamp(start)))
+            parts.append(WATCH_FROM.get(lang).format(clock=format_timestamp(start)))
             url = timestamp_url(url, start)
         sources = [SourceInfo(title=doc.title, locator=best.locator, url=url)]
         also = self._also(best, passages, question, kind)
         if also is not None:
-            parts.append(ALSO[doc.lang].format(heading=also.locator, text=_best_sentence(question, also, kind)))
+            parts.append(ALSO.get(doc.lang).format(heading=also.locator, text=_best_sentence(question, also, kind)))
             sources.append(SourceInfo(title=also.chunk.doc.title, locator=also.locator))
         if doc.varies_locally:
-            parts.append(VARIES_NOTE_BY_TOPIC.get(doc.topic, VARIES_NOTE)[lang])
+            parts.append(VARIES_NOTE_BY_TOPIC.get(doc.topic, VARIES_NOTE).get(lang))
         return Answer(
             text="\n".join(parts), lang=lang, confident=True, sources=sources, passages=passages, topic=doc.topic
         )

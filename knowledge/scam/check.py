@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from core.lang import Lang
+from core.text import Bilingual, bi
 from knowledge.scam.chat import split_pasted
 from knowledge.scam.types import ScamAssessment
 
@@ -22,34 +23,34 @@ _QUOTED = re.compile(r"[“\"「『](?P<body>[^”\"」』]{8,})[”\"」』]")
 _BARE_MESSAGE_CHARS = 30
 _MIN_MESSAGE_CHARS = 4
 
-_CLEAN: dict[Lang, str] = {
-    "zh": (
+_CLEAN: Bilingual = bi(
+    (
         "✅ 这条消息里没有发现已知的诈骗信号。\n"
         "不过还是要小心：正规贷款放款前不收任何费用；验证码、密码不要告诉任何人；"
         "不点陌生链接、不装陌生APP。拿不准就拨打 96110 反诈专线问一问。"
     ),
-    "en": (
+    (
         "✅ I found no known scam warning signs in this message.\n"
         "Still, stay careful: real lenders never charge anything before a loan is paid out; never share "
         "verification codes or passwords; do not tap unknown links or install unknown apps. If unsure, call "
         "the 96110 anti-fraud line."
     ),
-}
-_CLEAN_CHAT: dict[Lang, str] = {
-    "zh": (
+)
+_CLEAN_CHAT: Bilingual = bi(
+    (
         "✅ 这段聊天里对方说的话没有发现已知的诈骗信号（您自己说的话不算在内）。\n"
         "不过还是要小心：对方让您交钱、借钱、转账、给验证码或装APP时，先停下来核实。拿不准就拨打 96110 反诈专线问一问。"
     ),
-    "en": (
+    (
         "✅ I found no known scam warning signs in what the other side wrote in this chat (your own lines are not "
         "counted).\nStill, stop and check before you pay, borrow, transfer, share a code or install an app they "
         "suggest. If unsure, call the 96110 anti-fraud line."
     ),
-}
-_NOTE_HEAD: dict[Lang, str] = {
-    "zh": "有几点值得留意，但还不足以判断是骗局：",
-    "en": "A few things are worth noting, though not enough to call it a scam:",
-}
+)
+_NOTE_HEAD: Bilingual = bi(
+    "有几点值得留意，但还不足以判断是骗局：",
+    "A few things are worth noting, though not enough to call it a scam:",
+)
 
 
 def is_check_request(text: str) -> bool:
@@ -89,8 +90,8 @@ def check_reply(assessment: ScamAssessment, lang: Lang) -> str:
     """The verdict on a message the farmer asked about: the full warning, or "nothing known found, stay careful"."""
     if assessment.should_warn:
         return assessment.warning(lang)
-    clean = _CLEAN_CHAT[lang] if assessment.chat else _CLEAN[lang]
+    clean = _CLEAN_CHAT.get(lang) if assessment.chat else _CLEAN.get(lang)
     if not assessment.signals:
         return clean
     notes = "\n".join(f"• {signal.explanation(lang)}" for signal in assessment.signals)
-    return f"{clean}\n{_NOTE_HEAD[lang]}\n{notes}"
+    return f"{clean}\n{_NOTE_HEAD.get(lang)}\n{notes}"

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from core.lang import Lang
+from core.text import Bilingual, bi
 
 Level = Literal["none", "low", "medium", "high"]
 
@@ -39,28 +40,36 @@ class ScamSignal:
         return self.explanation_zh if lang == "zh" else self.explanation_en
 
 
-_LEVEL_NAMES: dict[Lang, dict[Level, str]] = {
-    "zh": {"none": "未发现", "low": "低", "medium": "中", "high": "高"},
-    "en": {"none": "none found", "low": "low", "medium": "medium", "high": "high"},
+_LEVEL_NAMES: dict[Level, Bilingual] = {
+    "none": bi("未发现", "none found"),
+    "low": bi("低", "low"),
+    "medium": bi("中", "medium"),
+    "high": bi("高", "high"),
 }
 
-_ADVICE: dict[Lang, tuple[str, ...]] = {
-    "zh": (
+_ADVICE: tuple[Bilingual, ...] = (
+    bi(
         "先停下：不要再回复、不要按对方说的操作。",
-        "不要转账、不要交任何“手续费”“保证金”“解冻费”。",
-        "不要把验证码、密码、银行卡号告诉任何人，不要共享屏幕、不要装对方给的APP。",
-        "保留证据：截图聊天记录、短信、对方电话和收款账号。",
-        "拿不准就拨打96110反诈专线咨询；如果已经转了钱，立刻拨打110报警，并联系银行冻结银行卡。",
-    ),
-    "en": (
         "Stop: do not reply or do what the sender says.",
+    ),
+    bi(
+        "不要转账、不要交任何“手续费”“保证金”“解冻费”。",
         'Do not transfer money or pay any "fee", "deposit" or "unfreezing charge".',
+    ),
+    bi(
+        "不要把验证码、密码、银行卡号告诉任何人，不要共享屏幕、不要装对方给的APP。",
         "Never share verification codes, passwords or card numbers; do not share your screen or install their app.",
+    ),
+    bi(
+        "保留证据：截图聊天记录、短信、对方电话和收款账号。",
         "Keep evidence: screenshots of the chat or text, the sender's number and any account they gave.",
+    ),
+    bi(
+        "拿不准就拨打96110反诈专线咨询；如果已经转了钱，立刻拨打110报警，并联系银行冻结银行卡。",
         "If unsure, call the 96110 anti-fraud line; if you have already sent money, call 110 at once "
         "and ask your bank to freeze the card.",
     ),
-}
+)
 
 
 @dataclass(frozen=True)
@@ -91,12 +100,12 @@ class ScamAssessment:
 
     def advice(self, lang: Lang) -> str:
         """Return what to do now, as a short numbered list in the farmer's language."""
-        steps = _ADVICE[lang]
+        steps = tuple(step.get(lang) for step in _ADVICE)
         return "\n".join(f"{number}. {step}" for number, step in enumerate(steps, start=1))
 
     def warning(self, lang: Lang) -> str:
         """Return the full farmer-facing warning: level, signals explained, and advice."""
-        level_name = _LEVEL_NAMES[lang][self.level]
+        level_name = _LEVEL_NAMES[self.level].get(lang)
         if lang == "zh":
             head = f"⚠️ 诈骗风险：{level_name}"
             if self.chat:
