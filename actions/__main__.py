@@ -74,7 +74,7 @@ def build_actions(
         CorrectField(answerer),
         CancelPreApplication(),
         SubmitPreApplication(forms),
-        ApplicationStatusAction(forms),
+        ApplicationStatusAction(forms, answerer),
         DeleteFarmerData(forms),
     ]
 

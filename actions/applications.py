@@ -12,10 +12,11 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answer import QuestionAnswerer
 from actions.applications_deps import ApplicationServices
 from actions.identity import farmer_identity
 from actions.preapplication import reset_events
-from actions.turn import current_lang
+from actions.turn import current_lang, question_text
 from core.text import bi
 from store.applications import DELETION_DONE
 
@@ -33,10 +34,14 @@ NOTHING_STORED = bi(
 
 
 class ApplicationStatusAction(Action):
-    """Lists the farmer's applications with their status in the farmer's language and their station."""
+    """Lists the farmer's applications with their status in the farmer's language and their station.
 
-    def __init__(self, services: ApplicationServices) -> None:
+    A farmer with no application whose message the knowledge base answers confidently asked a question that only
+    sounded like a status query ("why was my claim rejected"): the answer comes first."""
+
+    def __init__(self, services: ApplicationServices, answerer: QuestionAnswerer | None = None) -> None:
         self._services = services
+        self._answerer = answerer
 
     def name(self) -> str:
         """Run for the `application_status` intent."""
@@ -49,11 +54,22 @@ class ApplicationStatusAction(Action):
         if apps is None:
             return []
         if not apps:
-            dispatcher.utter_message(response=UTTER_NO_APPLICATION)
+            if not await self._answered(dispatcher, tracker):
+                dispatcher.utter_message(response=UTTER_NO_APPLICATION)
             return []
         lines = [STATUS_HEADER.get(lang), *(app.summary(lang) for app in apps[:MAX_LISTED])]
         dispatcher.utter_message(text="\n".join(lines))
         return []
+
+    async def _answered(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        """Answer from the knowledge base when it is confident about the typed message; True when it did."""
+        if self._answerer is None or question_text(tracker) is None:
+            return False
+        answer = await self._answerer.lookup(tracker, None)
+        if answer is None or not answer.confident:
+            return False
+        self._answerer.send(dispatcher, tracker, answer, None)
+        return True
 
 
 class DeleteFarmerData(Action):

@@ -322,6 +322,32 @@ async def test_status_without_applications_offers_to_start_one(services: ReadySe
     assert dispatcher.messages[0]["response"] == "utter_application_status"
 
 
+async def test_a_question_read_as_a_status_query_is_answered_when_there_is_no_application(services: ReadyServices):
+    from actions.answer import QuestionAnswerer
+    from tests.actions.conftest import FakeKnowledge
+
+    knowledge = FakeKnowledge(answer_text="Claims below the loss threshold are not paid.")
+    dispatcher = CollectingDispatcher()
+    status = ApplicationStatusAction(services, QuestionAnswerer(knowledge))
+
+    await status.run(dispatcher, tracker("why was my claim rejected", lang="en", sender="web:nobody"), DOMAIN)
+
+    assert dispatcher.messages[0]["text"] == "Claims below the loss threshold are not paid."
+    assert [q.text for q in knowledge.questions] == ["why was my claim rejected"]
+
+
+async def test_a_status_query_the_knowledge_base_cannot_answer_offers_the_form(services: ReadyServices):
+    from actions.answer import QuestionAnswerer
+    from tests.actions.conftest import FakeKnowledge
+
+    dispatcher = CollectingDispatcher()
+    status = ApplicationStatusAction(services, QuestionAnswerer(FakeKnowledge(confident=False)))
+
+    await status.run(dispatcher, tracker("我的申请呢", sender="web:nobody"), DOMAIN)
+
+    assert dispatcher.messages[0]["response"] == "utter_application_status"
+
+
 async def test_delete_erases_personal_data_and_clears_the_form(services: ReadyServices):
     await SubmitPreApplication(services).run(CollectingDispatcher(), tracker("/inform", slots=COMPLETE), DOMAIN)
     dispatcher = CollectingDispatcher()
