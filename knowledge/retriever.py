@@ -23,6 +23,9 @@ MODES = ("hybrid", "dense", "bm25")
 # split's two-turn dialogues 1.0 / 0.7 / 0.5 resolved 0.615, 0.3 and 0.0 resolved 0.692: a follow-up names little
 # of its own ("要带啥去"), and what it names is also in the context text.
 FOLLOW_UP_WEIGHT = 0.3
+# A follow-up that names another topic than the question before it ("贷款要抵押吗" → "那保险呢") switches topic: the
+# context text still leans to the old topic, so chunks of the new one gain this much (z units).
+TOPIC_SWITCH_BONUS = 1.0
 
 
 @dataclass(frozen=True)
@@ -159,12 +162,15 @@ class HybridRetriever:
         region: str | None = None,
         mode: str = "hybrid",
         context: str | None = None,
+        topics: tuple[str, ...] = (),
     ) -> list[Passage]:
         """Return the k best passages; mode is "hybrid", "dense" or "bm25".
 
         `context`: for a follow-up, the text it leans on (the previous question followed by this one). Each chunk
         then scores its fused score for the context plus `follow_up_weight` times its score for the follow-up alone,
-        so "要带啥去" after "被骗了要去派出所报案吗" finds what to bring to the police, not to the bank."""
+        so "要带啥去" after "被骗了要去派出所报案吗" finds what to bring to the police, not to the bank.
+        `topics`: the topics a follow-up switches to ("那保险呢" after a loan question); their chunks gain
+        TOPIC_SWITCH_BONUS."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         index = self.index
@@ -185,6 +191,8 @@ class HybridRetriever:
                 has_tokens=scores.has_tokens or with_context.has_tokens,
             )
         fused = fused + self._adjustments(index, lang, region)
+        if topics:
+            fused += TOPIC_SWITCH_BONUS * np.array([c.doc.topic in topics for c in index.chunks], dtype=np.float32)
         kind = asked_kind(query) if mode == "hybrid" and self._kind_bonus else None
         if kind is not None:
             fused += self._kind_bonus * self._heading_kinds(index, kind)

@@ -8,7 +8,7 @@ from typing import Any
 
 from knowledge.answer import AnswerComposer
 from knowledge.answer_types import Answer
-from knowledge.followup import is_follow_up, with_context
+from knowledge.followup import is_follow_up, topic_switch, with_context
 from knowledge.legal_basis import LegalBasisSelector, StatuteNeighbours
 from knowledge.normalize import normalize_query
 from knowledge.retriever import HybridRetriever
@@ -53,10 +53,11 @@ class KnowledgeService:
 
         `previous`: the farmer's previous question in this conversation; a follow-up ("那要多久还？") is searched
         together with it, while the kind of value asked for still comes from the follow-up itself."""
-        query, context = question, None
+        query, context, switched = question, None, ()
         if previous and previous.strip() and is_follow_up(question, lang):
             query = context = with_context(previous, question)
-        passages = self._retriever.search(question, self._k, lang=lang, region=region, context=context)
+            switched = topic_switch(previous, question)
+        passages = self._retriever.search(question, self._k, lang=lang, region=region, context=context, topics=switched)
         read = self._retriever.correct_spelling(normalize_query(query))
         answer = self._composer.compose(read, passages, lang, focus=question)
         log.debug("answer confident=%s top=%s", answer.confident, passages[0].doc_id if passages else None)

@@ -69,3 +69,11 @@ def test_a_follow_up_is_answered_from_the_previous_questions_subject(service: Kn
 def test_a_question_that_is_no_follow_up_ignores_the_previous_one(service: KnowledgeService) -> None:
     answer = service.answer("对方让我先交解冻费才放款，这是不是诈骗", lang="zh", previous="小额信贷能贷多少万元")
     assert answer.sources[0].title == "贷款诈骗"
+
+
+def test_a_follow_up_naming_another_topic_switches_to_it() -> None:
+    from knowledge.followup import topic_switch
+
+    assert topic_switch("贷款要抵押吗", "那保险呢") == ("insurance",)
+    assert topic_switch("贷款要抵押吗", "那利息呢") == ()  # 利息 is still the loan topic
+    assert topic_switch("贷款要抵押吗", "要带啥") == ()  # names no topic: stays with the previous one
