@@ -53,7 +53,8 @@ class KnowledgeService:
 
         `previous`: the farmer's previous question in this conversation; a follow-up ("那要多久还？") is searched
         together with it, while the kind of value asked for still comes from the follow-up itself."""
-        query, context, switched = question, None, ()
+        query, context = question, None
+        switched: tuple[str, ...] = ()
         if previous and previous.strip() and is_follow_up(question, lang):
             query = context = with_context(previous, question)
             switched = topic_switch(previous, question)
