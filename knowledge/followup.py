@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from core.lang import Lang
+from knowledge.scope import topics_named
 
 _ZH_OPENERS = re.compile(r"^(那|那么|那要|那如果|如果|要是|万一|还有|另外|再|也|又|还|那我|那俺|那他|那咱)")
 _ZH_CLOSERS = re.compile(r"(呢|咋办|怎么办|算不算|行不行|中不中|可以不|行不)$")
@@ -44,3 +45,11 @@ def is_follow_up(question: str, lang: Lang) -> bool:
 def with_context(previous: str, question: str) -> str:
     """The text to search for a follow-up: the previous question, then this one."""
     return f"{previous.strip()} {question.strip()}"
+
+
+def topic_switch(previous: str, question: str) -> tuple[str, ...]:
+    """The topics a follow-up turns to when it names none of the previous question's ("那保险呢"), else ()."""
+    now = topics_named(question)
+    if not now or set(now) & set(topics_named(previous)):
+        return ()
+    return tuple(now)

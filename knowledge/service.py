@@ -9,7 +9,7 @@ from typing import Any
 from core.lang import Lang
 from knowledge.answer import AnswerComposer
 from knowledge.answer_types import Answer
-from knowledge.followup import is_follow_up, with_context
+from knowledge.followup import is_follow_up, topic_switch, with_context
 from knowledge.legal_basis import LegalBasisSelector, StatuteNeighbours
 from knowledge.normalize import normalize_query
 from knowledge.retriever import HybridRetriever
@@ -53,22 +53,14 @@ class KnowledgeService:
         """Return a short sourced answer, or `confident=False` when nothing in the corpus fits.
 
         `previous`: the farmer's previous question in this conversation; a follow-up ("那要多久还？") is searched
-        together with it, while the kind of value asked for still comes from the follow-up itself. `topic`: the
-        topic NLU read in the message; a follow-up that switches to it is answered on its own when that fits."""
+        together with it, while the kind of value asked for still comes from the follow-up itself."""
+        query, context = question, None
+        switched: tuple[str, ...] = ()
         if previous and previous.strip() and is_follow_up(question, lang):
-            answer = self._answer(question, with_context(previous, question), lang=lang, region=region)
-            if topic is None or answer.topic in (None, topic):
-                return answer
-            # A follow-up that switches topic ("那保险呢" after a loan question, NLU says insurance) is read alone
-            # when that answers it on the topic the farmer named.
-            alone = self._answer(question, None, lang=lang, region=region)
-            return alone if alone.topic == topic else answer
-        return self._answer(question, None, lang=lang, region=region)
-
-    def _answer(self, question: str, context: str | None, *, lang: Lang, region: str | None) -> Answer:
-        """Search (with the follow-up `context` when given) and compose the answer."""
-        passages = self._retriever.search(question, self._k, lang=lang, region=region, context=context)
-        read = self._retriever.correct_spelling(normalize_query(context or question))
+            query = context = with_context(previous, question)
+            switched = topic_switch(previous, question)
+        passages = self._retriever.search(question, self._k, lang=lang, region=region, context=context, topics=switched)
+        read = self._retriever.correct_spelling(normalize_query(query))
         answer = self._composer.compose(read, passages, lang, focus=question)
         log.debug("answer confident=%s top=%s", answer.confident, passages[0].doc_id if passages else None)
         return answer

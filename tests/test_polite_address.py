@@ -25,8 +25,8 @@ NOT_FARMER_FACING = {
     "knowledge/scam/rate.py": "patterns that read a loan offer's wording (借给你)",
     "knowledge/embedding/sentences.py": "sample farmer input for the embedding checks",
     "bot/bench.py": "farmer messages the benchmark sends",
-    "knowledge/scam/chat.py": "patterns that read a farmer's request to check a pasted chat (麻烦你看看)",
-    "knowledge/spelling.py": "function characters the speller skips in farmers' queries",
+    "knowledge/scam/chat.py": "words farmers use when they paste a chat to be checked (麻烦你看看)",
+    "knowledge/spelling.py": "function characters farmers type, kept as typed by the speller",
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -72,42 +71,9 @@ def test_a_question_that_is_no_follow_up_ignores_the_previous_one(service: Knowl
     assert answer.sources[0].title == "贷款诈骗"
 
 
-class _TopicRetriever:
-    """Finds a loan section when the search carries the previous (loan) question, else an insurance one."""
+def test_a_follow_up_naming_another_topic_switches_to_it() -> None:
+    from knowledge.followup import topic_switch
 
-    def __init__(self) -> None:
-        self.contexts: list[str | None] = []
-
-    def search(self, question: str, k: int, *, lang=None, region=None, context=None):  # type: ignore[no-untyped-def]
-        self.contexts.append(context)
-        topic = "loan" if context else "insurance"
-        return [SimpleNamespace(doc_id=f"{topic}-zh", topic=topic)]
-
-    def correct_spelling(self, text: str) -> str:
-        return text
-
-
-class _TopicComposer:
-    def compose(self, question, passages, lang, *, focus=None):  # type: ignore[no-untyped-def]
-        from knowledge.answer_types import Answer
-
-        return Answer(text=f"about {passages[0].topic}", lang=lang, confident=True, topic=passages[0].topic)
-
-
-def test_a_follow_up_that_switches_topic_is_answered_on_the_topic_nlu_read() -> None:
-    retriever = _TopicRetriever()
-    service = KnowledgeService(retriever, _TopicComposer())  # type: ignore[arg-type]
-
-    answer = service.answer("那保险呢", lang="zh", topic="insurance", previous="贷款要抵押吗")
-
-    assert answer.topic == "insurance"
-    assert retriever.contexts == ["贷款要抵押吗 那保险呢", None]
-
-
-def test_a_follow_up_on_the_same_topic_keeps_the_previous_question_as_context() -> None:
-    retriever = _TopicRetriever()
-    service = KnowledgeService(retriever, _TopicComposer())  # type: ignore[arg-type]
-
-    answer = service.answer("那利息呢", lang="zh", topic="loan", previous="贷款要抵押吗")
-
-    assert answer.topic == "loan" and retriever.contexts == ["贷款要抵押吗 那利息呢"]
+    assert topic_switch("贷款要抵押吗", "那保险呢") == ("insurance",)
+    assert topic_switch("贷款要抵押吗", "那利息呢") == ()  # 利息 is still the loan topic
+    assert topic_switch("贷款要抵押吗", "要带啥") == ()  # names no topic: stays with the previous one

@@ -233,6 +233,7 @@ WIDENED_POSITIVE = [
     ("subsidy_scam", "您的种粮直补资金因信息不全无法发放，请点击链接补全银行卡信息。"),
     ("subsidy_scam", "Government farm support: your payment is on hold, verify your details at farm-aid.top."),
     ("advance_fee", "你的任务账户余额5600元，提现需要先缴纳20%的个人所得税。"),
+    ("charity_appeal", "老乡们，帮我们村受灾的张家众筹一下，扫码转到这个个人账户。"),
 ]
 
 WIDENED_NEGATIVE = [
@@ -259,6 +260,8 @@ WIDENED_NEGATIVE = [
     ("task_rebate", "亲，确认收货后五星好评截图发客服，返现5元，感谢支持。"),
     ("impersonate_service", "【XX商城】您的退款进度可关注官方微信公众号查询。"),
     ("card_abnormal", "【XX高速ETC】您的ETC设备即将过期，请关注微信公众号办理续期。"),
+    ("game_trade", "新赛季开服，用手机号完成游戏账号注册并登录即送金币，详情点击官网链接。"),
+    ("charity_appeal", "感谢您支持我们的新款电饭煲众筹项目，发货进度请点击链接查看。"),
 ]
 
 
