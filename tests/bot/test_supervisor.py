@@ -145,8 +145,14 @@ def test_a_stop_signal_stops_every_child_cleanly_without_a_traceback(tmp_path: P
     proc = _supervisor_process(tmp_path)
     assert _wait_for(lambda: len(_children_of(proc.pid)) >= 2)
     grandchildren = _children_of(proc.pid)
+    assert proc.stdout is not None
+    # The banner comes just after the children start: wait for it, so the signal never races it.
+    seen = [proc.stdout.readline()]
+    while "ready" not in seen[-1] and seen[-1]:
+        seen.append(proc.stdout.readline())
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=30)
+    out = "".join(seen) + out
 
     assert proc.returncode == 0
     assert "ready" in out and "Stopping" in out
