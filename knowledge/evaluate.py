@@ -8,7 +8,8 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -309,6 +310,31 @@ def to_json(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
+def embedder_for(model: str | None) -> Embedder:
+    """The embedder an evaluation uses: `model`, else the configured one (core/settings.py)."""
+    return _default_embedder(model or NonghuiSettings().resolved_embedding_model)
+
+
+@contextmanager
+def evaluation_index(
+    index: Path | None, corpus: Path, embedder: Embedder, *, extra_sources: Sequence[Path] = ()
+) -> Iterator[Path]:
+    """`index` when one is given; otherwise a temporary index built from `corpus` (and `extra_sources`), removed
+    when the evaluation is done."""
+    if index is not None:
+        yield index
+        return
+    from knowledge.builder import build_from_corpus
+
+    with tempfile.TemporaryDirectory(prefix="nonghui-eval-") as tmp:
+        built = Path(tmp) / "index"
+        print(f"building a temporary index from {corpus} ...", file=sys.stderr)
+        report = build_from_corpus(corpus, built, embedder, extra_sources=list(extra_sources))
+        for problem in report.problems:
+            print(f"  ! {problem}", file=sys.stderr)
+        yield built
+
+
 def _default_embedder(model: str) -> Embedder:
     from knowledge.embedding.embedder import SentenceTransformerEmbedder
     from knowledge.service import DEFAULT_QUERY_THREADS
@@ -318,7 +344,6 @@ def _default_embedder(model: str) -> Embedder:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, build (or open) an index, evaluate and print the table; `--write` saves the report."""
-    from knowledge.builder import build_from_corpus
     from knowledge.service import knowledge_service_for
 
     parser = argparse.ArgumentParser(prog="python -m knowledge.evaluate", description=__doc__)
@@ -333,13 +358,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     golden = load_golden(args.golden)
-    embedder = _default_embedder(args.model or NonghuiSettings().resolved_embedding_model)
-    with tempfile.TemporaryDirectory(prefix="nonghui-eval-") as tmp:
-        index_dir = args.index
-        if index_dir is None:
-            index_dir = Path(tmp) / "index"
-            print(f"building a temporary index from {args.corpus} ...", file=sys.stderr)
-            build_from_corpus(args.corpus, index_dir, embedder)
+    embedder = embedder_for(args.model)
+    with evaluation_index(args.index, args.corpus, embedder) as index_dir:
         if not args.eval_dir.is_dir():
             print(f"note: {args.eval_dir} not found: CLINC150 out-of-scope check skipped", file=sys.stderr)
         evaluation = evaluate(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,8 +209,7 @@ def run_items(items: Sequence[BlindItem], ask: Asker) -> list[ItemOutcome]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the blind set through the knowledge service alone and print the table (`--failures` lists dev misses)."""
-    from knowledge.builder import build_from_corpus
-    from knowledge.evaluate import REPO_ROOT, _default_embedder
+    from knowledge.evaluate import REPO_ROOT, embedder_for, evaluation_index
     from knowledge.service import knowledge_service_for
 
     parser = argparse.ArgumentParser(prog="python -m knowledge.eval.blind", description=__doc__)
@@ -223,13 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     items = load_blind(args.blind)
-    embedder = _default_embedder(args.model)
-    with tempfile.TemporaryDirectory(prefix="nonghui-blind-") as tmp:
-        index_dir = args.index
-        if index_dir is None:
-            index_dir = Path(tmp) / "index"
-            print(f"building a temporary index from {args.corpus} ...", file=sys.stderr)
-            build_from_corpus(args.corpus, index_dir, embedder)
+    embedder = embedder_for(args.model)
+    with evaluation_index(args.index, args.corpus, embedder) as index_dir:
         service = knowledge_service_for(index_dir, embedder)
         service.warm_up()
 

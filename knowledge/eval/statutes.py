@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,8 +265,7 @@ def failures(articles: Sequence[ArticleResult], guides: Sequence[GuideResult]) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Build the temporary index (or open one), run the questions and print the table."""
-    from knowledge.builder import build_from_corpus
-    from knowledge.evaluate import _default_embedder
+    from knowledge.evaluate import embedder_for, evaluation_index
     from knowledge.index import KnowledgeIndex
     from knowledge.service import knowledge_service_for
 
@@ -280,15 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     articles, guides = load_questions()
-    embedder = _default_embedder(args.model)
-    with tempfile.TemporaryDirectory(prefix="nonghui-statutes-") as tmp:
-        index_dir = args.index
-        if index_dir is None:
-            index_dir = Path(tmp) / "index"
-            print(f"building a temporary index from {args.corpus} and {STATUTE_DIR} ...", file=sys.stderr)
-            report = build_from_corpus(args.corpus, index_dir, embedder, extra_sources=[STATUTE_DIR])
-            for problem in report.problems:
-                print(f"  ! {problem}", file=sys.stderr)
+    embedder = embedder_for(args.model)
+    with evaluation_index(args.index, args.corpus, embedder, extra_sources=[STATUTE_DIR]) as index_dir:
         index = KnowledgeIndex.load(index_dir)
         titles = {c.doc.doc_id: c.doc.title for c in index.chunks if c.doc.is_statute}
         service = knowledge_service_for(index_dir, embedder)
