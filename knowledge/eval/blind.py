@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from core.errors import NonghuiError
 from core.lang import Lang
 from knowledge.eval.metrics import contains_fact, rate
+from knowledge.eval.rows import yaml_rows
 
 BLIND_FILE = Path(__file__).resolve().parent / "blind.yaml"
 KINDS = ("single", "dialogue", "oos")
@@ -94,13 +93,7 @@ class ItemOutcome:
 
 def load_blind(path: Path = BLIND_FILE) -> list[BlindItem]:
     """Read the blind YAML file; raises BlindSetError naming the first bad item."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise BlindSetError(f"{path}: cannot read the blind set ({type(err).__name__})") from err
-    rows = raw.get("items") if isinstance(raw, dict) else None
-    if not isinstance(rows, list):
-        raise BlindSetError(f"{path}: needs a top-level `items:` list")
+    rows = yaml_rows(path, "items", BlindSetError, "blind set")
     return [_item(row, position) for position, row in enumerate(rows, start=1)]
 
 

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from core.errors import NonghuiError
 from core.lang import Lang
+from knowledge.eval.rows import yaml_rows
 
 GOLDEN_FILE = Path(__file__).resolve().parent / "golden.yaml"
 CALIBRATION_OOS_FILE = Path(__file__).resolve().parent / "oos_zh_calibration.txt"
@@ -48,13 +47,7 @@ class GoldenQuestion:
 
 def load_golden(path: Path = GOLDEN_FILE) -> list[GoldenQuestion]:
     """Read the golden YAML file; raises GoldenSetError naming the first bad row."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise GoldenSetError(f"{path}: cannot read the golden set ({type(err).__name__})") from err
-    rows = raw.get("questions") if isinstance(raw, dict) else None
-    if not isinstance(rows, list):
-        raise GoldenSetError(f"{path}: needs a top-level `questions:` list")
+    rows = yaml_rows(path, "questions", GoldenSetError, "golden set")
     return [_question(row, position) for position, row in enumerate(rows, start=1)]
 
 
