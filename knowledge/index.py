@@ -1,4 +1,4 @@
-"""The on-disk hybrid index: chunks, dense vectors (numpy; also saved as a FAISS flat index), BM25, and the manifest."""
+"""The on-disk hybrid index: chunks, dense vectors (numpy) and their FAISS search structure, BM25, and the manifest."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.errors import NonghuiError
+from knowledge.dense_search import DenseSearchSettings, dense_index_for
 from knowledge.manifest import Manifest
 from knowledge.tokenize import bm25_tokens
 from knowledge.types import Chunk, DocumentMeta
@@ -70,7 +71,7 @@ class KnowledgeIndex:
     chunks: list[Chunk]
     vectors: npt.NDArray[np.float32]
     manifest: Manifest
-    dense: object  # faiss.Index
+    dense: object  # faiss.Index: exact flat, or approximate above DenseSearchSettings.exact_limit
     bm25: object  # bm25s.BM25
     ask_vectors: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     ask_owners: npt.NDArray[np.int64] = field(init=False)
@@ -90,14 +91,16 @@ class KnowledgeIndex:
         vectors: npt.NDArray[np.float32],
         manifest: Manifest,
         ask_vectors: npt.NDArray[np.float32] | None = None,
+        *,
+        dense_search: DenseSearchSettings | None = None,
     ) -> KnowledgeIndex:
-        """Build the FAISS and BM25 structures for chunks whose vectors (and ask vectors) are already computed."""
-        import bm25s
-        import faiss
+        """Build the FAISS and BM25 structures for chunks whose vectors (and ask vectors) are already computed.
 
-        dense = faiss.IndexFlatIP(manifest.dimension)
-        if len(chunks):
-            dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        The FAISS structure is exact up to `dense_search.exact_limit` chunks, approximate above (dense_search.py)."""
+        import bm25s
+
+        data = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), manifest.dimension)
+        dense = dense_index_for(data, dense_search)
         bm25 = bm25s.BM25()
         if chunks:
             bm25.index([bm25_tokens(bm25_text(c)) or [""] for c in chunks], show_progress=False)
@@ -123,17 +126,22 @@ class KnowledgeIndex:
                     "asks": list(chunk.asks),
                 }
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        np.save(index_dir / VECTORS_FILE, self.vectors)
-        np.save(index_dir / ASK_VECTORS_FILE, self.ask_vectors)
-        faiss.write_index(self.dense, str(index_dir / FAISS_FILE))  # type: ignore[call-overload]
+        _save_array(index_dir / VECTORS_FILE, self.vectors)
+        _save_array(index_dir / ASK_VECTORS_FILE, self.ask_vectors)
+        faiss.write_index(self.dense, str(index_dir / (FAISS_FILE + ".tmp")))  # type: ignore[call-overload]
+        (index_dir / (FAISS_FILE + ".tmp")).replace(index_dir / FAISS_FILE)
         shutil.rmtree(index_dir / BM25_DIR, ignore_errors=True)
         if self.chunks:
             self.bm25.save(str(index_dir / BM25_DIR))  # type: ignore[attr-defined]
         self.manifest.save(index_dir)
 
     @classmethod
-    def load(cls, index_dir: Path) -> KnowledgeIndex:
-        """Load an index written by `save`; raises IndexMissing when there is none."""
+    def load(cls, index_dir: Path, *, mmap: bool = False) -> KnowledgeIndex:
+        """Load an index written by `save`; raises IndexMissing when there is none.
+
+        `mmap`: map the vectors instead of reading them (a search touches only its candidates' rows, so a
+        million-chunk index does not need its 1.5 GB of vectors in memory; `save` replaces files, never
+        rewrites them in place, so a rebuild does not pull the pages from under a running search)."""
         import bm25s
         import faiss
 
@@ -141,8 +149,10 @@ class KnowledgeIndex:
         if manifest is None:
             raise IndexMissing(f"no knowledge index at {index_dir}: run `nonghui kb build`")
         chunks = [_chunk_from(json.loads(line)) for line in (index_dir / CHUNKS_FILE).open(encoding="utf-8")]
-        vectors = np.load(index_dir / VECTORS_FILE)
+        vectors = np.load(index_dir / VECTORS_FILE, mmap_mode="r" if mmap else None)
         dense = faiss.read_index(str(index_dir / FAISS_FILE))
+        if int(dense.ntotal) != len(chunks) or len(vectors) != len(chunks):
+            raise IndexMissing(f"index at {index_dir} holds {dense.ntotal} dense vectors for {len(chunks)} chunks")
         bm25 = bm25s.BM25.load(str(index_dir / BM25_DIR)) if chunks else bm25s.BM25()
         ask_file = index_dir / ASK_VECTORS_FILE
         ask_vectors = np.load(ask_file) if ask_file.exists() else np.zeros((0, manifest.dimension), dtype=np.float32)
@@ -157,6 +167,13 @@ class KnowledgeIndex:
         asks = [a for c in self.chunks for a in c.asks]
         stored.update(zip((ask_key(a) for a in asks), self.ask_vectors, strict=True))
         return stored
+
+
+def _save_array(path: Path, array: npt.NDArray[np.float32]) -> None:
+    """Write an array to a new file, then move it over `path` (a reader's memory map keeps the old one)."""
+    tmp = path.with_name(path.name + ".tmp.npy")
+    np.save(tmp, array)
+    tmp.replace(path)
 
 
 def _chunk_from(record: dict[str, object]) -> Chunk:
