@@ -385,6 +385,7 @@ class _DenseView:
     def of(cls, index: KnowledgeIndex, settings: DenseSearchSettings) -> _DenseView:
         """Set the loaded FAISS index's search parameters and make the ask index and the statistics sample."""
         dense_search.configure(index.dense, settings)
+        dense_search.use_threads(settings.search_threads)
         count = len(index.chunks)
         begin = np.zeros(count, dtype=np.int64)
         end = np.zeros(count, dtype=np.int64)
