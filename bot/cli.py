@@ -12,6 +12,7 @@ import typer
 from bot.campaigns.cli import campaign_app
 from bot.settings import BotSettings
 from knowledge.builder import BuildReport, Progress
+from knowledge.dense_search import DenseSearchSettings
 from knowledge.embedding.embedder import SentenceTransformerEmbedder
 
 app = typer.Typer(help="Nonghui (农惠) operator commands.", no_args_is_help=True, add_completion=False)
@@ -21,6 +22,11 @@ app.add_typer(campaign_app, name="campaign")
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "corpus"
 IndexOption = Annotated[Path | None, typer.Option("--index", help="Index directory (default: the bot's own).")]
+
+
+def _dense_search(settings: BotSettings) -> DenseSearchSettings:
+    """When the index's dense search is exact and which approximate index it uses above that size."""
+    return DenseSearchSettings(exact_limit=settings.exact_search_limit, approximate=settings.approximate_index)
 
 
 def _embedder(settings: BotSettings) -> SentenceTransformerEmbedder:
@@ -80,6 +86,7 @@ def kb_build(
         force=force,
         progress=_Bar,
         extra_sources=[videos] if videos else settings.video_catalogues,
+        dense_search=_dense_search(settings),
     )
     _print_report(report)
     typer.echo(f"done in {time.perf_counter() - started:.1f} s")
@@ -94,7 +101,13 @@ def kb_ingest(
     from knowledge.builder import ingest_files
 
     settings = BotSettings()
-    report = ingest_files(paths, index or settings.resolved_index_dir, _embedder(settings), progress=_Bar)
+    report = ingest_files(
+        paths,
+        index or settings.resolved_index_dir,
+        _embedder(settings),
+        progress=_Bar,
+        dense_search=_dense_search(settings),
+    )
     _print_report(report)
     if report.problems and not (report.added or report.replaced or report.unchanged):
         raise typer.Exit(code=1)

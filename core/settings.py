@@ -42,6 +42,10 @@ class NonghuiSettings(BaseSettings):
     database_url: str | None = None
     index_dir: Path | None = None
     embedding_model: str | None = None
+    # The knowledge index's dense search structure, chosen when the index is built (knowledge/dense_search.py):
+    # exact inner product up to this many chunks, the approximate kind above.
+    exact_search_limit: int = 50_000
+    approximate_index: Literal["hnsw", "ivf"] = "hnsw"
     stations_file: Path | None = None
     # The action server: where `python -m actions` listens and where Rasa calls it (nlu/endpoints.yml reads
     # NONGHUI_ACTION_URL, which the supervisor sets from `resolved_action_url`).

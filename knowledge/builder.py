@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.errors import NonghuiError
+from knowledge.dense_search import DenseSearchSettings
 from knowledge.index import IndexMissing, KnowledgeIndex, ask_key, embed_text, text_key
 from knowledge.ingest.loader import ParsedDocument, dependencies, expand_paths, load_documents
 from knowledge.manifest import DocumentRecord, Manifest
@@ -66,14 +67,17 @@ def build_from_corpus(
     force: bool = False,
     progress: ProgressFactory | None = None,
     extra_sources: Sequence[Path] = (),
+    dense_search: DenseSearchSettings | None = None,
 ) -> BuildReport:
-    """Make `index_dir` mirror `corpus_dir` plus `extra_sources` (e.g. the video catalogue); skips unchanged."""
+    """Make `index_dir` mirror `corpus_dir` plus `extra_sources` (e.g. the video catalogue); skips unchanged.
+
+    `dense_search`: when the FAISS structure is exact or approximate (knowledge/dense_search.py)."""
     files = expand_paths([corpus_dir, *(p for p in extra_sources if p.exists())])
     wanted_hash = corpus_hash(files, embedder.model_name)
     current = Manifest.load(index_dir)
     if current and current.corpus_hash == wanted_hash and not force:
         return BuildReport(unchanged=[d.doc_id for d in current.documents], manifest=current)
-    report = ingest_files(files, index_dir, embedder, replace_all=True, progress=progress)
+    report = ingest_files(files, index_dir, embedder, replace_all=True, progress=progress, dense_search=dense_search)
     if report.manifest is not None:
         report.manifest.corpus_hash = wanted_hash
         report.manifest.save(index_dir)
@@ -87,6 +91,7 @@ def ingest_files(
     *,
     replace_all: bool = False,
     progress: ProgressFactory | None = None,
+    dense_search: DenseSearchSettings | None = None,
 ) -> BuildReport:
     """Add (or replace, by doc_id) documents in an index; with replace_all, documents not given are removed."""
     report = BuildReport()
@@ -170,7 +175,7 @@ def ingest_files(
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         documents=sorted(records, key=lambda r: r.doc_id),
     )
-    KnowledgeIndex.create(chunks, vectors, manifest, ask_vectors).save(index_dir)
+    KnowledgeIndex.create(chunks, vectors, manifest, ask_vectors, dense_search=dense_search).save(index_dir)
     report.manifest = manifest
     return report
 
