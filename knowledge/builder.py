@@ -21,6 +21,8 @@ from knowledge.types import Chunk, Embedder
 
 log = logging.getLogger(__name__)
 CHUNKER_VERSION = "md-sections-v5-statutes"
+# Texts handed to the embedder at a time (measured in knowledge/README.md, *Building the index*).
+EMBED_BATCH = 64
 ProgressFactory = Callable[[int, str], "Progress"]
 
 
@@ -220,13 +222,15 @@ def _embed_missing(
     label: str,
 ) -> tuple[npt.NDArray[np.float32], int]:
     """Vectors for texts, taken from the cache by key where possible; returns them and how many were embedded."""
-    missing = [i for i, k in enumerate(keys) if k not in cache]
+    # Longest first, so texts of about the same length share a batch (less padding) and the progress bar's
+    # estimate only improves.
+    missing = sorted((i for i, k in enumerate(keys) if k not in cache), key=lambda i: -len(texts[i]))
     vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     for i, key in enumerate(keys):
         if key in cache:
             vectors[i] = cache[key]
     bar = progress(len(missing), label) if progress and missing else Progress()
-    batch = 32
+    batch = EMBED_BATCH
     for start in range(0, len(missing), batch):
         ids = missing[start : start + batch]
         vectors[ids] = embed([texts[i] for i in ids])
