@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("handle", sa.String(40), nullable=False, unique=True),
         sa.Column("kind", sa.String(8), nullable=False),
         sa.Column("value_enc", sa.LargeBinary(), nullable=False),
+        sa.Column("masked", sa.String(40), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_number_drafts_conversation", "number_drafts", ["conversation"])
