@@ -72,7 +72,7 @@ def build_actions(
         AskConsent(),
         AskConfirmed(forms),
         CorrectField(answerer),
-        CancelPreApplication(),
+        CancelPreApplication(forms),
         SubmitPreApplication(forms),
         ApplicationStatusAction(forms, answerer),
         DeleteFarmerData(forms),
@@ -81,16 +81,7 @@ def build_actions(
 
 def _default_application_services(settings: ActionSettings) -> LazyApplicationServices:
     """Form services from settings, built on first use (the database is not touched before then)."""
-    return LazyApplicationServices(
-        partial(
-            build_application_services,
-            settings.resolved_database_url,
-            settings.resolved_stations_file,
-            settings.env,
-            settings.home,
-            secret_value(settings.data_key),
-        )
-    )
+    return LazyApplicationServices(partial(build_application_services, settings))
 
 
 def build_executor(

@@ -21,6 +21,9 @@ class BotSettings(NonghuiSettings):
     rasa_timeout_seconds: float = 10.0
     # Rasa's SQL tracker store (nlu/endpoints.yml): erased for a farmer who asks to delete their data.
     rasa_tracker_url: str | None = None
+    # Every conversation's tracker events older than this are erased (bot/erasure.py), checked this often.
+    tracker_max_age_days: float = 30.0
+    tracker_sweep_minutes: float = 60.0
 
     # Video catalogues `kb build` (and so setup) indexes with the corpus; an operator lists the ones with real
     # URLs here so a rebuild keeps them. Empty by default: knowledge/videos/catalogue.yaml is SAMPLE content.

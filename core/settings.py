@@ -49,6 +49,10 @@ class NonghuiSettings(BaseSettings):
     action_port: int = 5055
     data_key: SecretStr | None = None  # NONGHUI_DATA_KEY: encrypts personal data (store/crypto.py)
     campaign_key: SecretStr | None = None  # NONGHUI_CAMPAIGN_KEY: signs campaign links (bot/campaigns/keys.py)
+    # NONGHUI_DATA_KEYS_PREVIOUS: earlier data keys (comma-separated), still opening values sealed before a rotation.
+    data_keys_previous: SecretStr | None = None
+    # How long a personal number typed in the chat stays sealed behind its handle (store/number_drafts.py).
+    number_draft_hours: float = 72.0
 
     @classmethod
     def settings_customise_sources(

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from core.errors import NonghuiError
-from core.settings import MissingSecret, secret_or_dev_file
+from core.settings import MissingSecret, NonghuiSettings, secret_or_dev_file, secret_value
 
 KEY_ENV = "NONGHUI_DATA_KEY"
 KEY_BYTES = 32
@@ -72,6 +72,13 @@ def require_key(env: str, *, value: str | None, home: Path) -> bytes:
     except MissingSecret as exc:
         raise DataKeyError(str(exc)) from None
     return decode_key(text)
+
+
+def cipher_from_settings(settings: NonghuiSettings) -> FieldCipher:
+    """The field cipher of the configured data key, opening values of the previous keys too (after a rotation)."""
+    key = require_key(settings.env, value=secret_value(settings.data_key), home=settings.home)
+    previous = secret_value(settings.data_keys_previous) or ""
+    return FieldCipher(key, previous=tuple(decode_key(each) for each in previous.split(",") if each.strip()))
 
 
 def _derive(key: bytes, purpose: bytes) -> bytes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -145,10 +145,12 @@ class NumberVault:
             key = conversation[:_MAX_CONVERSATION]
             return session.scalar(select(TrackerPurge.id).where(TrackerPurge.conversation == key)) is not None
 
-    def pending_purges(self, limit: int = 500) -> list[str]:
+    def pending_purges(self, requested_before: datetime | None = None, limit: int = 500) -> list[str]:
         """Conversations still waiting for their erasure (e.g. the tracker store was down), oldest first."""
         with session_scope(self._sessions) as session:
             query = select(TrackerPurge.conversation).order_by(TrackerPurge.requested_at).limit(limit)
+            if requested_before is not None:
+                query = query.where(TrackerPurge.requested_at < requested_before)
             return list(session.scalars(query))
 
     def purge_done(self, conversation: str) -> None:
