@@ -38,7 +38,7 @@ from actions.preapplication import (
 from actions.scam import CheckLender, CheckMessage, LazyScamServices, ScamServices
 from actions.settings import ActionSettings
 from core.errors import NonghuiError
-from core.settings import secret_value
+from core.settings import keep_files_private, require_named_environment, secret_value
 from knowledge.answer_types import AnswersQuestions
 from loans.quotes import QuotesRepayments, RepaymentQuotes
 
@@ -131,7 +131,13 @@ def build_app(settings: ActionSettings) -> Sanic:
 def main() -> None:
     """Run the action server in one process on the configured host and port."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    keep_files_private()
     settings = ActionSettings()
+    try:
+        require_named_environment(settings, exposed=settings.reachable_from_outside)
+    except NonghuiError as err:
+        logger.error("cannot start: %s", err)
+        raise SystemExit(2) from None
     if settings.env == "production":
         from store.crypto import require_key
 

@@ -23,6 +23,7 @@ from bot.shutdown import exit_quietly_on_signals
 from bot.staff.wiring import build_console
 from bot.web.app import create_app
 from core.errors import NonghuiError
+from core.settings import keep_files_private, require_named_environment
 from knowledge.scam import ScamDetector
 from knowledge.service import build_knowledge_service
 from store.crypto import cipher_from_settings
@@ -105,8 +106,11 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     exit_quietly_on_signals()
+    keep_files_private()
     try:
-        asyncio.run(serve(BotSettings()))
+        settings = BotSettings()
+        require_named_environment(settings, exposed=settings.reachable_from_outside)
+        asyncio.run(serve(settings))
     except NonghuiError as err:
         log.error("cannot start: %s", err)
         raise SystemExit(2) from None

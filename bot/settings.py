@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from core.settings import NonghuiSettings
+from core.settings import NonghuiSettings, is_loopback
 
 
 class BotSettings(NonghuiSettings):
@@ -53,6 +53,15 @@ class BotSettings(NonghuiSettings):
     # Publicity campaigns: the key signing deep-link payloads, and where the links point.
     telegram_bot_username: str | None = None
     public_web_url: str | None = None
+
+    @property
+    def reachable_from_outside(self) -> bool:
+        """True when other machines can reach this bot (web port, webhook) or it shares a database server."""
+        return (
+            not is_loopback(self.web_host)
+            or self.telegram_mode == "webhook"
+            or not self.resolved_database_url.startswith("sqlite")
+        )
 
     @property
     def resolved_rasa_tracker_url(self) -> str:
