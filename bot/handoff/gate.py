@@ -14,6 +14,7 @@ from bot.dialogue import DialogueEngine
 from bot.handoff import texts
 from bot.handoff.hours import OfficeHours
 from bot.messages import BotReply, IntentInfo, TurnResult, UserTurn
+from bot.privacy import mask_personal_data
 from core.channels import staff_alert_channel
 from core.clock import utcnow
 from core.intents import Intent
@@ -227,7 +228,8 @@ class HandoffGate:
         if self._understand is None:
             return []
         try:
-            intent = await self._understand(turn)
+            # Only the intent is wanted: personal numbers stay out of Rasa here too (they are not needed for it).
+            intent = await self._understand(turn.model_copy(update={"text": mask_personal_data(turn.text)}))
         except Exception as exc:  # understanding is a courtesy here: the message already reached the staff
             log.warning("could not read the intent of a message during a hand-off: %s", type(exc).__name__)
             return []

@@ -273,3 +273,21 @@ async def test_delete_during_a_handoff_runs_the_deletion_and_erases_a_shared_con
     assert services.handoffs.open_for("telegram", "100") is None
     texts = [m.text for m in farmer_messages(services)]
     assert texts and not any("1234" in text for text in texts)
+
+
+async def test_reading_the_intent_during_a_handoff_never_sends_a_personal_number(services, inner):
+    understood: list[str] = []
+
+    async def understand(t: UserTurn) -> IntentInfo | None:
+        understood.append(t.text)
+        return IntentInfo(name="ask_loan", confidence=0.9)
+
+    gate = HandoffGate(
+        inner, services.handoffs, options=HandoffOptions(), clock=Clock(SUNDAY_10), understand=understand
+    )
+    await gate.handle(turn("/human_handoff", lang="zh"))
+
+    await gate.handle(turn("我的电话 138 1234 5678，贷款要抵押吗"))
+
+    assert understood and not any("1234" in text for text in understood)
+    assert [m.text for m in farmer_messages(services)][-1] == "我的电话 138 1234 5678，贷款要抵押吗"  # staff see it
