@@ -10,6 +10,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from rasa_sdk import Tracker
+
 from loans.validation import mask_id, mask_phone
 
 logger = logging.getLogger(__name__)
@@ -52,6 +54,18 @@ def revealed_slots(vault: OpensNumbers | None, conversation: str, slots: Mapping
         if isinstance(opened.get(name), str):
             opened[name] = reveal(vault, conversation, opened[name])
     return opened
+
+
+def lapsed_numbers(vault: OpensNumbers | None, tracker: Tracker) -> list[str]:
+    """The number slots whose handle no longer opens (the draft expired): the form asks for them again."""
+    if vault is None:
+        return []
+    lapsed = []
+    for name in NUMBER_SLOTS:
+        value = tracker.get_slot(name)
+        if isinstance(value, str) and value.startswith("⟦") and reveal(vault, tracker.sender_id, value) == value:
+            lapsed.append(name)
+    return lapsed
 
 
 def sealed_updates(vault: OpensNumbers | None, conversation: str, updates: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from rasa_sdk.types import DomainDict
 from actions.answer import QuestionAnswerer
 from actions.applications_deps import ApplicationServices
 from actions.identity import farmer_identity, shares_contact
-from actions.numbers import NUMBER_SLOTS, finish, reveal, revealed_slots, sealed_updates
+from actions.numbers import NUMBER_SLOTS, finish, lapsed_numbers, reveal, revealed_slots, sealed_updates
 from actions.questions import asks_to_correct, looks_like_question
 from actions.turn import current_lang, intent_confidence, is_payload, latest_intent, latest_metadata, latest_text
 from core.channels import UnknownChannel
@@ -139,6 +139,7 @@ class ValidatePreApplicationForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Extract and validate, and give a new form instance its token."""
         events = await super().run(dispatcher, tracker, domain)
+        events += [SlotSet(name, None) for name in lapsed_numbers(self._services.numbers, tracker)]
         if tracker.get_slot("form_token") is None:
             events.append(SlotSet("form_token", new_form_token()))
         return events

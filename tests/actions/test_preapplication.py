@@ -514,3 +514,11 @@ async def test_the_summary_masks_and_the_submit_stores_the_numbers_behind_handle
     assert vaulted.store.reveal_contact(stored[0].reference) == ("13812345678", RESIDENT_ID)
     assert vaulted.numbers.reveal(sender, handles["phone"]) == handles["phone"]  # forgotten after the submit
     assert vaulted.numbers.purge_requested(sender)  # and the conversation is to be erased
+
+
+async def test_a_number_whose_draft_expired_is_asked_for_again(vaulted):
+    expired = "⟦phone:kqzmtwbrhe⟧"  # a handle the vault no longer holds
+
+    slots, _ = await validate(vaulted, tracker("养牛", requested="purpose", slots={"phone": expired}))
+
+    assert "phone" in slots and slots["phone"] is None
