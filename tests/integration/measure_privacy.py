@@ -94,7 +94,12 @@ def main() -> None:
         stack.start_all()
         try:
             started = time.monotonic()
-            sent = sum(fill(stack, sender, phone, rid) for sender, phone, _, rid, _ in farmers)
+            sent = 0
+            for sender, phone, _, rid, _ in farmers:
+                try:
+                    sent += fill(stack, sender, phone, rid)
+                except httpx.HTTPError as exc:  # reported, and the scan still runs over what was sent
+                    print(f"{sender}: {type(exc).__name__}", flush=True)
             seconds = time.monotonic() - started
             numbers = [n for _, _, phone, _, rid in farmers for n in (phone, rid)]
             typed = [t for _, phone, _, rid, _ in farmers for t in (phone, rid)]
