@@ -38,7 +38,7 @@ from actions.preapplication import (
 from actions.scam import CheckLender, CheckMessage, LazyScamServices, ScamServices
 from actions.settings import ActionSettings
 from core.errors import NonghuiError
-from core.settings import secret_value
+from core.settings import keep_files_private, require_named_environment, secret_value
 from knowledge.answer_types import AnswersQuestions
 from loans.quotes import QuotesRepayments, RepaymentQuotes
 
@@ -72,7 +72,7 @@ def build_actions(
         AskConsent(),
         AskConfirmed(forms),
         CorrectField(answerer),
-        CancelPreApplication(),
+        CancelPreApplication(forms),
         SubmitPreApplication(forms),
         ApplicationStatusAction(forms, answerer),
         DeleteFarmerData(forms),
@@ -81,16 +81,7 @@ def build_actions(
 
 def _default_application_services(settings: ActionSettings) -> LazyApplicationServices:
     """Form services from settings, built on first use (the database is not touched before then)."""
-    return LazyApplicationServices(
-        partial(
-            build_application_services,
-            settings.resolved_database_url,
-            settings.resolved_stations_file,
-            settings.env,
-            settings.home,
-            secret_value(settings.data_key),
-        )
-    )
+    return LazyApplicationServices(partial(build_application_services, settings))
 
 
 def build_executor(
@@ -140,7 +131,13 @@ def build_app(settings: ActionSettings) -> Sanic:
 def main() -> None:
     """Run the action server in one process on the configured host and port."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    keep_files_private()
     settings = ActionSettings()
+    try:
+        require_named_environment(settings, exposed=settings.reachable_from_outside)
+    except NonghuiError as err:
+        logger.error("cannot start: %s", err)
+        raise SystemExit(2) from None
     if settings.env == "production":
         from store.crypto import require_key
 

@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions.answer import QuestionAnswerer
 from actions.applications_deps import ApplicationServices
 from actions.identity import farmer_identity
+from actions.numbers import finish
 from actions.preapplication import reset_events
 from actions.turn import current_lang, question_text
 from core.text import bi
@@ -89,6 +90,7 @@ class DeleteFarmerData(Action):
         if report is None:
             return []
         dispatcher.utter_message(text=(DELETION_DONE if report.farmer_found else NOTHING_STORED).get(lang))
+        await asyncio.to_thread(finish, self._services.numbers, tracker.sender_id, "delete")
         return reset_events()
 
 

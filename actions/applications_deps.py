@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import timedelta
 from typing import Protocol
 
+from actions.numbers import OpensNumbers
+from actions.settings import ActionSettings
 from core.lazy import Lazy
 from loans.preapplication import PreApplicationService
 from store.applications import ApplicationStore
@@ -25,6 +27,11 @@ class ApplicationServices(Protocol):
         """Stores, lists and deletes pre-applications."""
         ...
 
+    @property
+    def numbers(self) -> OpensNumbers | None:
+        """The personal numbers behind the handles in the farmer's text (None: texts hold no handles)."""
+        ...
+
 
 @dataclass(frozen=True)
 class ReadyServices:
@@ -32,6 +39,7 @@ class ReadyServices:
 
     form: PreApplicationService
     store: ApplicationStore
+    numbers: OpensNumbers | None = None
 
 
 class LazyApplicationServices:
@@ -53,20 +61,26 @@ class LazyApplicationServices:
         """The application store (database migrated on first use)."""
         return self._get().store
 
+    @property
+    def numbers(self) -> OpensNumbers | None:
+        """The number vault (database migrated on first use)."""
+        return self._get().numbers
 
-def build_application_services(
-    database_url: str, stations_file: Path, env: str, home: Path, data_key: str | None = None
-) -> ReadyServices:
-    """The real services: the station registry file, the database (migrated) and the data key."""
+
+def build_application_services(settings: ActionSettings) -> ReadyServices:
+    """The real services: the station registry file, the database (migrated), the data key, the number vault."""
     from loans.stations import StationMatcher, load_stations
-    from store.crypto import FieldCipher, require_key
+    from store.crypto import cipher_from_settings
     from store.db import make_engine, migrate, session_factory
+    from store.number_drafts import NumberVault
 
-    stations = load_stations(stations_file)
-    engine = make_engine(database_url)
+    stations = load_stations(settings.resolved_stations_file)
+    engine = make_engine(settings.resolved_database_url)
     migrate(engine)
-    cipher = FieldCipher(require_key(env, value=data_key, home=home))
+    cipher = cipher_from_settings(settings)
+    sessions = session_factory(engine)
     return ReadyServices(
         form=PreApplicationService(matcher=StationMatcher(stations), stations=stations),
-        store=ApplicationStore(session_factory(engine), cipher),
+        store=ApplicationStore(sessions, cipher),
+        numbers=NumberVault(sessions, cipher, ttl=timedelta(hours=settings.number_draft_hours)),
     )

@@ -23,6 +23,7 @@ from rasa_sdk.types import DomainDict
 from actions.answer import QuestionAnswerer
 from actions.applications_deps import ApplicationServices
 from actions.identity import farmer_identity, shares_contact
+from actions.numbers import NUMBER_SLOTS, finish, lapsed_numbers, reveal, revealed_slots, sealed_updates
 from actions.questions import asks_to_correct, looks_like_question
 from actions.turn import current_lang, intent_confidence, is_payload, latest_intent, latest_metadata, latest_text
 from core.channels import UnknownChannel
@@ -138,6 +139,7 @@ class ValidatePreApplicationForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Extract and validate, and give a new form instance its token."""
         events = await super().run(dispatcher, tracker, domain)
+        events += [SlotSet(name, None) for name in lapsed_numbers(self._services.numbers, tracker)]
         if tracker.get_slot("form_token") is None:
             events.append(SlotSet("form_token", new_form_token()))
         return events
@@ -162,13 +164,14 @@ class ValidatePreApplicationForm(FormValidationAction):
             return {}
         if intent in CONTROL_INTENTS and intent_confidence(tracker) >= CONTROL_CONFIDENCE:
             return {}
-        if intent in INTERRUPT_INTENTS and not self._services.form.recognises(name, text, tracker.slots):
+        answer = self._answer_text(name, text, tracker)
+        if intent in INTERRUPT_INTENTS and not self._services.form.recognises(name, answer, tracker.slots):
             return {}
         if (
             self._answerer is not None
             and intent not in INTERRUPT_INTENTS
             and looks_like_question(text)
-            and not self._services.form.recognises(name, text, tracker.slots)
+            and not self._services.form.recognises(name, answer, tracker.slots)
         ):
             await self._answerer.answer(dispatcher, tracker, None)
             return {}
@@ -182,11 +185,12 @@ class ValidatePreApplicationForm(FormValidationAction):
             # The form is being (re)activated with answers kept from an earlier session: they were checked when
             # given and are stored normalised, so they stand as they are.
             return {name: value}
-        result = self._services.form.check(name, str(value), tracker.slots)
+        result = self._services.form.check(name, self._answer_text(name, str(value), tracker), tracker.slots)
         failures: dict[str, int] = dict(tracker.get_slot("form_failures") or {})
         if result.ok:
             failures.pop(name, None)
-            return {**result.updates, "form_failures": failures or None}
+            updates = sealed_updates(self._services.numbers, tracker.sender_id, result.updates)
+            return {**updates, "form_failures": failures or None}
         if result.counts_as_failure:
             failures[name] = failures.get(name, 0) + 1
         lang = current_lang(tracker)
@@ -197,6 +201,12 @@ class ValidatePreApplicationForm(FormValidationAction):
             choices += [HUMAN, CANCEL]
         dispatcher.utter_message(text=text, buttons=buttons_for(choices, lang))
         return {**result.updates, name: None, "form_failures": failures or None}
+
+    def _answer_text(self, name: Field, text: str, tracker: Tracker) -> str:
+        """The answer as the checks read it: the phone and ID questions open the handles of personal numbers."""
+        if name not in NUMBER_SLOTS:
+            return text
+        return reveal(self._services.numbers, tracker.sender_id, text)
 
     async def extract_applicant_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -482,7 +492,8 @@ class AskConfirmed(Action):
         if latest_intent(tracker) == Intent.CORRECT_FIELD:
             return []
         lang = current_lang(tracker)
-        text = self._services.form.summary(tracker.slots, lang)
+        slots = revealed_slots(self._services.numbers, tracker.sender_id, tracker.slots)
+        text = self._services.form.summary(slots, lang)
         dispatcher.utter_message(text=text, buttons=buttons_for(summary_choices(), lang))
         return []
 
@@ -528,15 +539,20 @@ class CorrectField(Action):
 
 
 class CancelPreApplication(Action):
-    """ "不办了" / "cancel": nothing is sent and the answers are forgotten."""
+    """ "不办了" / "cancel": nothing is sent and the answers are forgotten (the conversation is erased after)."""
+
+    def __init__(self, services: ApplicationServices | None = None) -> None:
+        self._services = services
 
     def name(self) -> str:
         """Run after the form is deactivated by the cancel rule."""
         return "action_cancel_preapplication"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Say so and clear every form slot."""
+        """Say so, clear every form slot, forget the sealed numbers and have the conversation erased."""
         dispatcher.utter_message(response=UTTER_CANCELLED)
+        if self._services is not None:
+            await asyncio.to_thread(finish, self._services.numbers, tracker.sender_id, "cancel")
         return reset_events()
 
 
@@ -563,7 +579,8 @@ class SubmitPreApplication(Action):
             dispatcher.utter_message(response=UTTER_SAVE_FAILED)
             return []
         try:
-            form = self._services.form.build_form(tracker.slots, channel=channel, external_id=external_id, lang=lang)
+            slots = revealed_slots(self._services.numbers, tracker.sender_id, tracker.slots)
+            form = self._services.form.build_form(slots, channel=channel, external_id=external_id, lang=lang)
         except ValidationError as exc:
             missing = sorted({str(err["loc"][0]) for err in exc.errors() if err.get("loc")})
             logger.warning("pre-application incomplete at submit (fields: %s); starting over", ",".join(missing))
@@ -583,4 +600,5 @@ class SubmitPreApplication(Action):
         if not result.created:
             text = f"{text}\n{ALREADY_SENT.get(lang)}"
         dispatcher.utter_message(text=f"{text}\n{WHAT_TO_BRING.get(lang)}")
+        await asyncio.to_thread(finish, self._services.numbers, tracker.sender_id, "submit")
         return reset_events()

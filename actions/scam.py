@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.answer import UTTER_KNOWLEDGE_ERROR, UTTER_NOT_SURE, ask_knowledge, dispatch_answer
 from actions.buttons import HUMAN, FollowUp, follow_up_buttons
 from actions.logsafe import redact
+from actions.stand_ins import with_stand_ins, without_stand_ins
 from actions.turn import current_lang, latest_text, question_text
 from core.intents import Intent
 from core.lang import Lang
@@ -132,11 +133,13 @@ class CheckMessage(Action):
         if message is None:
             dispatcher.utter_message(response=UTTER_CHECK_ASK)
             return []
-        assessment: ScamAssessment | None = await _call(self._services.assess, message[:MAX_CHECK_CHARS], "scam check")
+        scored, back = with_stand_ins(message[:MAX_CHECK_CHARS])  # numbers arrive as handles (bot/number_vault.py)
+        assessment: ScamAssessment | None = await _call(self._services.assess, scored, "scam check")
         if assessment is None:
             dispatcher.utter_message(response=UTTER_CHECK_UNAVAILABLE)
             return []
-        dispatcher.utter_message(text=check_reply(assessment, lang), buttons=verdict_buttons(lang))
+        reply = without_stand_ins(check_reply(assessment, lang), back)
+        dispatcher.utter_message(text=reply, buttons=verdict_buttons(lang))
         return []
 
     async def _answer(self, dispatcher: CollectingDispatcher, question: str, lang: Lang) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.settings import NonghuiSettings
+from core.settings import NonghuiSettings, is_loopback
 
 
 class ActionSettings(NonghuiSettings):
@@ -16,3 +16,8 @@ class ActionSettings(NonghuiSettings):
         from loans.stations import SAMPLE_STATIONS
 
         return self.stations_file or SAMPLE_STATIONS
+
+    @property
+    def reachable_from_outside(self) -> bool:
+        """True when other machines can reach the action server or it shares a database server."""
+        return not is_loopback(self.action_host) or not self.resolved_database_url.startswith("sqlite")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from datetime import timedelta
 from functools import partial
 
 import httpx
@@ -13,6 +14,7 @@ import uvicorn
 from bot.campaigns.wiring import CampaignParts
 from bot.channel import ChannelDeps
 from bot.channels import enabled_channels, running_channels
+from bot.erasure import TrackerSweeper
 from bot.handoff.wiring import HandoffParts
 from bot.pipeline import PipelineParts, build_pipeline
 from bot.rasa_client import RasaDialogue
@@ -21,9 +23,12 @@ from bot.shutdown import exit_quietly_on_signals
 from bot.staff.wiring import build_console
 from bot.web.app import create_app
 from core.errors import NonghuiError
+from core.settings import keep_files_private, require_named_environment
 from knowledge.scam import ScamDetector
 from knowledge.service import build_knowledge_service
+from store.crypto import cipher_from_settings
 from store.db import make_engine, migrate, session_factory
+from store.number_drafts import NumberVault
 from store.rasa_tracker import RasaTrackerEraser
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
 from store.transcript import SqlTranscript
@@ -51,6 +56,9 @@ async def serve(settings: BotSettings) -> None:
     campaigns.install_console(console)
     knowledge = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model)
     contacts = SqlFarmerContacts(sessions)
+    numbers = NumberVault(sessions, cipher_from_settings(settings), ttl=timedelta(hours=settings.number_draft_hours))
+    tracker_eraser = RasaTrackerEraser(tracker_engine)
+    sweeper = TrackerSweeper(tracker_eraser, numbers, max_age=timedelta(days=settings.tracker_max_age_days))
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
     async with httpx.AsyncClient() as http:
         rasa = RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds)
@@ -59,7 +67,9 @@ async def serve(settings: BotSettings) -> None:
                 rasa=rasa,
                 knowledge=knowledge,
                 scam_detector=ScamDetector.default(),
-                eraser=RasaTrackerEraser(tracker_engine),
+                eraser=tracker_eraser,
+                numbers=numbers,
+                erasure_requests=numbers,
                 handoff_gate=partial(handoff.gate, understand=rasa.understand),
                 campaign_greeter=campaigns.greeter,
                 transcript=SqlTranscript(sessions),
@@ -81,9 +91,11 @@ async def serve(settings: BotSettings) -> None:
         )
         async with running_channels(channels, deps, handoff.senders):
             handoff.start_jobs()
+            sweeping = asyncio.create_task(sweeper.run(settings.tracker_sweep_minutes * 60), name="tracker-sweep")
             try:
                 await server.serve()
             finally:
+                sweeping.cancel()
                 await handoff.stop_jobs()
                 engine.dispose()
                 tracker_engine.dispose()
@@ -94,8 +106,11 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     exit_quietly_on_signals()
+    keep_files_private()
     try:
-        asyncio.run(serve(BotSettings()))
+        settings = BotSettings()
+        require_named_environment(settings, exposed=settings.reachable_from_outside)
+        asyncio.run(serve(settings))
     except NonghuiError as err:
         log.error("cannot start: %s", err)
         raise SystemExit(2) from None

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from bot.arrivals import ArrivalRecorder, FarmerContacts
 from bot.conversation import Conversation
 from bot.dialogue import DialogueEngine
-from bot.erasure import ConversationErasure, ErasesConversations
+from bot.erasure import ConversationErasure, ErasesConversations, KeepsErasureRequests
 from bot.fallback import ResilientDialogue
+from bot.number_vault import NumberHandles, SealsNumbers
 from bot.scam_shield import AssessesScams, ScamShield
 from bot.transcript import RecordsTurns, TranscriptRecorder
 from knowledge.answer_types import AnswersQuestions
@@ -25,6 +26,8 @@ class PipelineParts:
     knowledge: AnswersQuestions | None
     scam_detector: AssessesScams
     eraser: ErasesConversations
+    numbers: SealsNumbers
+    erasure_requests: KeepsErasureRequests
     handoff_gate: Stage
     campaign_greeter: Stage
     transcript: RecordsTurns
@@ -42,9 +45,11 @@ class Pipeline:
 def build_pipeline(parts: PipelineParts) -> Pipeline:
     """The stages from the innermost (Rasa) outwards; a farmer's turn enters at the last line and goes up."""
     engine: DialogueEngine = ResilientDialogue(parts.rasa, parts.knowledge)  # Rasa; retrieval-only when it is down
+    engine = NumberHandles(engine, parts.numbers)  # ID, phone and card numbers become handles; Rasa never sees them
     engine = Conversation(engine)  # input hygiene (empty, over-long, control characters); the farmer's language
     engine = shield = ScamShield(engine, parts.scam_detector)  # a scam warning first when the text looks like one
-    engine = ConversationErasure(engine, parts.eraser)  # a confirmed deletion also erases Rasa's conversation
+    engine = ConversationErasure(engine, parts.eraser, parts.erasure_requests)  # Rasa's conversation erased after
+    # a confirmed deletion or a form sent or cancelled
     engine = parts.handoff_gate(engine)  # "talk to a person" opens a hand-off; turns then go to staff
     engine = parts.campaign_greeter(engine)  # a deep-link payload is verified, counted and greeted by topic
     engine = TranscriptRecorder(engine, parts.transcript)  # the masked transcript of every turn and reply

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from core.settings import NonghuiSettings
+from core.settings import NonghuiSettings, is_loopback
 
 
 class BotSettings(NonghuiSettings):
@@ -21,6 +21,9 @@ class BotSettings(NonghuiSettings):
     rasa_timeout_seconds: float = 10.0
     # Rasa's SQL tracker store (nlu/endpoints.yml): erased for a farmer who asks to delete their data.
     rasa_tracker_url: str | None = None
+    # Every conversation's tracker events older than this are erased (bot/erasure.py), checked this often.
+    tracker_max_age_days: float = 30.0
+    tracker_sweep_minutes: float = 60.0
 
     # Video catalogues `kb build` (and so setup) indexes with the corpus; an operator lists the ones with real
     # URLs here so a rebuild keeps them. Empty by default: knowledge/videos/catalogue.yaml is SAMPLE content.
@@ -50,6 +53,15 @@ class BotSettings(NonghuiSettings):
     # Publicity campaigns: the key signing deep-link payloads, and where the links point.
     telegram_bot_username: str | None = None
     public_web_url: str | None = None
+
+    @property
+    def reachable_from_outside(self) -> bool:
+        """True when other machines can reach this bot (web port, webhook) or it shares a database server."""
+        return (
+            not is_loopback(self.web_host)
+            or self.telegram_mode == "webhook"
+            or not self.resolved_database_url.startswith("sqlite")
+        )
 
     @property
     def resolved_rasa_tracker_url(self) -> str:

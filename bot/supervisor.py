@@ -27,6 +27,8 @@ from pathlib import Path
 import httpx
 
 from bot.settings import BotSettings
+from core.errors import NonghuiError
+from core.settings import keep_files_private, require_named_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 STOP_GRACE_SECONDS = 15.0
@@ -291,7 +293,13 @@ def configure_logging(logs: Path) -> None:
 
 def main() -> int:
     """Start Rasa, the action server and the bot, and supervise them until interrupted."""
+    keep_files_private()  # databases, logs and keys of every process: 0600
     settings = BotSettings()
+    try:
+        require_named_environment(settings, exposed=settings.reachable_from_outside)
+    except NonghuiError as err:
+        print(f"cannot start: {err}", file=sys.stderr)
+        return 2
     specs = plan(settings)
     if specs is None:
         print("No trained Rasa model: run scripts/setup.sh first.", file=sys.stderr)

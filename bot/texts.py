@@ -19,9 +19,15 @@ TextKey = Literal[
     "scam_button_learn",
     "scam_button_person",
     "scam_check_unavailable",
+    "tracker_not_erased",
 ]
 
 _TEXTS: dict[TextKey, Bilingual] = {
+    "tracker_not_erased": bi(
+        "说明：您的聊天记录这次没能从对话系统里删掉（系统暂时出了问题）。我们已记下，会自动再删，不需要您再操作。",
+        "Please note: your chat history could not be erased from the dialogue system just now (a temporary fault). "
+        "It is noted and will be erased automatically; you do not need to do anything.",
+    ),
     "empty_prompt": bi(
         "您好！我没有收到文字。您可以直接打字提问，或点下面的按钮选择想了解的内容：",
         "Hello! I did not get any text. Type your question, or tap a button below to pick a topic:",

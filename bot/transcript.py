@@ -10,15 +10,10 @@ from typing import Protocol
 from bot.dialogue import DialogueEngine
 from bot.messages import TurnResult, UserTurn
 from bot.privacy import mask_personal_data
-from core.intents import NLU_FALLBACK, QUESTION_TOPIC_BY_INTENT, Intent
+from core.intents import QUESTION_INTENTS, QUESTION_TOPIC_BY_INTENT
 from store.transcript import TurnRecord
 
 log = logging.getLogger(__name__)
-
-# Intents whose turns are questions to the knowledge base (they count as "answered" only with a sourced reply).
-QUESTION_INTENTS = frozenset(
-    {Intent.ASK_LOAN, Intent.ASK_INSURANCE, Intent.ASK_SCAM, NLU_FALLBACK, Intent.OUT_OF_SCOPE, Intent.ASK_LENDER}
-)
 
 
 class RecordsTurns(Protocol):
@@ -52,7 +47,7 @@ def records_for(turn: UserTurn, result: TurnResult) -> list[TurnRecord]:
     intent = result.intent.name if result.intent else None
     confidence = result.intent.confidence if result.intent else None
     sources = [_source_label(ref.title, ref.locator) for reply in result.replies for ref in reply.sources]
-    answered = bool(sources) if intent in QUESTION_INTENTS else None
+    answered = bool(sources) if intent in QUESTION_INTENTS else None  # a question counts answered with a source
     inbound = TurnRecord(
         channel=channel,
         external_id=external_id,

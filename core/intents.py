@@ -89,3 +89,10 @@ def is_payload(text: str) -> bool:
     """True when `text` is a Rasa intent payload (`/greet`, `/inform{...}`) rather than words."""
     name = text.removeprefix("/").split("{", 1)[0]
     return text.startswith("/") and name in Intent.__members__.values()
+
+
+# Intents whose turns are questions to the knowledge base: the transcript marks them answered or not, and only
+# they feed the campaign report's question lists (form answers, commands and small talk never do).
+QUESTION_INTENTS: Final[frozenset[str]] = frozenset(
+    {Intent.ASK_LOAN, Intent.ASK_INSURANCE, Intent.ASK_SCAM, NLU_FALLBACK, Intent.OUT_OF_SCOPE, Intent.ASK_LENDER}
+)

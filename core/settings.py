@@ -32,6 +32,36 @@ class MissingSecret(NonghuiError):
     """A secret that production requires is not set."""
 
 
+class EnvironmentNotNamed(NonghuiError):
+    """A deployment reachable from outside was started without saying whether it is production."""
+
+
+PRIVATE_UMASK = 0o077
+
+
+def keep_files_private() -> None:
+    """Every file this process creates from now on (databases, logs, keys) is its user's only: 0600, folders 0700.
+
+    Child processes (Rasa and the action server under the supervisor) inherit it."""
+    os.umask(PRIVATE_UMASK)
+
+
+def require_named_environment(settings: NonghuiSettings, *, exposed: bool) -> None:
+    """Refuse to serve where others can reach (`exposed`) unless NONGHUI_ENV was set explicitly.
+
+    Without it the default, development, would quietly generate keys and skip production's checks."""
+    if exposed and "env" not in settings.model_fields_set:
+        raise EnvironmentNotNamed(
+            f"{ENV_PREFIX}ENV must be set explicitly (production or development) for a deployment reachable "
+            "from other machines"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost: only this machine can connect."""
+    return host == "localhost" or host == "::1" or host.startswith("127.")
+
+
 class NonghuiSettings(BaseSettings):
     """Home, environment, database, knowledge index, embedding model and keys; secrets only as SecretStr."""
 
@@ -53,6 +83,10 @@ class NonghuiSettings(BaseSettings):
     action_port: int = 5055
     data_key: SecretStr | None = None  # NONGHUI_DATA_KEY: encrypts personal data (store/crypto.py)
     campaign_key: SecretStr | None = None  # NONGHUI_CAMPAIGN_KEY: signs campaign links (bot/campaigns/keys.py)
+    # NONGHUI_DATA_KEYS_PREVIOUS: earlier data keys (comma-separated), still opening values sealed before a rotation.
+    data_keys_previous: SecretStr | None = None
+    # How long a personal number typed in the chat stays sealed behind its handle (store/number_drafts.py).
+    number_draft_hours: float = 72.0
 
     @classmethod
     def settings_customise_sources(

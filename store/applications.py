@@ -199,9 +199,9 @@ class ApplicationStore:
             station_id=station.id,
             lang=form.lang,
             applicant_name=form.name,
-            phone_enc=self._cipher.encrypt(form.phone, field=PHONE_FIELD),
+            phone_enc=self._cipher.encrypt(form.phone, field=PHONE_FIELD, context=reference),
             phone_masked=mask_phone(form.phone),
-            resident_id_enc=self._cipher.encrypt(resident.number, field=RESIDENT_ID_FIELD),
+            resident_id_enc=self._cipher.encrypt(resident.number, field=RESIDENT_ID_FIELD, context=reference),
             resident_id_hash=self._cipher.lookup_hash(resident.number, field=RESIDENT_ID_FIELD),
             resident_id_masked=resident.masked,
             age_at_submission=resident.age_on(now.astimezone(CHINA_TIME).date()),
@@ -285,8 +285,8 @@ class ApplicationStore:
             if app is None or app.phone_enc is None or app.resident_id_enc is None:
                 return None
             return (
-                self._cipher.decrypt(app.phone_enc, field=PHONE_FIELD),
-                self._cipher.decrypt(app.resident_id_enc, field=RESIDENT_ID_FIELD),
+                self._cipher.decrypt(app.phone_enc, field=PHONE_FIELD, context=app.reference),
+                self._cipher.decrypt(app.resident_id_enc, field=RESIDENT_ID_FIELD, context=app.reference),
             )
 
     def change_status(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Final, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.channels import canonical_channel
-from core.intents import QUESTION_TOPICS, Intent
+from core.intents import QUESTION_INTENTS, QUESTION_TOPICS, Intent
 from store.campaigns import china_day
 from store.db import as_utc, session_scope
 from store.models import (
@@ -30,6 +31,8 @@ Model = Literal["first", "last"]
 HANDOFF_INTENT = Intent.HUMAN_HANDOFF
 START_APPLICATION_INTENT = Intent.APPLY_LOAN
 _SPACES = re.compile(r"\s+")
+# A question's words are listed only when this many different farmers asked it (the count cells' "<5" rule).
+MIN_FARMERS_PER_TEXT: Final = 5
 
 
 @dataclass
@@ -98,10 +101,22 @@ class CampaignReports:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    def funnel(self, *, campaign: str | None = None, model: Model = "first", top: int = 10) -> FunnelReport:
-        """The funnel of one campaign (slug) or of all; `model` picks first- or last-touch attribution."""
+    def funnel(
+        self,
+        *,
+        campaign: str | None = None,
+        model: Model = "first",
+        top: int = 10,
+        stations: Collection[str] | None = None,
+    ) -> FunnelReport:
+        """The funnel of one campaign (slug) or of all; `model` picks first- or last-touch attribution.
+
+        `stations` limits it to the campaigns of those stations (a station's staff); None means every campaign
+        (admins, the operator's CLI). Question texts are listed only when at least `MIN_FARMERS_PER_TEXT`
+        different farmers asked them, and only from question turns, never from form answers or commands.
+        """
         with session_scope(self._sessions) as session:
-            funnels = _placements(session, campaign)
+            funnels = _placements(session, campaign, stations)
             farmers = _attributed_farmers(session, set(funnels), model)
             for farmer in farmers.values():
                 funnel = funnels[farmer.placement_id]
@@ -110,7 +125,9 @@ class CampaignReports:
             questions, unanswered = _conversation_counts(session, farmers, funnels)
             _handoff_counts(session, farmers, funnels)
             _application_counts(session, funnels, model)
-            unknown, expired, not_started = _unmatched_arrivals(session, set(funnels), campaign)
+            # Unknown payloads belong to no campaign: only the report of every campaign counts them.
+            every = campaign is None and stations is None
+            unknown, expired, not_started = _unmatched_arrivals(session, set(funnels), count_unknown=every)
             for funnel in funnels.values():
                 funnel.days.sort(key=lambda d: d.day)
             return FunnelReport(
@@ -124,7 +141,7 @@ class CampaignReports:
             )
 
 
-def _placements(session: Session, campaign: str | None) -> dict[int, PlacementFunnel]:
+def _placements(session: Session, campaign: str | None, stations: Collection[str] | None) -> dict[int, PlacementFunnel]:
     query = (
         select(CampaignPlacement, Campaign)
         .join(Campaign, Campaign.id == CampaignPlacement.campaign_id)
@@ -132,6 +149,8 @@ def _placements(session: Session, campaign: str | None) -> dict[int, PlacementFu
     )
     if campaign is not None:
         query = query.where(Campaign.slug == campaign)
+    if stations is not None:
+        query = query.where(Campaign.station_code.in_(sorted(stations)))
     return {
         placement.id: PlacementFunnel(
             campaign_slug=row_campaign.slug,
@@ -193,6 +212,7 @@ def _conversation_counts(
             ConversationTurn.channel,
             ConversationTurn.external_id,
             ConversationTurn.text,
+            ConversationTurn.intent,
             ConversationTurn.topic,
             ConversationTurn.answered,
             ConversationTurn.created_at,
@@ -204,7 +224,7 @@ def _conversation_counts(
     asked: dict[int, set[int]] = defaultdict(set)
     questions: dict[str, tuple[set[int], int]] = {}
     unanswered: dict[str, tuple[set[int], int]] = {}
-    for farmer_id, channel, external_id, text, topic, answered, created_at in rows:
+    for farmer_id, channel, external_id, text, intent, topic, answered, created_at in rows:
         fid = farmer_id if farmer_id in farmers else owners.get((canonical_channel(channel), external_id))
         if fid is None or not _is_question(text):
             continue
@@ -217,6 +237,8 @@ def _conversation_counts(
             asked[farmer.placement_id].add(fid)
             funnel.asked += 1
             _day(funnel, china_day(created_at)).asked += 1
+        if intent not in QUESTION_INTENTS:
+            continue  # form answers (name, phone, ID, village), commands and small talk are never listed
         key = _normalise(text)
         _tally(questions, key, fid)
         if answered is False:
@@ -290,11 +312,11 @@ def _application_counts(session: Session, funnels: dict[int, PlacementFunnel], m
             funnel.declined += 1
 
 
-def _unmatched_arrivals(session: Session, placement_ids: set[int], campaign: str | None) -> tuple[int, int, int]:
+def _unmatched_arrivals(session: Session, placement_ids: set[int], *, count_unknown: bool) -> tuple[int, int, int]:
     """Unique farmers whose payload was unknown (only in the all-campaigns report), and farmers who arrived
     after their campaign ended or before it started."""
     unknown = 0
-    if campaign is None:
+    if count_unknown:
         unknown = len(
             set(session.scalars(select(CampaignArrival.farmer_id).where(CampaignArrival.outcome == "unknown")))
         )
@@ -329,5 +351,7 @@ def _tally(counter: dict[str, tuple[set[int], int]], key: str, farmer_id: int) -
 
 
 def _top(counter: dict[str, tuple[set[int], int]], limit: int) -> list[QuestionCount]:
-    ranked = Counter({key: len(farmers) for key, (farmers, _times) in counter.items()})
+    ranked = Counter(
+        {key: len(farmers) for key, (farmers, _times) in counter.items() if len(farmers) >= MIN_FARMERS_PER_TEXT}
+    )
     return [QuestionCount(key, count, counter[key][1]) for key, count in ranked.most_common(limit)]

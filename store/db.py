@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,18 +29,33 @@ def as_utc(moment: datetime | None) -> datetime | None:
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets foreign keys on, a busy timeout and its parent folder created."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_file(path)
+        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA secure_delete=ON")  # deleted personal data is overwritten, not left in free pages
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # hide_parameters: an error message never carries the values of a statement (names, numbers, texts).
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file readable by its owner only (0600), and narrow an existing one to that."""
+    if str(path) in ("", ":memory:"):
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.chmod(path, 0o600)
+    except OSError:
+        pass  # a read-only location or someone else's file: SQLite reports what matters when it opens it
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

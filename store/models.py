@@ -381,3 +381,28 @@ class AuditEntry(Base):
     target_id: Mapped[str] = mapped_column(String(64), default="")
     station_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(String(500), default="")
+
+
+class NumberDraft(Base):
+    """A personal number a farmer typed, encrypted, behind the handle Rasa saw instead (short-lived)."""
+
+    __tablename__ = "number_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation: Mapped[str] = mapped_column(String(160), index=True)
+    handle: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    value_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    masked: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class TrackerPurge(Base):
+    """A conversation whose events in Rasa's tracker store are to be erased (after a submit, cancel, deletion)."""
+
+    __tablename__ = "tracker_purges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation: Mapped[str] = mapped_column(String(160), unique=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

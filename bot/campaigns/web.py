@@ -30,7 +30,7 @@ from core.errors import NonghuiError
 from core.intents import CAMPAIGN_TOPICS, QUESTION_TOPICS
 from core.text import Bilingual, bi
 from store.campaign_report import CampaignReports
-from store.campaigns import PLACEMENT_KINDS, CampaignError, CampaignSpec, CampaignStore, PlacementSpec
+from store.campaigns import PLACEMENT_KINDS, CampaignError, CampaignSpec, CampaignStore, CampaignView, PlacementSpec
 
 if TYPE_CHECKING:
     from bot.staff.console import StaffConsole
@@ -128,22 +128,33 @@ def poster_link(links: Sequence[tuple[str, str | None]]) -> str:
 
 
 def report_pages(console: "StaffConsole", reports: CampaignReports, store: CampaignStore) -> APIRouter:
-    """`/staff/campaigns/report` (page with charts) and `/staff/campaigns/report.csv`, for any staff member."""
+    """`/staff/campaigns/report` (page with charts) and `/staff/campaigns/report.csv`: a station's staff see their
+    station's campaigns, admins every campaign."""
     routes = APIRouter(prefix="/staff/campaigns")
 
     def _model(value: str | None) -> str:
         return "last" if value == "last" else "first"
+
+    def _stations(ctx: StaffContext) -> frozenset[str] | None:
+        """Admins see every campaign; other staff only their own station's (none without a station)."""
+        if ctx.scope.is_admin:
+            return None
+        return frozenset({ctx.scope.station_code} if ctx.scope.station_code else ())
+
+    def _visible(ctx: StaffContext) -> list[CampaignView]:
+        stations = _stations(ctx)
+        return [c for c in store.list_campaigns() if stations is None or c.station_code in stations]
 
     @routes.get("/report")
     async def report_page(ctx: Annotated[StaffContext, Depends(console.require_staff)], request: Request) -> Response:
         """The funnel per placement with a line of arrivals per day and a funnel bar (counts only)."""
         slug = request.query_params.get("campaign") or None
         model = _model(request.query_params.get("model"))
-        campaigns = await asyncio.to_thread(store.list_campaigns)
+        campaigns = await asyncio.to_thread(_visible, ctx)
         if slug not in {c.slug for c in campaigns}:
             slug = None
         funnel = await asyncio.to_thread(
-            lambda: reports.funnel(campaign=slug, model="last" if model == "last" else "first")
+            lambda: reports.funnel(campaign=slug, model="last" if model == "last" else "first", stations=_stations(ctx))
         )
         return console.render(
             request,
@@ -168,8 +179,11 @@ def report_pages(console: "StaffConsole", reports: CampaignReports, store: Campa
         """The same numbers as CSV (small cells already shown as <5)."""
         slug = request.query_params.get("campaign") or None
         model = _model(request.query_params.get("model"))
+        campaigns = await asyncio.to_thread(_visible, ctx)
+        if slug not in {c.slug for c in campaigns}:
+            slug = None
         funnel = await asyncio.to_thread(
-            lambda: reports.funnel(campaign=slug, model="last" if model == "last" else "first")
+            lambda: reports.funnel(campaign=slug, model="last" if model == "last" else "first", stations=_stations(ctx))
         )
         name = f"campaign-funnel-{slug or 'all'}-{model}.csv"
         return Response(

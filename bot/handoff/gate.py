@@ -14,6 +14,7 @@ from bot.dialogue import DialogueEngine
 from bot.handoff import texts
 from bot.handoff.hours import OfficeHours
 from bot.messages import BotReply, IntentInfo, TurnResult, UserTurn
+from bot.privacy import mask_personal_data
 from core.channels import staff_alert_channel
 from core.clock import utcnow
 from core.intents import Intent
@@ -31,6 +32,8 @@ QUESTION_INTENTS = frozenset(
     {Intent.ASK_LOAN, Intent.ASK_INSURANCE, Intent.ASK_SCAM, Intent.ASK_LENDER, Intent.CHECK_MESSAGE}
 )
 SHARE_CONTACT_TURN = Intent.SHARE_CONTACT.payload
+# `/delete` (and the data-deletion buttons) reach the dialogue even while a person handles the conversation.
+DELETION_PAYLOADS = frozenset({Intent.DELETE_DATA.payload, Intent.CONFIRM_DELETE_DATA.payload})
 _ASKS_FOR_PERSON = re.compile(
     r"(我要找人|找个人|找人工|转人工|人工客服|人工服务|找真人|真人客服|找工作人员|"
     r"\b(talk|speak|chat)\s+(to|with)\s+(a|an|some)?\s*(real\s+)?(person|human|agent|someone|staff)\b|"
@@ -191,6 +194,8 @@ class HandoffGate:
             return TurnResult(replies=[BotReply(text=texts.CANCELLED.get(lang))], lang=lang)
         if text.startswith(texts.REQUEST_PAYLOAD):
             return TurnResult(replies=[BotReply(text=texts.ALREADY_OPEN.get(lang))], lang=lang)
+        if text in DELETION_PAYLOADS:  # `/delete` and its confirmation run the deletion, hand-off or not
+            return await self._inner.handle(turn.model_copy(update={"lang": turn.lang or lang}))
         media_type, media_ref, shown = _media(turn, text)
         if not shown and not media_type:
             return TurnResult(replies=[], lang=lang)
@@ -223,7 +228,8 @@ class HandoffGate:
         if self._understand is None:
             return []
         try:
-            intent = await self._understand(turn)
+            # Only the intent is wanted: personal numbers stay out of Rasa here too (they are not needed for it).
+            intent = await self._understand(turn.model_copy(update={"text": mask_personal_data(turn.text)}))
         except Exception as exc:  # understanding is a courtesy here: the message already reached the staff
             log.warning("could not read the intent of a message during a hand-off: %s", type(exc).__name__)
             return []

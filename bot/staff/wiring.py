@@ -9,10 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import BotSettings
 from bot.staff.console import ConsoleServices, StaffConsole
-from core.settings import secret_value
 from loans.stations import Station
 from store.applications import ApplicationStore
-from store.crypto import FieldCipher, require_key
+from store.crypto import cipher_from_settings
 from store.handoffs import SqlHandoffs
 from store.outbox import SqlOutbox
 from store.staff import SqlStaff
@@ -36,8 +35,7 @@ def build_console(
         lockout=timedelta(minutes=settings.staff_lockout_minutes),
         session_lifetime=timedelta(hours=settings.staff_session_hours),
     )
-    key = require_key(settings.env, value=secret_value(settings.data_key), home=settings.home)
-    applications = ApplicationStore(sessions, FieldCipher(key))
+    applications = ApplicationStore(sessions, cipher_from_settings(settings))
     console = StaffConsole(
         ConsoleServices(
             staff=staff,

@@ -456,3 +456,69 @@ async def test_the_name_question_is_not_repeated_while_the_farmer_is_asked_to_co
         dispatcher = CollectingDispatcher()
         await AskApplicantName().run(dispatcher, t, DOMAIN)
         assert [m.get("response") for m in dispatcher.messages] == expected
+
+
+@pytest.fixture
+def vaulted(tmp_path: Path) -> ReadyServices:
+    from store.number_drafts import NumberVault
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'vaulted.db'}")
+    migrate(engine)
+    sessions = session_factory(engine)
+    stations = load_stations()
+    with session_scope(sessions) as session:
+        sync_stations(session, stations)
+    cipher = FieldCipher(decode_key(generate_key()))
+    form = PreApplicationService(matcher=StationMatcher(stations), stations=stations, today=lambda: TODAY)
+    return ReadyServices(form=form, store=ApplicationStore(sessions, cipher), numbers=NumberVault(sessions, cipher))
+
+
+async def test_a_phone_behind_a_handle_is_checked_in_clear_and_the_slot_holds_only_a_handle(vaulted):
+    from store.number_drafts import HANDLE
+
+    assert vaulted.numbers is not None
+    typed = vaulted.numbers.seal("web:farmer-1", "phone", "+86 138-1234-5678", "138****5678")
+
+    slots, messages = await validate(vaulted, tracker(f"我的电话是{typed}", requested="phone"))
+
+    assert messages == [] and HANDLE.fullmatch(slots["phone"])
+    assert vaulted.numbers.reveal("web:farmer-1", slots["phone"]) == "13812345678"
+
+
+async def test_a_wrong_id_behind_a_handle_is_refused_with_its_reason(vaulted):
+    assert vaulted.numbers is not None
+    typed = vaulted.numbers.seal("web:farmer-1", "id", "440882197403151235", "4408**********1235")
+
+    slots, messages = await validate(vaulted, tracker(typed, requested="resident_id", lang="en"))
+
+    assert slots["resident_id"] is None and "check" in messages[0]["text"]
+
+
+async def test_the_summary_masks_and_the_submit_stores_the_numbers_behind_handles(vaulted):
+    assert vaulted.numbers is not None
+    sender = "web:farmer-1"
+    handles = {
+        "phone": vaulted.numbers.seal(sender, "phone", "13812345678", "138****5678"),
+        "resident_id": vaulted.numbers.seal(sender, "id", RESIDENT_ID, "4408**********1236"),
+    }
+    filled = {**COMPLETE, **handles}
+    dispatcher = CollectingDispatcher()
+    await AskConfirmed(vaulted).run(dispatcher, tracker("", requested="confirmed", slots=filled), DOMAIN)
+    summary = dispatcher.messages[0]["text"]
+    assert "138****5678" in summary and "4408**********1236" in summary and "⟦" not in summary
+
+    await SubmitPreApplication(vaulted).run(CollectingDispatcher(), tracker("确认提交", slots=filled), DOMAIN)
+
+    stored = vaulted.store.applications_for_farmer(channel="web", external_id="farmer-1")
+    assert len(stored) == 1
+    assert vaulted.store.reveal_contact(stored[0].reference) == ("13812345678", RESIDENT_ID)
+    assert vaulted.numbers.reveal(sender, handles["phone"]) == handles["phone"]  # forgotten after the submit
+    assert vaulted.numbers.purge_requested(sender)  # and the conversation is to be erased
+
+
+async def test_a_number_whose_draft_expired_is_asked_for_again(vaulted):
+    expired = "⟦phone:kqzmtwbrhe⟧"  # a handle the vault no longer holds
+
+    slots, _ = await validate(vaulted, tracker("养牛", requested="purpose", slots={"phone": expired}))
+
+    assert "phone" in slots and slots["phone"] is None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -121,3 +122,30 @@ async def test_services_build_lazily_and_once():
     lazy.assess("你好")
 
     assert built == ["detector"]
+
+
+async def test_a_quoted_message_whose_numbers_arrive_as_handles_is_judged_by_their_shape():
+    from knowledge.scam.types import ScamAssessment, ScamSignal
+
+    class Recording:
+        def __init__(self) -> None:
+            self.assessed: list[str] = []
+
+        def warm_up(self) -> None:
+            pass
+
+        def assess(self, text: str) -> ScamAssessment:
+            self.assessed.append(text)
+            quote = text[-19:]  # the verdict quotes the line that gave it away
+            signal = ScamSignal(
+                code="account", explanation_zh=f"转账到（“{quote}”）", explanation_en="", evidence=quote
+            )
+            return ScamAssessment(risk=0.9, level="high", signals=[signal])
+
+    scam = Recording()
+    text = "帮我看看这条短信：您的贷款已审批，先交3000元保证金，存入⟦card:kqzmtwbrhe⟧"
+
+    [message] = await run(CheckMessage(scam, FakeKnowledge()), text, "check_message")  # type: ignore[arg-type]
+
+    assert "⟦" not in scam.assessed[0] and re.search(r"\d{19}", scam.assessed[0])  # a card-shaped number
+    assert "⟦card:kqzmtwbrhe⟧" in message["text"] and not re.search(r"\d{12}", message["text"])

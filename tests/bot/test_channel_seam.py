@@ -34,8 +34,10 @@ from knowledge.scam.rate import LprConfig
 from knowledge.scam.rules import RuleSet
 from loans.stations import load_stations
 from store.campaigns import CampaignSpec, PlacementSpec
+from store.crypto import FieldCipher, decode_key, generate_key
 from store.db import make_engine, migrate, session_factory, session_scope
 from store.models import CampaignArrival, ConversationTurn
+from store.number_drafts import NumberVault
 from store.outbox import OutboxItem
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
 from store.staff import SqlStaff
@@ -140,12 +142,15 @@ async def test_a_new_channel_carries_a_farmer_through_the_whole_pipeline(memory_
     campaigns.install_console(console)
     rasa = ScriptedRasa()
     contacts = SqlFarmerContacts(sessions)
+    vault = NumberVault(sessions, FieldCipher(decode_key(generate_key())))
     pipeline = build_pipeline(
         PipelineParts(
             rasa=rasa,
             knowledge=None,
             scam_detector=ScamDetector(RuleSet.from_yaml(), model=None, lpr=LprConfig.from_yaml()),
             eraser=NoEraser(),
+            numbers=vault,
+            erasure_requests=vault,
             handoff_gate=handoff.gate,
             campaign_greeter=campaigns.greeter,
             transcript=SqlTranscript(sessions),

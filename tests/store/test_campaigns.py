@@ -44,7 +44,9 @@ def campaigns(sessions, clock):
     return CampaignStore(sessions, new_code=sequential_codes(), clock=clock)
 
 
-def spec(slug="qs-scam", topic="scam", starts=date(2026, 11, 20), ends=date(2027, 2, 28), **extra):
+def spec(
+    slug="qs-scam", topic="scam", starts=date(2026, 11, 20), ends=date(2027, 2, 28), station_code="ZJ-QS", **extra
+):
     return CampaignSpec(
         slug=slug,
         name="冬季防骗宣传",
@@ -52,7 +54,7 @@ def spec(slug="qs-scam", topic="scam", starts=date(2026, 11, 20), ends=date(2027
         topic=topic,
         starts_on=starts,
         ends_on=ends,
-        station_code="ZJ-QS",
+        station_code=station_code,
         **extra,
     )
 
@@ -283,8 +285,8 @@ def test_first_touch_funnel_counts(funnel_data, sessions):
     assert days == [("2026-12-01", 7, 5, 0), ("2026-12-02", 0, 0, 2)]
     assert [(d.day.isoformat(), d.arrivals, d.asked) for d in leaf.days] == [("2026-12-02", 1, 1)]
     assert report.unknown_arrivals == 0  # unknown payloads belong to no campaign: only the all-campaigns view
-    assert report.top_questions[0].text == "贷款要交保证金吗" and report.top_questions[0].farmers == 3
-    assert {q.text for q in report.unanswered_questions} == {"猪瘟保险赔多少", "怎么理赔"}
+    # Asked by fewer than five farmers: counted above, but their words are not listed.
+    assert report.top_questions == [] and report.unanswered_questions == []
 
 
 def test_last_touch_moves_the_farmer_and_the_application(funnel_data, sessions):
@@ -303,3 +305,42 @@ def test_last_touch_moves_the_farmer_and_the_application(funnel_data, sessions):
 def test_report_of_an_empty_registry_is_empty(sessions):
     report = CampaignReports(sessions).funnel()
     assert report.placements == [] and report.top_questions == [] and report.unknown_arrivals == 0
+
+
+def test_question_texts_are_listed_only_from_questions_of_at_least_five_farmers(funnel_data, sessions):
+    with session_scope(sessions) as session:
+        ids = {f.external_id: f.id for f in session.scalars(select(Farmer))}
+        session.add_all(
+            [turn(ids[n], n, "贷款要交保证金吗", topic="scam", intent="ask_scam", answered=True) for n in "45"]
+            + [turn(ids[n], n, "怎么理赔", topic="insurance", intent="ask_insurance", answered=False) for n in "1234"]
+        )
+    report = CampaignReports(sessions).funnel(campaign="qs-scam")
+    assert {(q.text, q.farmers) for q in report.top_questions} == {("贷款要交保证金吗", 5), ("怎么理赔", 5)}
+    assert [(q.text, q.farmers) for q in report.unanswered_questions] == [("怎么理赔", 5)]
+
+
+def test_form_answers_arriving_through_a_campaign_are_never_listed(funnel_data, sessions):
+    answers = ["我想申请贷款", "王秀英", "<phone>", "<id-number>", "青山镇东岭村", "脱贫户", "3万", "两年", "同意"]
+    with session_scope(sessions) as session:
+        ids = {f.external_id: f.id for f in session.scalars(select(Farmer))}
+        for n in "1234567":  # even the same answer from seven farmers is a form answer, not a question
+            session.add_all(
+                [turn(ids[n], n, text, topic="other", intent="inform", answered=None) for text in answers[1:]]
+            )
+        session.add(turn(ids["1"], "1", answers[0], topic="apply", intent="apply_loan"))
+    report = CampaignReports(sessions).funnel(campaign="qs-scam")
+    listed = {q.text for q in [*report.top_questions, *report.unanswered_questions]}
+    assert not listed & set(answers)
+
+
+def test_a_station_sees_only_its_own_campaigns(funnel_data, sessions, campaigns):
+    campaigns.add_campaign(spec(slug="hx-loans", station_code="ZJ-HX"))
+    placement = campaigns.add_placement("hx-loans", PlacementSpec(kind="poster", location="河西"))
+    campaigns.record_arrival(channel="telegram", external_id="hx-1", placement_code=placement.code)
+    reports = CampaignReports(sessions)
+
+    mine = reports.funnel(stations={"ZJ-HX"})
+    assert {f.campaign_slug for f in mine.placements} == {"hx-loans"} and mine.unknown_arrivals == 0
+    assert {f.campaign_slug for f in reports.funnel(stations={"ZJ-QS"}).placements} == {"qs-scam", "old"}
+    assert reports.funnel(stations=set()).placements == []
+    assert {f.campaign_slug for f in reports.funnel().placements} == {"qs-scam", "old", "hx-loans"}

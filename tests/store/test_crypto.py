@@ -2,8 +2,9 @@ import base64
 import logging
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from store.crypto import KEY_ENV, DataKeyError, FieldCipher, decode_key, generate_key, require_key
+from store.crypto import KEY_ENV, DataKeyError, FieldCipher, _derive, decode_key, generate_key, key_id, require_key
 
 
 @pytest.fixture
@@ -65,3 +66,33 @@ def test_malformed_keys_are_refused(tmp_path):
     for bad in ["not base64 !!", base64.urlsafe_b64encode(b"short").decode()]:
         with pytest.raises(DataKeyError):
             require_key("production", value=bad, home=tmp_path)
+
+
+def test_a_value_sealed_for_one_application_does_not_open_for_another() -> None:
+    cipher = FieldCipher(decode_key(generate_key()))
+    blob = cipher.encrypt("13812345678", field="phone", context="ZJ-2026-000001")
+
+    assert cipher.decrypt(blob, field="phone", context="ZJ-2026-000001") == "13812345678"
+    with pytest.raises(DataKeyError):
+        cipher.decrypt(blob, field="phone", context="ZJ-2026-000002")
+
+
+def test_values_sealed_before_a_key_rotation_still_open_with_the_previous_key_configured() -> None:
+    old_key, new_key = decode_key(generate_key()), decode_key(generate_key())
+    blob = FieldCipher(old_key).encrypt("13812345678", field="phone", context="ZJ-2026-000001")
+
+    rotated = FieldCipher(new_key, previous=(old_key,))
+
+    assert rotated.decrypt(blob, field="phone", context="ZJ-2026-000001") == "13812345678"
+    assert rotated.encrypt("x", field="phone")[1:5] == key_id(new_key)
+    with pytest.raises(DataKeyError):
+        FieldCipher(new_key).decrypt(blob, field="phone", context="ZJ-2026-000001")
+
+
+def test_values_stored_in_the_first_format_without_key_id_still_open() -> None:
+    key = decode_key(generate_key())
+    nonce = bytes(12)
+    aead = AESGCM(_derive(key, b"field-encryption"))
+    legacy = b"\x01" + nonce + aead.encrypt(nonce, b"11010519491231002X", b"resident_id")
+
+    assert FieldCipher(key).decrypt(legacy, field="resident_id", context="ZJ-2026-000001") == "11010519491231002X"

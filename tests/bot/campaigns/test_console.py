@@ -132,3 +132,24 @@ def test_poster_downloads(client, parts):
     assert client.get(f"/staff/campaigns/qs-scam/posters/{placement.code}.png").content.startswith(b"\x89PNG")
     assert client.get("/staff/campaigns/qs-scam/posters/nope.pdf").status_code == 404
     assert client.get(f"/staff/campaigns/qs-scam/posters/{placement.code}.exe").status_code == 404
+
+
+def test_station_staff_see_only_their_own_stations_campaigns_in_the_report(client, parts, sessions):
+    from store.staff import SqlStaff
+
+    SqlStaff(sessions).create_user(username="hx", password=PASSWORD, display_name="河西小李", station_code="ZJ-HX")
+    login(client, "admin")
+    add_campaign(client)
+    token = csrf_of(client, "/staff/campaigns")
+    client.post("/staff/campaigns/qs-scam/placements", data={"csrf_token": token, "location": "李家村"})
+    client.post("/staff/logout", data={"csrf_token": csrf_of(client, "/staff/campaigns")})
+    client.cookies.clear()
+
+    login(client, "hx")
+    page = client.get("/staff/campaigns/report?campaign=qs-scam").text
+    exported = client.get("/staff/campaigns/report.csv?campaign=qs-scam").text
+    assert "李家村" not in page and "qs-scam" not in page and "李家村" not in exported
+    client.cookies.clear()
+
+    login(client, "qs")
+    assert "李家村" in client.get("/staff/campaigns/report?campaign=qs-scam").text

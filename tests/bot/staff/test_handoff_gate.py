@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.handoff.gate import HandoffGate, HandoffOptions, asks_for_person
 from bot.handoff.hours import OfficeHours
 from bot.handoff.texts import rating_payload
-from bot.messages import IntentInfo, UserTurn
+from bot.messages import BotReply, IntentInfo, TurnResult, UserTurn
 from loans.stations import StationMatcher, load_stations
 from store.db import session_scope
 from store.models import HandoffMessage, OutboxMessage
@@ -242,3 +242,52 @@ async def test_when_nlu_cannot_be_asked_a_waiting_handoff_only_keeps_the_message
 
     assert inner.turns == [] and result.replies == []
     assert [m.text for m in farmer_messages(services)] == ["小额贷款要抵押吗"]
+
+
+async def test_delete_during_a_handoff_runs_the_deletion_and_erases_a_shared_contact(services, gate_for):
+    class Deleting:
+        """The dialogue as far as deletion goes: it asks, then erases (as action_delete_farmer_data does)."""
+
+        def __init__(self) -> None:
+            self.turns: list[str] = []
+
+        async def handle(self, turn: UserTurn) -> TurnResult:
+            self.turns.append(turn.text)
+            if turn.text == "/confirm_delete_data":
+                services.applications.delete_farmer_data(channel="telegram", external_id="100")
+                return TurnResult(
+                    replies=[BotReply(text="已删除")], intent=IntentInfo(name="x", confidence=1), lang="zh"
+                )
+            return TurnResult(replies=[BotReply(text="确定要删除吗？")], lang="zh")
+
+    inner = Deleting()
+    gate = HandoffGate(inner, services.handoffs, options=HandoffOptions(), clock=Clock(TUESDAY_10))
+    await gate.handle(turn("/human_handoff", lang="zh"))
+    await gate.handle(turn("/share_contact", contact_phone="+86 138 1234 5678", contact_is_own=True))
+
+    asked = await gate.handle(turn("/delete_data"))
+    done = await gate.handle(turn("/confirm_delete_data"))
+
+    assert inner.turns == ["/delete_data", "/confirm_delete_data"]
+    assert asked.replies[0].text == "确定要删除吗？" and done.replies[0].text == "已删除"
+    assert services.handoffs.open_for("telegram", "100") is None
+    texts = [m.text for m in farmer_messages(services)]
+    assert texts and not any("1234" in text for text in texts)
+
+
+async def test_reading_the_intent_during_a_handoff_never_sends_a_personal_number(services, inner):
+    understood: list[str] = []
+
+    async def understand(t: UserTurn) -> IntentInfo | None:
+        understood.append(t.text)
+        return IntentInfo(name="ask_loan", confidence=0.9)
+
+    gate = HandoffGate(
+        inner, services.handoffs, options=HandoffOptions(), clock=Clock(SUNDAY_10), understand=understand
+    )
+    await gate.handle(turn("/human_handoff", lang="zh"))
+
+    await gate.handle(turn("我的电话 138 1234 5678，贷款要抵押吗"))
+
+    assert understood and not any("1234" in text for text in understood)
+    assert [m.text for m in farmer_messages(services)][-1] == "我的电话 138 1234 5678，贷款要抵押吗"  # staff see it
