@@ -242,3 +242,18 @@ async def test_when_nlu_cannot_be_asked_a_waiting_handoff_only_keeps_the_message
 
     assert inner.turns == [] and result.replies == []
     assert [m.text for m in farmer_messages(services)] == ["小额贷款要抵押吗"]
+
+
+async def test_repeated_handoff_requests_are_limited_per_conversation_with_a_polite_text(services, gate_for, inner):
+    gate = gate_for(requests_per_hour=2)
+    for _ in range(2):
+        await gate.handle(turn("/human_handoff", lang="zh"))
+        await gate.handle(turn("/handoff_cancel"))
+
+    third = await gate.handle(turn("/human_handoff", lang="zh"))
+    other_farmer = await gate.handle(turn("/human_handoff", lang="en", sender="tg:200"))
+
+    assert "请过" in third.replies[0].text and "您" in third.replies[0].text and "96110" in third.replies[0].text
+    assert services.handoffs.open_for("telegram", "100") is None  # no third alert for the staff
+    assert services.handoffs.open_for("telegram", "200") is not None
+    assert "minutes" not in other_farmer.replies[0].text
