@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hmac
-import re
-
 import datetime as dt
+import hmac
 import logging
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 

@@ -163,8 +163,8 @@ def test_webhook_secret_is_compared_in_constant_time(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(hmac, "compare_digest", spy)
     secret = ConstantTimeSecret(HOOK_SECRET)
 
-    wrong = "hook-Secret_XXXXXXXXXXXXXXXXXXXXXXXX" != secret  # PTB's own check: header != secret
-    right = HOOK_SECRET != secret
+    wrong = secret != "hook-Secret_XXXXXXXXXXXXXXXXXXXXXXXX"  # PTB's own check: header != secret
+    right = secret != HOOK_SECRET
 
     assert wrong and not right
     assert compared == [(HOOK_SECRET.encode(), b"hook-Secret_XXXXXXXXXXXXXXXXXXXXXXXX"), (HOOK_SECRET.encode(),) * 2]
