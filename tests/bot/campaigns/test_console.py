@@ -132,3 +132,23 @@ def test_poster_downloads(client, parts):
     assert client.get(f"/staff/campaigns/qs-scam/posters/{placement.code}.png").content.startswith(b"\x89PNG")
     assert client.get("/staff/campaigns/qs-scam/posters/nope.pdf").status_code == 404
     assert client.get(f"/staff/campaigns/qs-scam/posters/{placement.code}.exe").status_code == 404
+
+
+def test_report_exports_and_poster_downloads_are_audit_logged(client, parts, sessions):
+    from sqlalchemy import select
+
+    from store.models import AuditEntry
+
+    login(client, "admin")
+    add_campaign(client)
+    token = csrf_of(client, "/staff/campaigns")
+    client.post("/staff/campaigns/qs-scam/placements", data={"csrf_token": token, "location": "李家村"})
+    (placement,) = parts.store.get_campaign("qs-scam").placements
+
+    client.get("/staff/campaigns/report.csv?campaign=qs-scam")
+    client.get(f"/staff/campaigns/qs-scam/posters/{placement.code}.png")
+
+    with session_scope(sessions) as session:
+        logged = [(e.username, e.action, e.target_id) for e in session.scalars(select(AuditEntry))]
+    assert ("admin", "campaign_report_export", "qs-scam") in logged
+    assert ("admin", "poster_download", placement.code) in logged

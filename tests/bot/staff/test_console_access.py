@@ -240,3 +240,16 @@ def test_web_chat_polls_staff_messages_for_its_own_sender_only(client, services)
     )
     assert client.get("/api/messages", params={"sender_id": "chat-2"}, headers=API_HEADERS).json()["messages"] == []
     assert client.get("/api/messages", params={"sender_id": "bad id!"}, headers=API_HEADERS).status_code == 422
+
+
+def test_application_view_is_logged_only_after_the_scope_check_let_it_through(client, services, accounts):
+    theirs = services.applications.submit_application(application_form("61", "ZJ-HX")).application.reference
+    mine = services.applications.submit_application(application_form("62", "ZJ-QS")).application.reference
+    login(client, "qs")
+
+    assert client.get(f"/staff/applications/{theirs}").status_code == 404
+    assert client.get(f"/staff/applications/{mine}").status_code == 200
+
+    with session_scope(services.staff._sessions) as session:
+        viewed = list(session.scalars(select(AuditEntry.target_id).where(AuditEntry.action == "application_view")))
+    assert viewed == [mine]
