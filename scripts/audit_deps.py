@@ -98,7 +98,7 @@ def severity_of(record: dict[str, object]) -> str:
 def fetch_severity(vuln_id: str, timeout: float) -> str:
     """The severity OSV gives `vuln_id`, or "unknown" when OSV cannot be reached."""
     try:
-        with urllib.request.urlopen(OSV_VULN_URL.format(vuln_id), timeout=timeout) as answer:  # noqa: S310
+        with urllib.request.urlopen(OSV_VULN_URL.format(vuln_id), timeout=timeout) as answer:
             return severity_of(json.load(answer))
     except (urllib.error.URLError, OSError, ValueError):
         return "unknown"
