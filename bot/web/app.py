@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -59,6 +60,7 @@ def create_app(extensions: Sequence[Callable[[FastAPI], None]] = (), *, producti
         redoc_url=None if production else "/redoc",
     )
     app.add_middleware(CatchAllErrors)
+    app.add_exception_handler(RequestValidationError, validation_error)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -171,11 +173,27 @@ def create_web_app(
     *,
     identity: WebIdentity | None = None,
     limiter: RateLimiter | None = None,
+    limits: ChatLimits | None = None,
 ) -> FastAPI:
     """The web app with only the web chat answered by `conversation`, then `extensions` (tests, tools);
     without `identity` a random signing key and no API key."""
     ident = identity or WebIdentity.ephemeral()
-    return create_app([lambda app: mount_chat(app, conversation, ident, limiter=limiter), *extensions])
+    return create_app([lambda app: mount_chat(app, conversation, ident, limiter=limiter, limits=limits), *extensions])
+
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """422 with where and why for each problem (`loc`, `msg`, `type`), never echoing what was sent: the input
+    may be personal, and bytes that are not UTF-8 cannot be echoed at all."""
+    problems = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [
+        {
+            "loc": [part if isinstance(part, (str, int)) else str(part) for part in problem.get("loc", ())],
+            "msg": str(problem.get("msg", "")),
+            "type": str(problem.get("type", "")),
+        }
+        for problem in problems
+    ]
+    return JSONResponse(status_code=422, content={"detail": detail})
 
 
 def error_response(status: int, code: str, key: TextKey, **values: object) -> JSONResponse:

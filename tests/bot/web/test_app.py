@@ -218,3 +218,20 @@ def test_openapi_documents_the_chat_request_and_response(client: TestClient) -> 
     assert set(components["ChatRequest"]["properties"]) == {"sender_id", "text", "lang", "start_payload"}
     assert set(components["ChatResponse"]["properties"]) == {"replies", "intent", "lang", "scam"}
     assert "413" in operation["responses"]
+
+
+def test_malformed_body_that_is_not_utf8_is_422_not_500(client: TestClient) -> None:
+    body = b"\xff\xfe"  # not UTF-8, not JSON
+
+    response = client.post("/api/chat", content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_validation_errors_never_echo_what_was_sent(client: TestClient) -> None:
+    response = client.post("/api/chat", json={"sender_id": "a", "text": "我的电话13812345678", "lang": "fr"})
+
+    assert response.status_code == 422
+    assert "13812345678" not in response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "lang"]
