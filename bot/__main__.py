@@ -16,6 +16,7 @@ from bot.channel import ChannelDeps
 from bot.channels import enabled_channels, running_channels
 from bot.erasure import TrackerSweeper
 from bot.handoff.wiring import HandoffParts
+from bot.limits import MemoryRateLimiter
 from bot.pipeline import PipelineParts, build_pipeline
 from bot.rasa_client import RasaDialogue
 from bot.settings import BotSettings
@@ -42,7 +43,8 @@ async def serve(settings: BotSettings) -> None:
     await asyncio.to_thread(migrate, engine)
     sessions = session_factory(engine)
     tracker_engine = make_engine(settings.resolved_rasa_tracker_url)
-    handoff = HandoffParts.build(settings, sessions)
+    limiter = MemoryRateLimiter()  # one per process: web chat, hand-off requests and staff logins
+    handoff = HandoffParts.build(settings, sessions, limiter=limiter)
     # The staff console is built on its own and handed to the features that add pages to it.
     console = build_console(
         settings,
@@ -51,6 +53,7 @@ async def serve(settings: BotSettings) -> None:
         outbox=handoff.outbox,
         stations=handoff.stations,
         notify_outbox=handoff.wake_delivery,
+        limiter=limiter,
     )
     campaigns = CampaignParts.build(settings, sessions)
     campaigns.install_console(console)
@@ -83,9 +86,13 @@ async def serve(settings: BotSettings) -> None:
             seen=SqlSeenUpdates(sessions),
             handoffs=handoff.handoffs,
             outbox=handoff.outbox,
+            limiter=limiter,
         )
         channels = enabled_channels(settings)
-        web = create_app([*(partial(channel.mount, deps=deps) for channel in channels), console.install])
+        web = create_app(
+            [*(partial(channel.mount, deps=deps) for channel in channels), console.install],
+            production=settings.env == "production",
+        )
         server = uvicorn.Server(
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)
         )

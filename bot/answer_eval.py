@@ -1,4 +1,5 @@
-"""The blind question set through the whole running bot: `python -m bot.answer_eval --url http://127.0.0.1:8000`.
+"""The blind question set through the whole running bot: `python -m bot.answer_eval --url http://127.0.0.1:8000`
+(with the bot's `NONGHUI_API_KEY` in the environment: every item is its own chat, named by `sender_id`).
 
 Every item gets a fresh chat; its turns are sent in order through `POST /api/chat`, as a farmer would type them,
 and the replies to the last turn are scored (knowledge/eval/blind.py): key fact present, answered or declined.
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.web.identity import configured_api_key_headers
 from knowledge.eval.blind import BLIND_FILE, BlindItem, ItemOutcome, TurnReply, failures, load_blind, render_blind
 
 
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     items = [i for i in load_blind(args.blind) if args.split is None or i.split == args.split]
     endpoint = f"{args.url.rstrip('/')}/api/chat"
-    with httpx.Client(timeout=args.timeout) as client:
+    with httpx.Client(timeout=args.timeout, headers=configured_api_key_headers()) as client:
         outcomes = [ask_bot(client, endpoint, item) for item in items]
     print(render_blind(outcomes, f"Blind set through the bot at {args.url}"))
     if args.failures:

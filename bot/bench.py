@@ -1,4 +1,5 @@
-"""Latency benchmark of the web chat API: `python -m bot.bench --url http://127.0.0.1:8000 --n 3`."""
+"""Latency benchmark of the web chat API: `python -m bot.bench --url http://127.0.0.1:8000 --n 3` (sends the
+bot's `NONGHUI_API_KEY` from the environment, so each round is its own chat)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx
+
+from bot.web.identity import configured_api_key_headers
 
 QUESTIONS: tuple[str, ...] = (
     "我想申请小额信贷，需要什么材料？",
@@ -52,11 +55,12 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[rank - 1]
 
 
-def run(url: str, rounds: int, timeout: float) -> BenchResult:
-    """Send every question `rounds` times through POST /api/chat and collect latencies and intents."""
+def run(url: str, rounds: int, timeout: float, headers: dict[str, str] | None = None) -> BenchResult:
+    """Send every question `rounds` times through POST /api/chat (with the API key `headers`) and collect
+    latencies and intents."""
     result = BenchResult()
     endpoint = f"{url.rstrip('/')}/api/chat"
-    with httpx.Client(timeout=timeout) as client:
+    with httpx.Client(timeout=timeout, headers=headers or {}) as client:
         for round_no in range(rounds):
             sender = f"bench-{uuid.uuid4().hex[:12]}-{round_no}"
             for question in QUESTIONS:
@@ -97,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
-    result = run(args.url, args.n, args.timeout)
+    result = run(args.url, args.n, args.timeout, configured_api_key_headers())
     print(report(result))
     return 0 if result.latencies else 1
 

@@ -6,13 +6,14 @@ A channel turns its farmers' messages into `UserTurn`s for the dialogue pipeline
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from fastapi import FastAPI
 
 from bot.arrivals import FarmerContacts
 from bot.dialogue import DialogueEngine
+from bot.limits import MemoryRateLimiter, RateLimiter
 from core.errors import NonghuiError
 from store.outbox import OutboxItem, SqlOutbox
 
@@ -50,13 +51,15 @@ class OpenHandoffs(Protocol):
 
 @dataclass(frozen=True)
 class ChannelDeps:
-    """What a channel gets from the composition root: the pipeline and the stores it may need."""
+    """What a channel gets from the composition root: the pipeline, the stores it may need and the process's
+    rate limiter."""
 
     dialogue: DialogueEngine
     contacts: FarmerContacts
     seen: SeenUpdates
     handoffs: OpenHandoffs
     outbox: SqlOutbox
+    limiter: RateLimiter = field(default_factory=MemoryRateLimiter)
 
 
 class ChannelAdapter(Protocol):

@@ -47,6 +47,21 @@ class Conversation:
         return result
 
 
+class InputHygiene:
+    """The outermost stage: control characters (NUL, escapes, bells…) and lone surrogates leave the farmer's text
+    before anything stores or forwards it (transcript, hand-off messages for staff, campaign greeter)."""
+
+    def __init__(self, engine: DialogueEngine) -> None:
+        self._engine = engine
+
+    async def handle(self, turn: UserTurn) -> TurnResult:
+        """Pass `turn` on with its text cleaned."""
+        cleaned = strip_control_characters(turn.text)
+        if cleaned != turn.text:
+            turn = turn.model_copy(update={"text": cleaned})
+        return await self._engine.handle(turn)
+
+
 class LanguageMemory:
     """The last reply language of each sender, forgetting the least recently seen beyond `max_senders`."""
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.arrivals import ArrivalRecorder, FarmerContacts
-from bot.conversation import Conversation
+from bot.conversation import Conversation, InputHygiene
 from bot.dialogue import DialogueEngine
 from bot.erasure import ConversationErasure, ErasesConversations, KeepsErasureRequests
 from bot.fallback import ResilientDialogue
@@ -54,4 +54,5 @@ def build_pipeline(parts: PipelineParts) -> Pipeline:
     engine = parts.campaign_greeter(engine)  # a deep-link payload is verified, counted and greeted by topic
     engine = TranscriptRecorder(engine, parts.transcript)  # the masked transcript of every turn and reply
     engine = ArrivalRecorder(engine, parts.contacts)  # an arrival the channel did not record itself is stored
+    engine = InputHygiene(engine)  # control characters (NUL, escapes) leave the text before anything keeps it
     return Pipeline(engine=engine, scam_shield=shield)

@@ -15,6 +15,19 @@ class BotSettings(NonghuiSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    # NONGHUI_API_KEY: trusted integrations (evaluation tools, partner services) send it as
+    # `Authorization: Bearer …` and may then name any `sender_id`; unset = no integration may.
+    api_key: SecretStr | None = None
+    # NONGHUI_WEB_SESSION_KEY: signs the web chat's chat-id cookies (development: generated under home/secrets).
+    web_session_key: SecretStr | None = None
+    web_cookie_secure: bool | None = None
+    # Abuse limits (bot/limits.py): browser chat turns per minute, hand-off requests per conversation per hour,
+    # staff log-in attempts per minute and concurrent password hashes.
+    chat_turns_per_ip_minute: int = 60
+    chat_turns_per_conversation_minute: int = 20
+    handoff_requests_per_hour: int = 5
+    staff_logins_per_ip_minute: int = 30
+    staff_concurrent_password_hashes: int = 2
 
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr | None = None
@@ -46,6 +59,7 @@ class BotSettings(NonghuiSettings):
     handoff_staff_groups: dict[str, str] = Field(default_factory=dict)
     outbox_poll_seconds: float = 1.0
     staff_session_hours: float = 12.0
+    # Failed log-ins of one name from one IP before the back-off starts, and its longest wait (no hard lock).
     staff_max_failed_logins: int = 5
     staff_lockout_minutes: float = 15.0
     staff_cookie_secure: bool | None = None
@@ -62,6 +76,11 @@ class BotSettings(NonghuiSettings):
             or self.telegram_mode == "webhook"
             or not self.resolved_database_url.startswith("sqlite")
         )
+
+    @property
+    def secure_cookies_web(self) -> bool:
+        """Whether the web chat's cookie is marked Secure (default: in production)."""
+        return self.web_cookie_secure if self.web_cookie_secure is not None else self.env == "production"
 
     @property
     def resolved_rasa_tracker_url(self) -> str:

@@ -16,6 +16,9 @@ TextKey = Literal[
     "unavailable",
     "text_too_long",
     "internal_error",
+    "too_many_requests",
+    "reload_page",
+    "bad_api_key",
     "scam_button_learn",
     "scam_button_person",
     "scam_check_unavailable",
@@ -50,6 +53,19 @@ _TEXTS: dict[TextKey, Bilingual] = {
     "text_too_long": bi(
         "消息太长了，请缩短后再发送（最多 {max_chars} 个字）。",
         "The message is too long. Please shorten it and send again (at most {max_chars} characters).",
+    ),
+    "too_many_requests": bi(
+        "您发得有点快，请休息 {seconds} 秒后再发送。如遇诈骗等紧急情况，请直接拨打 96110 或 110。",
+        "You are sending messages a little fast. Please wait {seconds} seconds and send again. "
+        "In an emergency such as a scam, please call 96110 or 110 directly.",
+    ),
+    "reload_page": bi(
+        "请您刷新页面后再试一次。",
+        "Please reload the page and try again.",
+    ),
+    "bad_api_key": bi(
+        "接口密钥不正确。",
+        "The API key is not valid.",
     ),
     "internal_error": bi(
         "抱歉，服务器出了点问题，请稍后再试。",

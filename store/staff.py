@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import Callable
@@ -111,6 +112,23 @@ def _hasher() -> PasswordHasher:
     return PasswordHasher()
 
 
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of a random password with the current parameters, verified against for unknown names."""
+    key = f"{hasher.time_cost}:{hasher.memory_cost}:{hasher.parallelism}"
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hasher.hash(secrets.token_urlsafe(16))
+    return _DUMMY_HASHES[key]
+
+
+def masked_username(username: str, key: bytes) -> str:
+    """How an unknown user name appears in the audit log: a keyed digest (`?` + 12 hex characters of
+    HMAC-SHA-256), so a password typed into the name field is never stored, yet repeats of one name match."""
+    return "?" + hmac.new(key, username.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:12]
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
@@ -122,14 +140,12 @@ class SqlStaff:
         self,
         sessions: sessionmaker[Session],
         *,
-        max_failed_logins: int = 5,
-        lockout: timedelta = timedelta(minutes=15),
         session_lifetime: timedelta = timedelta(hours=12),
         clock: Callable[[], datetime] = utcnow,
+        name_key: bytes | None = None,
     ) -> None:
         self._sessions = sessions
-        self._max_failed = max_failed_logins
-        self._lockout = lockout
+        self._name_key = name_key or secrets.token_bytes(32)
         self._lifetime = session_lifetime
         self._clock = clock
 
@@ -230,39 +246,29 @@ class SqlStaff:
     # ------------------------------------------------------------------ login and sessions
 
     def login(self, username: str, password: str) -> LoginOutcome:
-        """Check the password; count failures and lock the account after too many; start a session on success."""
+        """Check the password and start a session on success. Unknown, disabled, locked and wrong all fail the
+        same way after the same work (one argon2 verification), and never lock the account: throttling is the
+        console's (bot/staff/login_guard.py). Unknown names reach the audit log only as a keyed digest."""
         username = username.strip().lower()[:64]
         now = self._clock()
         hasher = _hasher()
         with session_scope(self._sessions) as session:
             user = session.scalar(select(StaffUser).where(StaffUser.username == username))
             if user is None or not user.active:
-                hasher.hash(password)  # the same work as a real check, so timing does not reveal usernames
-                _audit(session, now, None, username, "login_failed", "staff", username, None, "unknown or disabled")
+                _verify(hasher, _dummy_hash(hasher), password)  # the same work as a real check
+                shown = masked_username(username, self._name_key) if user is None else username
+                reason = "unknown" if user is None else "disabled"
+                _audit(session, now, None, shown, "login_failed", "staff", shown, None, reason)
                 return LoginOutcome(ok=False)
             locked_until = as_utc(user.locked_until)
+            right = _verify(hasher, user.password_hash, password)
             if locked_until is not None and locked_until > now:
                 _audit(session, now, user.id, username, "login_refused_locked", "staff", username, user.station_id, "")
-                return LoginOutcome(ok=False, locked=True)
-            if not _verify(hasher, user.password_hash, password):
+                return LoginOutcome(ok=False)
+            if not right:
                 user.failed_logins += 1
-                locked = user.failed_logins >= self._max_failed
-                if locked:
-                    user.locked_until = now + self._lockout
-                    user.failed_logins = 0
-                    log.warning("staff account %s locked after repeated failed logins", username)
-                _audit(
-                    session,
-                    now,
-                    user.id,
-                    username,
-                    "account_locked" if locked else "login_failed",
-                    "staff",
-                    username,
-                    user.station_id,
-                    "",
-                )
-                return LoginOutcome(ok=False, locked=locked)
+                _audit(session, now, user.id, username, "login_failed", "staff", username, user.station_id, "")
+                return LoginOutcome(ok=False)
             if hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hasher.hash(password)
             user.failed_logins = 0
@@ -336,10 +342,26 @@ class SqlStaff:
                 detail,
             )
 
-    def audit_log(self, *, limit: int = 200) -> list[AuditView]:
-        """Newest audit entries first."""
+    def audit_log(
+        self,
+        *,
+        limit: int = 200,
+        offset: int = 0,
+        action: str | None = None,
+        username: str | None = None,
+        station_id: int | None = None,
+    ) -> list[AuditView]:
+        """Newest audit entries first, optionally only one action, one user name (prefix) or one station."""
+        query = select(AuditEntry)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        if username:
+            escaped = username.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(AuditEntry.username.like(f"{escaped}%", escape="\\"))
+        if station_id is not None:
+            query = query.where(AuditEntry.station_id == station_id)
         with session_scope(self._sessions) as session:
-            rows = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
+            rows = session.scalars(query.order_by(AuditEntry.id.desc()).offset(max(0, offset)).limit(limit))
             return [
                 AuditView(
                     at=as_utc(row.at),
@@ -351,6 +373,18 @@ class SqlStaff:
                 )
                 for row in rows
             ]
+
+    def audit_actions(self) -> list[str]:
+        """The distinct actions in the audit log (for the filter)."""
+        with session_scope(self._sessions) as session:
+            return sorted(session.scalars(select(AuditEntry.action).distinct()))
+
+    def audit_system(
+        self, actor: str, action: str, *, target_type: str = "", target_id: str = "", detail: str = ""
+    ) -> None:
+        """Record an action done outside the console (a command line) by `actor` (e.g. `cli:root`)."""
+        with session_scope(self._sessions) as session:
+            _audit(session, self._clock(), None, actor, action, target_type, target_id, None, detail)
 
 
 def _verify(hasher: PasswordHasher, stored: str, password: str) -> bool:

@@ -186,6 +186,14 @@ def report_pages(console: "StaffConsole", reports: CampaignReports, store: Campa
             lambda: reports.funnel(campaign=slug, model="last" if model == "last" else "first", stations=_stations(ctx))
         )
         name = f"campaign-funnel-{slug or 'all'}-{model}.csv"
+        await asyncio.to_thread(
+            console.services.staff.audit,
+            ctx.scope,
+            "campaign_report_export",
+            target_type="campaign",
+            target_id=slug or "all",
+            detail=f"model={model}",
+        )
         return Response(
             "\ufeff" + to_csv(funnel),  # the BOM lets spreadsheet programs read the Chinese as UTF-8
             media_type="text/csv; charset=utf-8",
@@ -294,6 +302,14 @@ def admin_pages(console: "StaffConsole", store: CampaignStore, links: CampaignLi
         except NonghuiError as err:
             return Response(str(err), status_code=503, media_type="text/plain")
         body, media = (made.pdf, "application/pdf") if kind == "pdf" else (made.png, "image/png")
+        await asyncio.to_thread(
+            console.services.staff.audit,
+            ctx.scope,
+            "poster_download",
+            target_type="placement",
+            target_id=code,
+            detail=f"{slug} {kind}",
+        )
         return Response(
             body,
             media_type=media,

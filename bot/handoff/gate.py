@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Protocol
 from bot.dialogue import DialogueEngine
 from bot.handoff import texts
 from bot.handoff.hours import OfficeHours
+from bot.limits import MemoryRateLimiter, RateLimiter, Rule
 from bot.messages import BotReply, IntentInfo, TurnResult, UserTurn
 from bot.privacy import mask_personal_data
 from core.channels import staff_alert_channel
@@ -99,6 +101,8 @@ class HandoffOptions:
     default_hours: Bilingual = field(default_factory=lambda: bi("工作日 9:00–17:00", "Mon–Fri 9:00–17:00"))
     staff_groups: dict[str, str] = field(default_factory=dict)
     console_url: str | None = None
+    # New hand-off requests per conversation (each one alerts the staff): at most this many per hour.
+    requests_per_hour: int = 5
 
 
 def asks_for_person(text: str) -> bool:
@@ -145,8 +149,10 @@ class HandoffGate:
         clock: Callable[[], datetime] = utcnow,
         on_open: Callable[[HandoffView], None] | None = None,
         understand: Callable[[UserTurn], Awaitable[IntentInfo | None]] | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._inner = inner
+        self._limiter = limiter or MemoryRateLimiter()
         self._understand = understand
         self._store = store
         self._matcher = matcher
@@ -250,6 +256,12 @@ class HandoffGate:
         *,
         intent: TurnResult | None,
     ) -> TurnResult:
+        rule = Rule(limit=self._options.requests_per_hour, window_seconds=3600)
+        decision = self._limiter.hit(f"handoff:{channel}:{external_id}", rule)
+        if not decision.allowed:
+            minutes = max(1, math.ceil(decision.retry_after / 60))
+            refusal = BotReply(text=texts.TOO_MANY_REQUESTS.get(lang).format(minutes=minutes))
+            return TurnResult(replies=[refusal], intent=intent.intent if intent else None, lang=lang)
         station = await asyncio.to_thread(self._store.station_of_latest_application, channel, external_id)
         if station is None and text and not text.startswith("/"):
             station = await self._named_station(text)

@@ -22,6 +22,11 @@ ALREADY_OPEN = bi(
     "您的请求已经转给工作人员了，请稍候，他们会在这里回复您。",
     "Your request is already with the staff; please wait, they will reply here.",
 )
+TOO_MANY_REQUESTS = bi(
+    "您刚才已经多次请求人工服务了，请过 {minutes} 分钟再试。如遇诈骗等紧急情况，请直接拨打 96110 或 110。",
+    "You have asked for a person several times just now; please try again in {minutes} minutes. "
+    "In an emergency such as a scam, please call 96110 or 110 directly.",
+)
 KEEP_SENDING = bi(
     "您可以继续发文字、照片或语音，工作人员都能看到。",
     "You can keep sending text, photos or voice messages; the staff will see them.",

@@ -13,6 +13,7 @@ from bot.channel import Sender
 from bot.dialogue import DialogueEngine
 from bot.handoff.delivery import IdleCloser, OutboxDelivery
 from bot.handoff.gate import HandoffGate, HandoffOptions
+from bot.limits import MemoryRateLimiter, RateLimiter
 from bot.messages import IntentInfo, UserTurn
 from bot.settings import BotSettings
 from core.text import bi
@@ -29,14 +30,18 @@ class HandoffParts:
     handoffs: SqlHandoffs
     outbox: SqlOutbox
     stations: list[Station]
+    limiter: RateLimiter = field(default_factory=MemoryRateLimiter)
     senders: dict[str, Sender] = field(default_factory=dict)
     delivery: OutboxDelivery | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
-    def build(cls, settings: BotSettings, sessions: sessionmaker[Session]) -> HandoffParts:
-        """Create the stores (no I/O beyond reading the station registry)."""
+    def build(
+        cls, settings: BotSettings, sessions: sessionmaker[Session], *, limiter: RateLimiter | None = None
+    ) -> HandoffParts:
+        """Create the stores (no I/O beyond reading the station registry); `limiter` counts hand-off requests."""
         return cls(
+            limiter=limiter or MemoryRateLimiter(),
             settings=settings,
             handoffs=SqlHandoffs(sessions),
             outbox=SqlOutbox(sessions),
@@ -54,6 +59,7 @@ class HandoffParts:
             default_hours=bi(self.settings.handoff_default_hours_zh, self.settings.handoff_default_hours_en),
             staff_groups=dict(self.settings.handoff_staff_groups),
             console_url=self.settings.public_web_url.rstrip("/") if self.settings.public_web_url else None,
+            requests_per_hour=self.settings.handoff_requests_per_hour,
         )
         return HandoffGate(
             inner,
@@ -62,6 +68,7 @@ class HandoffParts:
             options=options,
             on_open=lambda _view: self.wake_delivery(),
             understand=understand,
+            limiter=self.limiter,
         )
 
     def wake_delivery(self) -> None:

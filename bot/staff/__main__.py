@@ -18,6 +18,15 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
+def cli_actor() -> str:
+    """Who ran the command, as the audit log names it: `cli:<operating-system user>`."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"cli:{user}"[:64]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one account command; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m bot.staff")
@@ -44,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         migrate(engine)
         staff = SqlStaff(session_factory(engine))
+        actor = cli_actor()
         if args.command == "create-user":
             staff_id = staff.create_user(
                 username=args.username,
@@ -52,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
                 role="admin" if args.admin else "staff",
                 station_code=args.station,
                 lang=args.lang,
+            )
+            staff.audit_system(
+                actor,
+                "staff_create",
+                target_type="staff",
+                target_id=args.username.lower(),
+                detail=f"role={'admin' if args.admin else 'staff'} station={args.station or '-'}",
             )
             print(f"created {'admin' if args.admin else 'staff'} {args.username.lower()} (id {staff_id})")
             return 0
@@ -69,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             staff.unlock(account.id)
         else:
             staff.set_active(account.id, args.command == "enable")
+        staff.audit_system(actor, f"staff_{args.command}", target_type="staff", target_id=str(account.id))
         print(f"{args.command}: {account.username}")
         return 0
     except NonghuiError as exc:

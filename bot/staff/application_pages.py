@@ -63,11 +63,18 @@ def router(console: "StaffConsole") -> APIRouter:
     async def detail(
         ctx: Annotated[StaffContext, Depends(console.require_staff)], reference: str, request: Request
     ) -> Response:
-        """One application, personal numbers masked."""
-        await asyncio.to_thread(
-            services.staff.audit, ctx.scope, "application_view", target_type="application", target_id=reference[:32]
-        )
-        return await detail_page(request, ctx, reference, saved=request.query_params.get("saved"))
+        """One application, personal numbers masked; the view is audit-logged once the scope check let it through
+        (a refused look at another station's reference is not a view)."""
+        page = await detail_page(request, ctx, reference, saved=request.query_params.get("saved"))
+        if page.status_code == 200:
+            await asyncio.to_thread(
+                services.staff.audit,
+                ctx.scope,
+                "application_view",
+                target_type="application",
+                target_id=reference[:32],
+            )
+        return page
 
     @routes.post("/{reference}/reveal")
     async def reveal(

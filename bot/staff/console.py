@@ -15,8 +15,10 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from bot.limits import RateLimiter
 from bot.staff.auth import CSRF_FIELD, Forbidden, LoginRequired, StaffAuth, StaffContext
 from bot.staff.i18n import LABELS, label
+from bot.staff.login_guard import LoginGuard, LoginLimits
 from core.lang import as_lang
 from core.text import Bilingual, bi
 from loans.stations import Station
@@ -99,9 +101,17 @@ def local_time(moment: datetime | None) -> str:
 class StaffConsole:
     """The console: add routers and nav entries, then `install(app)` on the bot's web app."""
 
-    def __init__(self, services: ConsoleServices, *, secure_cookies: bool = False) -> None:
+    def __init__(
+        self,
+        services: ConsoleServices,
+        *,
+        secure_cookies: bool = False,
+        limiter: RateLimiter | None = None,
+        login_limits: LoginLimits | None = None,
+    ) -> None:
         self.services = services
         self.secure_cookies = secure_cookies
+        self.login_guard = LoginGuard(limiter, login_limits)
         self.auth = StaffAuth(services.staff)
         self.nav: list[NavEntry] = []
         self.reply_templates = load_reply_templates()

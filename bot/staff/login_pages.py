@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from bot.limits import Decision
 from bot.staff.auth import (
     LANG_COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -56,9 +57,17 @@ def router(console: "StaffConsole") -> APIRouter:
         """Check the password; on success set the session cookie and go to the queue."""
         if not tokens_match(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
             return login_page(request, "failed", status_code=403)
-        outcome = await asyncio.to_thread(console.services.staff.login, username, password)
+        ip = request.client.host if request.client else "unknown"
+        outcome = await console.login_guard.attempt(
+            ip, username, lambda: console.services.staff.login(username, password), lambda o: o.ok
+        )
+        if isinstance(outcome, Decision):
+            response = login_page(request, "login_throttled", status_code=429)
+            response.headers["Retry-After"] = str(outcome.retry_after_seconds)
+            return response
         if not outcome.ok or outcome.token is None:
-            return login_page(request, "login_locked" if outcome.locked else "login_failed", status_code=401)
+            # One message for an unknown name, a wrong password, a disabled or a locked account.
+            return login_page(request, "login_failed", status_code=401)
         response = RedirectResponse("/staff/", status_code=303)
         response.set_cookie(
             SESSION_COOKIE,

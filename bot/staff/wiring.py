@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.limits import Backoff, RateLimiter, Rule
 from bot.settings import BotSettings
 from bot.staff.console import ConsoleServices, StaffConsole
+from bot.staff.login_guard import LoginLimits
+from core.settings import secret_value
 from loans.stations import Station
 from store.applications import ApplicationStore
-from store.crypto import cipher_from_settings
+from store.crypto import cipher_from_settings, require_key
 from store.handoffs import SqlHandoffs
 from store.outbox import SqlOutbox
 from store.staff import SqlStaff
@@ -27,13 +32,15 @@ def build_console(
     outbox: SqlOutbox,
     stations: list[Station],
     notify_outbox: Callable[[], None] | None = None,
+    limiter: RateLimiter | None = None,
 ) -> StaffConsole:
-    """The staff console over the shared stores (no I/O beyond reading the data key)."""
+    """The staff console over the shared stores (no I/O beyond reading the data key); `limiter` throttles
+    log-ins."""
+    key = require_key(settings.env, value=secret_value(settings.data_key), home=settings.home)
     staff = SqlStaff(
         sessions,
-        max_failed_logins=settings.staff_max_failed_logins,
-        lockout=timedelta(minutes=settings.staff_lockout_minutes),
         session_lifetime=timedelta(hours=settings.staff_session_hours),
+        name_key=hmac.new(key, b"nonghui audit user names", hashlib.sha256).digest(),
     )
     applications = ApplicationStore(sessions, cipher_from_settings(settings))
     console = StaffConsole(
@@ -48,6 +55,14 @@ def build_console(
         ),
         secure_cookies=(
             settings.staff_cookie_secure if settings.staff_cookie_secure is not None else settings.env == "production"
+        ),
+        limiter=limiter,
+        login_limits=LoginLimits(
+            attempts_per_ip=Rule(settings.staff_logins_per_ip_minute, 60),
+            per_name_and_ip=Backoff(
+                free=settings.staff_max_failed_logins, base_seconds=2, cap_seconds=settings.staff_lockout_minutes * 60
+            ),
+            concurrent_hashes=settings.staff_concurrent_password_hashes,
         ),
     )
     if notify_outbox is not None:

@@ -25,7 +25,8 @@ from bot.telegram.update_processor import PerChatUpdateProcessor
 
 POLL_INTERVAL_KEY = "nonghui_poll_interval"
 CHANNEL_KEY = "nonghui_channel"
-DEDUP_GROUP = -1
+DEDUP_GROUP = -2
+PRIVATE_GROUP = -1  # after de-duplication, before every farmer handler
 
 _UNSUPPORTED = (
     filters.Sticker.ALL
@@ -85,6 +86,7 @@ def build_telegram_application(
     application.bot_data[CHANNEL_KEY] = channel
 
     application.add_handler(TypeHandler(Update, channel.drop_repeats), group=DEDUP_GROUP)
+    application.add_handler(TypeHandler(Update, channel.private_only), group=PRIVATE_GROUP)
 
     new_message = filters.UpdateType.MESSAGE
     application.add_handler(CommandHandler("start", channel.on_start, filters=new_message))

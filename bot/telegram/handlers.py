@@ -16,6 +16,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -39,6 +40,8 @@ CHANNEL: Final = "telegram"
 GREET_TURN = Intent.GREET.payload
 SHARE_CONTACT_TURN = Intent.SHARE_CONTACT.payload
 DELETE_DATA_TURN = Intent.DELETE_DATA.payload
+# Set in a group's chat data once the bot has asked its members to message it privately.
+TOLD_PRIVATE_KEY = "told_to_message_privately"
 # Set while a share-contact reply keyboard is on the farmer's screen; the next plain message removes it.
 CONTACT_KEYBOARD_KEY = "contact_keyboard_shown"
 LANG_CALLBACK_PREFIX = f"{CHANNEL_PREFIX}lang:"
@@ -106,6 +109,28 @@ class TelegramChannel:
         if not first_time:
             _LOG.info("dropping repeated telegram update %s", update.update_id)
             raise ApplicationHandlerStop
+
+    async def private_only(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Group -1 guard: farmers are served in private chats only. In a group, channel or other shared chat
+        the bot says once (per chat) "please message me directly" and runs nothing: no form, no status, no
+        deletion, no dialogue."""
+        chat = update.effective_chat
+        if chat is None or chat.type == ChatType.PRIVATE:
+            return
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except TelegramError as err:
+                _LOG.info("could not answer a callback in a shared chat: %s", type(err).__name__)
+        chat_data = context.chat_data if context.chat_data is not None else {}
+        addressed = update.message is not None or update.callback_query is not None
+        if addressed and chat.type != ChatType.CHANNEL and not chat_data.get(TOLD_PRIVATE_KEY):
+            chat_data[TOLD_PRIVATE_KEY] = True
+            try:
+                await context.bot.send_message(chat_id=chat.id, text=channel_text(ChannelText.PRIVATE_ONLY, None))
+            except TelegramError as err:
+                _LOG.info("could not tell a shared chat to message privately: %s", type(err).__name__)
+        raise ApplicationHandlerStop
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/start [payload]`: record how the farmer arrived, then greet through the dialogue."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import logging
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -85,6 +87,41 @@ async def start_polling(
         raise TelegramStartError(f"telegram polling could not start: {type(err).__name__}") from err
 
 
+MIN_WEBHOOK_SECRET_CHARS = 32
+_WEBHOOK_SECRET_ALPHABET = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class ConstantTimeSecret(str):
+    """The webhook secret as PTB keeps it: a str whose (in)equality is decided by `hmac.compare_digest`, so
+    PTB's `header != secret` check takes the same time whatever the header (a subclass's reflected `__ne__`
+    runs first)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, str):
+            return NotImplemented
+        return hmac.compare_digest(str.encode(self, "utf-8"), other.encode("utf-8", "replace"))
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = str.__hash__
+
+
+def check_webhook_secret(secret: str) -> str:
+    """`secret` when it is ≥ 32 characters of Telegram's alphabet and looks random; else TelegramStartError."""
+    if len(secret) < MIN_WEBHOOK_SECRET_CHARS or not _WEBHOOK_SECRET_ALPHABET.match(secret):
+        raise TelegramStartError(
+            f"TELEGRAM_WEBHOOK_SECRET must be at least {MIN_WEBHOOK_SECRET_CHARS} characters of A-Z a-z 0-9 _ - "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    if len(set(secret)) < len(secret) // 3 or len(set(secret)) < 12:
+        raise TelegramStartError("TELEGRAM_WEBHOOK_SECRET looks guessable: use a random one")
+    return secret
+
+
 async def start_webhook(
     app: Application,
     *,
@@ -110,7 +147,7 @@ async def start_webhook(
             port=port,
             url_path=url_path if url_path is not None else urlsplit(webhook_url).path.lstrip("/"),
             webhook_url=webhook_url,
-            secret_token=secret_token,
+            secret_token=ConstantTimeSecret(secret_token) if secret_token is not None else None,
             allowed_updates=Update.ALL_TYPES,
             drop_pending_updates=False,
         )
@@ -179,7 +216,7 @@ class TelegramRunner:
                 listen=settings.telegram_webhook_listen,
                 port=settings.telegram_webhook_port,
                 webhook_url=settings.telegram_webhook_url,
-                secret_token=secret.get_secret_value() if secret else None,
+                secret_token=check_webhook_secret(secret.get_secret_value()) if secret else None,
             )
         application = build_telegram_application(
             token=settings.telegram_bot_token.get_secret_value(),

@@ -18,6 +18,7 @@ class ChannelText(StrEnum):
     LANG_CHOOSE = "lang_choose"
     LANG_UNKNOWN = "lang_unknown"
     HELP = "help"
+    PRIVATE_ONLY = "private_only"
 
 
 _TEXTS: dict[ChannelText, Bilingual] = {
@@ -41,6 +42,11 @@ _TEXTS: dict[ChannelText, Bilingual] = {
     ChannelText.LANG_UNKNOWN: bi(
         "我只会中文和英文。请输入 /lang zh 或 /lang en，或点下面的按钮。",
         "I speak Chinese and English. Please type /lang zh or /lang en, or tap a button below.",
+    ),
+    ChannelText.PRIVATE_ONLY: bi(
+        "您好！为了保护您的个人信息，我只在私聊里回答问题、办理申请。请点我的名字，再点“发消息”，直接私聊我。",
+        "Hello! To keep your personal details private, I only answer and take applications in a private chat. "
+        'Please tap my name, then "Send message", and message me directly.',
     ),
     ChannelText.HELP: bi(
         (

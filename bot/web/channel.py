@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
+
 from fastapi import FastAPI
 
 from bot.channel import ChannelDeps, Sender
+from bot.limits import Rule
 from bot.settings import BotSettings
-from bot.web.app import CHANNEL, mount_chat
+from bot.web.app import CHANNEL, ChatLimits, mount_chat
+from bot.web.identity import WebIdentity
 from bot.web.links import web_link
 from bot.web.messages_api import messages_router
+from core.settings import secret_or_dev_file, secret_value
 
 
 class WebChannel:
@@ -28,10 +33,32 @@ class WebChannel:
         """The chat page (`public_web_url`, else the local server) with `?start=<payload>`."""
         return web_link(self._settings.resolved_public_web_url, payload)
 
+    def identity(self) -> WebIdentity:
+        """The chat-id signer and API-key check from the settings (a development key is generated once)."""
+        settings = self._settings
+        signing_key = secret_or_dev_file(
+            secret_value(settings.web_session_key),
+            name="web_session_key",
+            env=settings.env,
+            home=settings.home,
+            generate=lambda: secrets.token_urlsafe(32),
+            reason="it signs the web chat's chat ids",
+        )
+        return WebIdentity(
+            signing_key=signing_key,
+            api_key=secret_value(settings.api_key),
+            secure_cookies=settings.secure_cookies_web,
+        )
+
     def mount(self, app: FastAPI, deps: ChannelDeps) -> None:
         """Add the chat page, the chat API and the messages API to the bot's web app."""
-        mount_chat(app, deps.dialogue)
-        app.include_router(messages_router(deps.outbox))
+        identity = self.identity()
+        limits = ChatLimits(
+            per_ip=Rule(self._settings.chat_turns_per_ip_minute, 60),
+            per_chat=Rule(self._settings.chat_turns_per_conversation_minute, 60),
+        )
+        mount_chat(app, deps.dialogue, identity, limiter=deps.limiter, limits=limits)
+        app.include_router(messages_router(deps.outbox, identity))
 
     async def start(self, deps: ChannelDeps) -> None:
         """Nothing: the web server serves the mounted routes."""

@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from bot.messages import Button
+from bot.web.app import error_response
+from bot.web.identity import WebIdentity
+from bot.web.schemas import ErrorBody
 from store.outbox import SqlOutbox
 
 SENDER_PATTERN = r"^[A-Za-z0-9_.:@-]+$"
@@ -32,17 +36,36 @@ class MessagesResponse(BaseModel):
     last_id: int
 
 
-def messages_router(outbox: SqlOutbox) -> APIRouter:
-    """The router serving `GET /api/messages` from `outbox`."""
+def messages_router(outbox: SqlOutbox, identity: WebIdentity) -> APIRouter:
+    """The router serving `GET /api/messages` from `outbox`: browsers read their own chat (signed cookie),
+    integrations with the API key name any `sender_id`."""
     router = APIRouter()
 
-    @router.get("/api/messages", response_model=MessagesResponse)
+    @router.get(
+        "/api/messages",
+        response_model=MessagesResponse,
+        responses={401: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    )
     async def messages(
-        sender_id: str = Query(min_length=1, max_length=128, pattern=SENDER_PATTERN),
+        request: Request,
+        sender_id: str | None = Query(default=None, min_length=1, max_length=128, pattern=SENDER_PATTERN),
         after: int = Query(default=0, ge=0),
-    ) -> MessagesResponse:
+    ) -> MessagesResponse | JSONResponse:
         """Messages for this web chat with an id above `after`, oldest first (at most 50 per call)."""
-        items = await asyncio.to_thread(outbox.for_conversation, "web", sender_id, after=after)
+        bearer = identity.bearer(request)
+        if bearer is False:
+            return error_response(401, "invalid_api_key", "bad_api_key")
+        if bearer:
+            if sender_id is None:
+                return error_response(422, "sender_id_required", "reload_page")
+            chat_id = sender_id
+        else:
+            caller = identity.browser_caller(request, issue=False)
+            if sender_id is not None or caller is None:
+                # Never an id in a URL from a browser, and no cookie means no chat to read yet.
+                return error_response(401, "api_key_required", "reload_page")
+            chat_id = caller.chat_id
+        items = await asyncio.to_thread(outbox.for_conversation, "web", chat_id, after=after)
         return MessagesResponse(
             messages=[
                 PushedMessage(

@@ -15,11 +15,13 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    sender_id: str = Field(
+    sender_id: str | None = Field(
+        default=None,
         min_length=1,
         max_length=128,
         pattern=r"^[A-Za-z0-9_.:@-]+$",
-        description="Stable id of this chat, chosen by the client (letters, digits and _ . : @ -).",
+        description="Stable id of this chat (letters, digits and _ . : @ -), only with the API key "
+        "(`Authorization: Bearer …`); browsers leave it out and are known by their signed chat cookie.",
     )
     text: str = Field(
         description=f"What the farmer typed or a button payload; more than {MAX_TEXT_CHARS} characters "
@@ -52,7 +54,10 @@ class ErrorMessage(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Body of 413 and 500 responses."""
+    """Body of 401, 413, 429 and 500 responses."""
 
-    error: str = Field(description="Stable machine-readable code, e.g. `text_too_long`, `internal_error`.")
+    error: str = Field(
+        description="Stable machine-readable code, e.g. `text_too_long`, `too_many_requests`, `api_key_required`, "
+        "`internal_error`."
+    )
     message: ErrorMessage

@@ -4,6 +4,7 @@ flattened to "a | b" rows."""
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,25 @@ from knowledge.types import DocumentMeta
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 TITLE_LEVEL = 0
 MAX_SECTION_LEVEL = 3
+# A .docx is a zip: one whose parts would unpack to more than this, or with very many parts, is refused before
+# python-docx reads it (a "zip bomb" of a few kB can otherwise unpack to gigabytes).
+MAX_DOCX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
+MAX_DOCX_PARTS = 5000
+
+
+def check_docx_size(path: Path) -> None:
+    """DocumentError when the package's parts declare more than the caps once unpacked."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            parts = package.infolist()
+    except (zipfile.BadZipFile, OSError) as err:
+        raise DocumentError(f"{path.name}: not a readable Word (.docx) file ({type(err).__name__})") from err
+    total = sum(part.file_size for part in parts)
+    if len(parts) > MAX_DOCX_PARTS or total > MAX_DOCX_UNCOMPRESSED_BYTES:
+        raise DocumentError(
+            f"{path.name}: the Word file unpacks to more than {MAX_DOCX_UNCOMPRESSED_BYTES // (1024 * 1024)} MiB "
+            f"or {MAX_DOCX_PARTS} parts; save a smaller copy"
+        )
 
 
 def heading_level(paragraph: Any) -> int | None:
@@ -53,6 +73,7 @@ def read_docx(path: Path) -> tuple[DocumentMeta, list[tuple[str, str]]]:
     """Parse a Word document into metadata and (heading, text) sections."""
     from docx import Document
 
+    check_docx_size(path)
     try:
         document = Document(str(path))
         blocks = list(_blocks(document))

@@ -13,6 +13,8 @@ from knowledge.ingest.textcodec import join_lines
 from knowledge.types import DocumentMeta
 
 _GENERIC_TITLES = {"", "untitled", "无标题", "document"}
+# A PDF with more pages is refused before any page is read (a hostile or mistaken file cannot exhaust memory).
+MAX_PDF_PAGES = 1000
 
 
 def extract_pages(path: Path) -> tuple[list[str], str]:
@@ -23,6 +25,8 @@ def extract_pages(path: Path) -> tuple[list[str], str]:
         reader = PdfReader(path)
         if reader.is_encrypted and not _open_with_empty_password(reader):
             raise DocumentError(f"{path.name}: the PDF is password-protected; save an unprotected copy")
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise DocumentError(f"{path.name}: the PDF has more than {MAX_PDF_PAGES} pages; split it into parts")
         pages = [page.extract_text() or "" for page in reader.pages]
         info = reader.metadata
         title = str(info.title or "").strip() if info else ""

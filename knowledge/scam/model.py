@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import logging
 import math
+import os
 import pickle
+import secrets
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,6 +84,46 @@ class ScamModelError(NonghuiError):
     """The learned scam model could not be trained or loaded."""
 
 
+_SIGNED_MAGIC = b"NHMAC1\n"
+_MODEL_CACHE_KEY = Path("secrets") / "model-cache.key"
+
+
+def model_cache_key(home: Path | None = None) -> bytes:
+    """The key authenticating cached models: `<home>/secrets/model-cache.key`, made once (mode 600)."""
+    path = (home or NonghuiSettings().home) / _MODEL_CACHE_KEY
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first
+        else:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def write_signed_pickle(path: Path, value: object, key: bytes) -> None:
+    """Pickle `value` to `path` behind an HMAC-SHA-256 tag (written to a temporary file, then moved)."""
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    tag = hmac.new(key, payload, hashlib.sha256).hexdigest().encode("ascii")
+    partial = path.with_suffix(".tmp")
+    partial.write_bytes(_SIGNED_MAGIC + tag + b"\n" + payload)
+    partial.replace(path)
+
+
+def read_signed_pickle(path: Path, key: bytes) -> Any:
+    """Unpickle `path` only when its HMAC tag matches `key`; ScamModelError otherwise (nothing is unpickled)."""
+    data = path.read_bytes()
+    if not data.startswith(_SIGNED_MAGIC):
+        raise ScamModelError("cache file without an authentication tag")
+    tag, _, payload = data[len(_SIGNED_MAGIC) :].partition(b"\n")
+    expected = hmac.new(key, payload, hashlib.sha256).hexdigest().encode("ascii")
+    if not hmac.compare_digest(tag, expected):
+        raise ScamModelError("cache file with a wrong authentication tag")
+    return pickle.loads(payload)
+
+
 def default_cache_dir() -> Path:
     """Where trained scam models are cached: `<home>/models/scam` (home from the settings)."""
     return NonghuiSettings().models_dir / "scam"
@@ -125,9 +168,11 @@ class ScamModel:
         training_files: tuple[Path, ...] = DEFAULT_TRAINING_FILES,
         cache_dir: Path | None = None,
         regularisation: float = 16.0,
+        cache_key: bytes | None = None,
     ) -> None:
         self._training_files = training_files
         self._cache_dir = cache_dir
+        self._cache_key = cache_key
         self._c = regularisation
         self._pipelines: dict[str, Any] | None = None
         self._calibration: dict[str, Calibration] = {}
@@ -221,22 +266,21 @@ class ScamModel:
                 return
             cache_dir = self._cache_dir or default_cache_dir()
             cache_path = cache_dir / f"scam-tfidf-lr-{self._fingerprint()}.pkl"
+            key = self._cache_key or model_cache_key()
             if cache_path.exists():
                 try:
-                    with cache_path.open("rb") as handle:
-                        artefact = pickle.load(handle)
+                    artefact = read_signed_pickle(cache_path, key)
                     self._calibration = artefact["calibration"]
                     self._pipelines = artefact["pipelines"]
                     return
                 except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError, TypeError) as exc:
                     log.warning("scam model cache unreadable (%s); retraining", type(exc).__name__)
+                except ScamModelError as exc:
+                    log.warning("scam model cache not trusted (%s); retraining", exc)
             artefact = self.train()
             try:
                 cache_dir.mkdir(parents=True, exist_ok=True)
-                partial = cache_path.with_suffix(".tmp")
-                with partial.open("wb") as handle:
-                    pickle.dump(artefact, handle)
-                partial.replace(cache_path)
+                write_signed_pickle(cache_path, artefact, key)
             except OSError as exc:
                 log.warning("scam model not cached (%s); using it from memory", type(exc).__name__)
             self._calibration = artefact["calibration"]

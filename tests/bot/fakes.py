@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.errors import DialogueUnavailable
 from bot.messages import BotReply, IntentInfo, TurnResult, UserTurn
+from bot.web.identity import WebIdentity
 from core.lang import Lang
 from knowledge.answer_types import Answer
 
@@ -60,3 +61,13 @@ class FakeKnowledge:
             raise self._error
         assert self._answer is not None
         return self._answer
+
+
+# Trusted-integration access to the web chat API in tests: the key, its header and an identity that accepts it.
+TEST_API_KEY = "test-api-key-0123456789abcdefghijklmnop"
+API_HEADERS = {"Authorization": f"Bearer {TEST_API_KEY}"}
+
+
+def trusted_identity() -> WebIdentity:
+    """A web identity that accepts `TEST_API_KEY` (random cookie-signing key)."""
+    return WebIdentity.ephemeral(api_key=TEST_API_KEY)

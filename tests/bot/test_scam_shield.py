@@ -10,7 +10,7 @@ from knowledge.scam.detector import ScamDetector
 from knowledge.scam.rate import LprConfig
 from knowledge.scam.rules import RuleSet
 from knowledge.scam.types import ScamAssessment
-from tests.bot.fakes import RecordingEngine
+from tests.bot.fakes import API_HEADERS, RecordingEngine, trusted_identity
 
 SCAM_ZH = "【快贷】您好，您的5万元贷款已审批，但银行卡号填写错误导致资金冻结，请先交2000元解冻费，解冻后马上放款。"
 SCAM_EN = "Your loan is approved. Pay a processing fee of 300 to release your funds today, send it to our agent."
@@ -243,7 +243,10 @@ def test_warm_up_loads_the_detector(detector: ScamDetector) -> None:
 
 
 def test_web_api_puts_the_warning_first_and_reports_the_scam_field(detector: ScamDetector) -> None:
-    client = TestClient(create_web_app(ScamShield(RecordingEngine(reply="贷款答案"), detector)))
+    client = TestClient(
+        create_web_app(ScamShield(RecordingEngine(reply="贷款答案"), detector), identity=trusted_identity()),
+        headers=API_HEADERS,
+    )
 
     body = client.post("/api/chat", json={"sender_id": "s1", "text": SCAM_ZH}).json()
 
@@ -256,7 +259,9 @@ def test_web_api_puts_the_warning_first_and_reports_the_scam_field(detector: Sca
 
 
 def test_web_api_scam_field_is_null_for_a_button_payload(detector: ScamDetector) -> None:
-    client = TestClient(create_web_app(ScamShield(RecordingEngine(), detector)))
+    client = TestClient(
+        create_web_app(ScamShield(RecordingEngine(), detector), identity=trusted_identity()), headers=API_HEADERS
+    )
 
     body = client.post("/api/chat", json={"sender_id": "s1", "text": "/ask_scam"}).json()
 

@@ -15,6 +15,9 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# The bots started here accept this key from the test clients, which may then name any sender_id.
+API_KEY = "integration-api-key-7f3c9b1d4e6a8f20c5b7d9e1"
+API_HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 HOME = Path(os.environ.get("NONGHUI_HOME", Path.home() / ".cache" / "nonghui"))
 
 pytestmark = pytest.mark.integration
@@ -58,6 +61,7 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
         PYTHONPATH=str(ROOT),
         NONGHUI_HOME=str(HOME),
         TOKENIZERS_PARALLELISM="false",
+        NONGHUI_API_KEY=API_KEY,
     )
     env.update(extra)
     return env
@@ -172,7 +176,10 @@ def start_bot(logs_dir: Path) -> Iterator[Callable[..., tuple[str, Proc]]]:
 def chat(base: str, sender: str, text: str, lang: str | None = None, **extra: object) -> dict:  # type: ignore[type-arg]
     """POST one farmer turn to a bot's web API and return the JSON body (asserting HTTP 200)."""
     response = httpx.post(
-        f"{base}/api/chat", json={"sender_id": sender, "text": text, "lang": lang, **extra}, timeout=120
+        f"{base}/api/chat",
+        json={"sender_id": sender, "text": text, "lang": lang, **extra},
+        headers=API_HEADERS,
+        timeout=120,
     )
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]

@@ -32,6 +32,7 @@ from store.db import make_engine, migrate, session_factory, session_scope
 from store.repository import SqlFarmerContacts
 from store.stations import sync_stations
 from store.transcript import SqlTranscript
+from tests.bot.fakes import trusted_identity
 from tests.factories import sample_form
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.telegram_ports import InMemorySeenUpdates
@@ -135,11 +136,13 @@ class StaffStack:
         parts.start_jobs()
         console = self.console
 
+        identity = trusted_identity()
+
         def staff_routes(app: FastAPI) -> None:
-            app.include_router(messages_router(parts.outbox))
+            app.include_router(messages_router(parts.outbox, identity))
             console.install(app)
 
-        web = create_web_app(ArrivalRecorder(conversation, contacts), extensions=[staff_routes])
+        web = create_web_app(ArrivalRecorder(conversation, contacts), extensions=[staff_routes], identity=identity)
         self._server = uvicorn.Server(
             uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning", lifespan="off", access_log=False)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.integration.conftest import chat, free_port
+from tests.integration.conftest import API_HEADERS, chat, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +64,9 @@ def test_bad_input_gets_polite_replies_not_errors(web: str):
     assert empty["replies"][0]["text"]
     long = chat(web, "e2e-bad", "贷款能贷多少？" + "啊" * 5000)
     assert long["replies"][0]["text"]
-    too_long = httpx.post(f"{web}/api/chat", json={"sender_id": "x", "text": "a" * 10_001, "lang": None})
+    too_long = httpx.post(
+        f"{web}/api/chat", json={"sender_id": "x", "text": "a" * 10_001, "lang": None}, headers=API_HEADERS
+    )
     assert too_long.status_code == 413
     assert too_long.json()["message"]["zh"]
 

@@ -42,7 +42,7 @@
   var toggle = document.getElementById("lang-toggle");
 
   var storage = safeStorage();
-  var senderId = loadSenderId();
+  forgetOldSenderId();
   var chosenLang = readStored(LANG_KEY);           // the farmer's explicit choice, sent as `lang`
   if (chosenLang !== "zh" && chosenLang !== "en") { chosenLang = null; }
   var uiLang = chosenLang || guessLang();           // language of the page's own labels
@@ -67,26 +67,10 @@
     if (storage) { storage.setItem(key, value); }
   }
 
-  function randomId() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    var bytes = new Uint8Array(16);
-    if (window.crypto && window.crypto.getRandomValues) {
-      window.crypto.getRandomValues(bytes);
-    } else {
-      for (var i = 0; i < bytes.length; i++) { bytes[i] = Math.floor(Math.random() * 256); }
-    }
-    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-
-  function loadSenderId() {
-    var id = readStored(SENDER_KEY);
-    if (!id || !/^[A-Za-z0-9_.:@-]{1,128}$/.test(id)) {
-      id = randomId();
-      writeStored(SENDER_KEY, id);
-    }
-    return id;
+  /* The chat id is issued by the server in an HttpOnly cookie (never readable here, never in a URL);
+     an id an older version of this page kept in localStorage is forgotten. */
+  function forgetOldSenderId() {
+    if (storage) { storage.removeItem(SENDER_KEY); }
   }
 
   function guessLang() {
@@ -215,7 +199,7 @@
     if (shown) { addBubble("farmer", shown); }
     setBusy(true);
     var typing = showTyping();
-    var body = { sender_id: senderId, text: text, lang: chosenLang };
+    var body = { text: text, lang: chosenLang };
     if (startPayload) { body.start_payload = startPayload; }
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer = controller ? window.setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
@@ -223,6 +207,7 @@
     fetch(API_URL, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
+      credentials: "same-origin",
       body: JSON.stringify(body),
       signal: controller ? controller.signal : undefined
     })
@@ -287,7 +272,7 @@
     if (polling || document.hidden) { return; }
     polling = true;
     var after = parseInt(readStored(AFTER_KEY) || "0", 10) || 0;
-    fetch(MESSAGES_URL + "?sender_id=" + encodeURIComponent(senderId) + "&after=" + after)
+    fetch(MESSAGES_URL + "?after=" + after, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data || !Array.isArray(data.messages)) { return; }

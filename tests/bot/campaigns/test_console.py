@@ -153,3 +153,23 @@ def test_station_staff_see_only_their_own_stations_campaigns_in_the_report(clien
 
     login(client, "qs")
     assert "李家村" in client.get("/staff/campaigns/report?campaign=qs-scam").text
+
+
+def test_report_exports_and_poster_downloads_are_audit_logged(client, parts, sessions):
+    from sqlalchemy import select
+
+    from store.models import AuditEntry
+
+    login(client, "admin")
+    add_campaign(client)
+    token = csrf_of(client, "/staff/campaigns")
+    client.post("/staff/campaigns/qs-scam/placements", data={"csrf_token": token, "location": "李家村"})
+    (placement,) = parts.store.get_campaign("qs-scam").placements
+
+    client.get("/staff/campaigns/report.csv?campaign=qs-scam")
+    client.get(f"/staff/campaigns/qs-scam/posters/{placement.code}.png")
+
+    with session_scope(sessions) as session:
+        logged = [(e.username, e.action, e.target_id) for e in session.scalars(select(AuditEntry))]
+    assert ("admin", "campaign_report_export", "qs-scam") in logged
+    assert ("admin", "poster_download", placement.code) in logged

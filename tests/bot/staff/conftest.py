@@ -21,7 +21,7 @@ from store.staff import SqlStaff
 from store.station_applications import SqlStationApplications
 from store.stations import sync_stations
 from store.transcript import SqlTranscript
-from tests.bot.fakes import RecordingEngine
+from tests.bot.fakes import RecordingEngine, trusted_identity
 from tests.factories import sample_form
 
 PASSWORD = "a long staff password"
@@ -41,7 +41,7 @@ def sessions(tmp_path):
 @pytest.fixture
 def services(sessions):
     return ConsoleServices(
-        staff=SqlStaff(sessions, max_failed_logins=3),
+        staff=SqlStaff(sessions),
         handoffs=SqlHandoffs(sessions),
         applications=ApplicationStore(sessions, FieldCipher(decode_key(generate_key()))),
         station_applications=SqlStationApplications(sessions),
@@ -58,11 +58,13 @@ def console(services):
 
 @pytest.fixture
 def client(console, services):
+    identity = trusted_identity()
+
     def extend(app):
-        app.include_router(messages_router(services.outbox))
+        app.include_router(messages_router(services.outbox, identity))
         console.install(app)
 
-    app = create_web_app(RecordingEngine(), extensions=[extend])
+    app = create_web_app(RecordingEngine(), extensions=[extend], identity=identity)
     with TestClient(app, follow_redirects=False) as test_client:
         yield test_client
 

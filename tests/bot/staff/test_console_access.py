@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from store.db import session_scope
 from store.models import AuditEntry, Handoff, HandoffMessage, OutboxMessage, PreApplication
+from tests.bot.fakes import API_HEADERS
 from tests.bot.staff.conftest import PASSWORD, application_form, csrf_of, login
 from tests.factories import RESIDENT_ID
 
@@ -101,16 +104,63 @@ def test_every_post_needs_the_sessions_csrf_token(client, services, accounts):
     assert ok.status_code == 303
 
 
-def test_login_form_needs_its_token_and_failures_lock_the_account(client, services, accounts):
+def test_login_form_needs_its_token_and_failures_back_off_without_locking_the_account(client, services, accounts):
     client.get("/staff/login")
     forged = client.post("/staff/login", data={"username": "qs", "password": PASSWORD, "csrf_token": "nope"})
     assert forged.status_code == 403 and "nh_staff" not in forged.cookies
-    for _ in range(3):
-        failed = login(client, "qs", "wrong password")
-    assert failed.status_code == 401 and "暂时锁定" in failed.text
-    locked = login(client, "qs")
-    assert locked.status_code == 401 and "nh_staff" not in client.cookies
+    failures = [login(client, "qs", "wrong password").status_code for _ in range(5)]
+    throttled = login(client, "qs", "wrong password")
+    assert failures == [401] * 5
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 1
+    assert "请稍等" in throttled.text
     assert login(client, "qs2").status_code == 303  # a colleague is not affected
+    with session_scope(services.staff._sessions) as session:
+        assert (
+            session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "account_locked"))
+            == 0
+        )
+
+
+def test_login_answers_unknown_wrong_and_disabled_alike(client, services, accounts):
+    services.staff.set_active(accounts["qs2"], False)
+    answers = [
+        login(client, "nobody-here", "wrong password"),
+        login(client, "qs", "wrong password"),
+        login(client, "qs2"),
+    ]
+
+    assert {a.status_code for a in answers} == {401}
+    errors = {re.search(r'class="error"[^>]*>([^<]+)<', a.text).group(1) for a in answers}
+    assert len(errors) == 1
+
+
+def test_unknown_login_names_are_throttled_like_real_ones(client, services, accounts):
+    statuses = [login(client, "ghost", "x-password").status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+
+
+async def test_concurrent_password_hashes_are_capped():
+    import asyncio
+    import threading
+
+    from bot.staff.login_guard import HashGate
+
+    gate = HashGate(2, wait_seconds=0.2)
+    release = threading.Event()
+    running: list[int] = []
+
+    def slow() -> int:
+        running.append(1)
+        release.wait(5)
+        return 1
+
+    first = asyncio.ensure_future(gate.run(slow))
+    second = asyncio.ensure_future(gate.run(slow))
+    await asyncio.sleep(0.05)
+    third = await gate.run(slow)  # no slot frees up in time
+    release.set()
+    assert third is None
+    assert await first == 1 and await second == 1 and len(running) == 2
 
 
 def test_logout_ends_the_session(client, services, accounts):
@@ -180,10 +230,26 @@ def test_web_chat_polls_staff_messages_for_its_own_sender_only(client, services)
             channel="web", external_id="chat-1", kind="staff_reply", text="【工作人员】您好", lang="zh"
         )
     )
-    first = client.get("/api/messages", params={"sender_id": "chat-1"}).json()
+    first = client.get("/api/messages", params={"sender_id": "chat-1"}, headers=API_HEADERS).json()
     assert [m["text"] for m in first["messages"]] == ["【工作人员】您好"]
     assert (
-        client.get("/api/messages", params={"sender_id": "chat-1", "after": first["last_id"]}).json()["messages"] == []
+        client.get(
+            "/api/messages", params={"sender_id": "chat-1", "after": first["last_id"]}, headers=API_HEADERS
+        ).json()["messages"]
+        == []
     )
-    assert client.get("/api/messages", params={"sender_id": "chat-2"}).json()["messages"] == []
-    assert client.get("/api/messages", params={"sender_id": "bad id!"}).status_code == 422
+    assert client.get("/api/messages", params={"sender_id": "chat-2"}, headers=API_HEADERS).json()["messages"] == []
+    assert client.get("/api/messages", params={"sender_id": "bad id!"}, headers=API_HEADERS).status_code == 422
+
+
+def test_application_view_is_logged_only_after_the_scope_check_let_it_through(client, services, accounts):
+    theirs = services.applications.submit_application(application_form("61", "ZJ-HX")).application.reference
+    mine = services.applications.submit_application(application_form("62", "ZJ-QS")).application.reference
+    login(client, "qs")
+
+    assert client.get(f"/staff/applications/{theirs}").status_code == 404
+    assert client.get(f"/staff/applications/{mine}").status_code == 200
+
+    with session_scope(services.staff._sessions) as session:
+        viewed = list(session.scalars(select(AuditEntry.target_id).where(AuditEntry.action == "application_view")))
+    assert viewed == [mine]

@@ -73,3 +73,28 @@ def test_cli_creates_accounts_and_refuses_weak_passwords(tmp_path, monkeypatch, 
     out = capsys.readouterr()
     assert "created admin admin1" in out.out and "admin1\tadmin" in out.out and "li\t" not in out.out
     assert "at least 10 characters" in out.err
+
+
+def test_cli_account_changes_are_audit_logged_with_the_operator(tmp_path, monkeypatch):
+    from sqlalchemy import select
+
+    from store.db import make_engine, session_factory, session_scope
+    from store.models import AuditEntry
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setattr("getpass.getuser", lambda: "operator7")
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long staff password\n"))
+    staff_cli(["--database-url", url, "create-user", "wang", "--name", "王", "--password-stdin"])
+    for command in ("disable", "enable", "unlock"):
+        staff_cli(["--database-url", url, command, "wang"])
+
+    engine = make_engine(url)
+    with session_scope(session_factory(engine)) as session:
+        logged = [(e.username, e.action) for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    engine.dispose()
+    assert logged == [
+        ("cli:operator7", "staff_create"),
+        ("cli:operator7", "staff_disable"),
+        ("cli:operator7", "staff_enable"),
+        ("cli:operator7", "staff_unlock"),
+    ]

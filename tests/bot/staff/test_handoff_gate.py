@@ -291,3 +291,56 @@ async def test_reading_the_intent_during_a_handoff_never_sends_a_personal_number
 
     assert understood and not any("1234" in text for text in understood)
     assert [m.text for m in farmer_messages(services)][-1] == "我的电话 138 1234 5678，贷款要抵押吗"  # staff see it
+
+
+async def test_repeated_handoff_requests_are_limited_per_conversation_with_a_polite_text(services, gate_for, inner):
+    gate = gate_for(requests_per_hour=2)
+    for _ in range(2):
+        await gate.handle(turn("/human_handoff", lang="zh"))
+        await gate.handle(turn("/handoff_cancel"))
+
+    third = await gate.handle(turn("/human_handoff", lang="zh"))
+    other_farmer = await gate.handle(turn("/human_handoff", lang="en", sender="tg:200"))
+
+    assert "请过" in third.replies[0].text and "您" in third.replies[0].text and "96110" in third.replies[0].text
+    assert services.handoffs.open_for("telegram", "100") is None  # no third alert for the staff
+    assert services.handoffs.open_for("telegram", "200") is not None
+    assert "minutes" not in other_farmer.replies[0].text
+
+
+async def test_control_characters_never_reach_the_staff_when_the_pipeline_cleans_first(services, gate_for, inner):
+    from bot.conversation import InputHygiene
+
+    engine = InputHygiene(gate_for())
+    await engine.handle(turn("/human_handoff", lang="zh"))
+
+    await engine.handle(turn("你好\x00\x1b[31m，我\x07想问\u0000贷款\r\n第二行"))
+
+    [message] = farmer_messages(services)
+    assert message.text == "你好[31m，我想问贷款\n第二行"
+
+
+def test_the_pipeline_cleans_input_before_the_handoff_gate():
+    from bot.conversation import InputHygiene
+    from bot.pipeline import PipelineParts, build_pipeline
+
+    seen: list[object] = []
+
+    def gate(inner):
+        seen.append(inner)
+        return inner
+
+    pipeline = build_pipeline(
+        PipelineParts(
+            rasa=RecordingEngine(),
+            knowledge=None,
+            scam_detector=None,  # type: ignore[arg-type]
+            eraser=None,  # type: ignore[arg-type]
+            handoff_gate=gate,
+            campaign_greeter=lambda inner: inner,
+            transcript=None,  # type: ignore[arg-type]
+            contacts=None,  # type: ignore[arg-type]
+        )
+    )
+
+    assert isinstance(pipeline.engine, InputHygiene) and seen

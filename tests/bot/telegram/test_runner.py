@@ -13,6 +13,8 @@ from tests.bot.telegram.doubles import ScriptedDialogue
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.telegram_ports import InMemorySeenUpdates, RecordingContacts
 
+HOOK_SECRET = "hook-Secret_9fK2mQ7xZp4LvW8rT1yN6cB3"
+
 
 def make_app(fake_api: FakeTelegramServer, token: str) -> Any:
     return build_telegram_application(
@@ -98,7 +100,7 @@ async def test_runner_from_settings_serves_the_webhook_with_its_secret(fake_api:
         telegram_mode="webhook",
         telegram_webhook_url=f"http://127.0.0.1:{port}/tg/hook",
         telegram_webhook_port=port,
-        TELEGRAM_WEBHOOK_SECRET="hook-secret",
+        TELEGRAM_WEBHOOK_SECRET=HOOK_SECRET,
     )
     runner = runner_for(settings)
 
@@ -111,7 +113,7 @@ async def test_runner_from_settings_serves_the_webhook_with_its_secret(fake_api:
         await runner.stop()
 
     assert (wrong, right) == (403, 200)
-    assert fake_api.webhook_secret == "hook-secret"
+    assert fake_api.webhook_secret == HOOK_SECRET
     assert call.text == "echo: hello"
 
 
@@ -127,6 +129,45 @@ def test_runner_refuses_a_production_webhook_without_secret(fake_api: FakeTelegr
 
     with pytest.raises(TelegramStartError, match="SECRET"):
         runner_for(settings)
+
+
+@pytest.mark.parametrize(
+    "secret", ["hook-secret", "a" * 40, "abcabcabcabcabcabcabcabcabcabcabcabc", "x" * 20 + "!" * 20]
+)
+def test_runner_refuses_a_short_guessable_or_malformed_webhook_secret(
+    fake_api: FakeTelegramServer, secret: str
+) -> None:
+    settings = settings_for(
+        fake_api,
+        telegram_mode="webhook",
+        telegram_webhook_url="https://bot.example.org/tg",
+        TELEGRAM_WEBHOOK_SECRET=secret,
+    )
+
+    with pytest.raises(TelegramStartError, match="TELEGRAM_WEBHOOK_SECRET"):
+        runner_for(settings)
+
+
+def test_webhook_secret_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hmac
+
+    from bot.telegram.runner import ConstantTimeSecret
+
+    compared: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    secret = ConstantTimeSecret(HOOK_SECRET)
+
+    wrong = secret != "hook-Secret_XXXXXXXXXXXXXXXXXXXXXXXX"  # PTB's own check: header != secret
+    right = secret != HOOK_SECRET
+
+    assert wrong and not right
+    assert compared == [(HOOK_SECRET.encode(), b"hook-Secret_XXXXXXXXXXXXXXXXXXXXXXXX"), (HOOK_SECRET.encode(),) * 2]
 
 
 def test_runner_needs_a_token() -> None:

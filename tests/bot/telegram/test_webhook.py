@@ -13,7 +13,7 @@ from tests.bot.telegram.doubles import ScriptedDialogue
 from tests.fakes.telegram_api import FakeTelegramServer
 from tests.fakes.telegram_ports import InMemorySeenUpdates, RecordingContacts
 
-SECRET = "s3cret-Token_for-tests"
+SECRET = "s3cret-Token_for-tests-7Qx9LmZ2vB4nK8pW"
 CHAT = 777
 
 

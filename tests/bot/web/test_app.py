@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from bot.conversation import Conversation
 from bot.messages import BotReply, Button, IntentInfo, SourceRef, TurnResult, UserTurn
 from bot.web import create_web_app
-from tests.bot.fakes import RecordingEngine
+from tests.bot.fakes import API_HEADERS, RecordingEngine, trusted_identity
 
 
 class RichEngine:
@@ -38,7 +38,7 @@ def engine() -> RichEngine:
 
 @pytest.fixture
 def client(engine: RichEngine) -> TestClient:
-    return TestClient(create_web_app(engine))
+    return TestClient(create_web_app(engine, identity=trusted_identity()), headers=API_HEADERS)
 
 
 def test_chat_response_has_exactly_the_documented_shape(client: TestClient) -> None:
@@ -60,7 +60,7 @@ def test_chat_response_has_exactly_the_documented_shape(client: TestClient) -> N
 
 
 def test_intent_is_null_when_the_engine_has_none() -> None:
-    client = TestClient(create_web_app(RecordingEngine(intent=None)))
+    client = TestClient(create_web_app(RecordingEngine(intent=None), identity=trusted_identity()), headers=API_HEADERS)
 
     body = client.post("/api/chat", json={"sender_id": "abc", "text": "hi"}).json()
 
@@ -100,7 +100,9 @@ def test_text_over_10000_characters_is_refused_with_413_bilingual_json(client: T
 
 def test_text_of_exactly_10000_characters_is_accepted_and_cut_by_conversation() -> None:
     engine = RecordingEngine()
-    client = TestClient(create_web_app(Conversation(engine, max_chars=1000)))
+    client = TestClient(
+        create_web_app(Conversation(engine, max_chars=1000), identity=trusted_identity()), headers=API_HEADERS
+    )
 
     long_text = "贷款利率多少？" * 1428 + "贷款利率"
     assert len(long_text) == 10_000
@@ -122,12 +124,12 @@ def test_oversized_body_is_refused_with_413_before_reading(client: TestClient) -
     assert response.json()["error"] == "text_too_long"
 
 
-def test_missing_sender_id_is_422_json(client: TestClient) -> None:
+def test_trusted_call_without_sender_id_is_422_json(client: TestClient) -> None:
     response = client.post("/api/chat", json={"text": "贷款"})
 
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/json")
-    assert response.json()["detail"][0]["loc"] == ["body", "sender_id"]
+    assert response.json()["error"] == "sender_id_required"
 
 
 @pytest.mark.parametrize("sender_id", ["", "x" * 129])
@@ -149,7 +151,9 @@ def test_malformed_json_body_is_422_json(client: TestClient) -> None:
 def test_unexpected_error_is_a_polite_json_500_and_logged_without_phone(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    client = TestClient(create_web_app(BrokenEngine()), raise_server_exceptions=False)
+    client = TestClient(
+        create_web_app(BrokenEngine(), identity=trusted_identity()), headers=API_HEADERS, raise_server_exceptions=False
+    )
     caplog.set_level(logging.ERROR)
 
     response = client.post("/api/chat", json={"sender_id": "a", "text": "我的电话13812345678"})
@@ -214,3 +218,20 @@ def test_openapi_documents_the_chat_request_and_response(client: TestClient) -> 
     assert set(components["ChatRequest"]["properties"]) == {"sender_id", "text", "lang", "start_payload"}
     assert set(components["ChatResponse"]["properties"]) == {"replies", "intent", "lang", "scam"}
     assert "413" in operation["responses"]
+
+
+def test_malformed_body_that_is_not_utf8_is_422_not_500(client: TestClient) -> None:
+    body = b"\xff\xfe"  # not UTF-8, not JSON
+
+    response = client.post("/api/chat", content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_validation_errors_never_echo_what_was_sent(client: TestClient) -> None:
+    response = client.post("/api/chat", json={"sender_id": "a", "text": "我的电话13812345678", "lang": "fr"})
+
+    assert response.status_code == 422
+    assert "13812345678" not in response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "lang"]

@@ -74,3 +74,22 @@ def test_docx_without_text_is_refused_with_its_name(tmp_path: Path):
     Document().save(str(path))
     with pytest.raises(DocumentError, match=r"^blank\.docx: no text found"):
         load_document(path)
+
+
+def test_docx_that_unpacks_beyond_the_cap_is_refused_before_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import zipfile
+
+    import knowledge.ingest.docx_reader as reader
+
+    monkeypatch.setattr(reader, "MAX_DOCX_UNCOMPRESSED_BYTES", 1024 * 1024)
+    path = _write_docx(tmp_path / "bomb.docx")
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as package:
+        package.writestr("word/media/padding.bin", b"\0" * (2 * 1024 * 1024))  # a few kB packed
+    assert path.stat().st_size < 200_000
+
+    def never(*_args: object) -> None:
+        raise AssertionError("python-docx must not open an oversized package")
+
+    monkeypatch.setattr("docx.Document", never)
+    with pytest.raises(DocumentError, match=r"^bomb\.docx: the Word file unpacks to more than 1 MiB"):
+        load_document(path)

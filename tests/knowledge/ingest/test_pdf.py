@@ -91,3 +91,13 @@ def test_empty_pdf_file_is_refused_with_its_name(tmp_path: Path):
     path.write_bytes(b"")
     with pytest.raises(DocumentError, match=r"^nothing\.pdf: the file is empty"):
         load_document(path)
+
+
+def test_pdf_with_more_pages_than_the_cap_is_refused(pdf_factory, monkeypatch: pytest.MonkeyPatch):
+    import knowledge.ingest.pdf_reader as reader
+
+    monkeypatch.setattr(reader, "MAX_PDF_PAGES", 3)
+    path = pdf_factory("long.pdf", [["第一页"], ["第二页"], ["第三页"], ["第四页"]])
+    with pytest.raises(DocumentError, match=r"^long\.pdf: the PDF has more than 3 pages"):
+        load_document(path)
+    assert load_document(pdf_factory("short.pdf", [["第一页"], ["第二页"], ["第三页"]])).sections

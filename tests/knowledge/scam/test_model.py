@@ -163,3 +163,37 @@ def test_each_language_is_scored_by_its_own_classifier(tmp_path: Path) -> None:
     assert model.predict("请先交解冻费才能放款") > model.predict("周末回家吃饭")
     artefact = model.train()
     assert set(artefact["pipelines"]) == {"zh", "en"}
+
+
+class _Trap:
+    """Unpickling this touches `marker`: proof that a cache file was unpickled."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (Path.touch, (str(self.marker),))  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("signed_with_other_key", [False, True])
+def test_a_planted_cache_file_is_never_unpickled(tmp_path: Path, signed_with_other_key: bool) -> None:
+    import pickle
+
+    from knowledge.scam.model import write_signed_pickle
+
+    files = _tiny_training(tmp_path)
+    model = ScamModel(files, cache_dir=tmp_path / "cache", cache_key=b"k" * 32)
+    model.warm_up()
+    [cache] = (tmp_path / "cache").glob("scam-tfidf-lr-*.pkl")
+    marker = tmp_path / "unpickled"
+    if signed_with_other_key:
+        write_signed_pickle(cache, _Trap(marker), b"x" * 32)
+    else:
+        cache.write_bytes(pickle.dumps(_Trap(marker)))
+
+    again = ScamModel(files, cache_dir=tmp_path / "cache", cache_key=b"k" * 32)
+    score = again.predict("请先交解冻费，贷款才能放款")
+
+    assert not marker.exists()
+    assert 0.0 <= score <= 1.0  # retrained instead
+    assert cache.read_bytes().startswith(b"NHMAC1\n")
