@@ -23,6 +23,7 @@ from bot.web.app import create_app
 from core.errors import NonghuiError
 from knowledge.scam import ScamDetector
 from knowledge.service import build_knowledge_service
+from store.channel_state import SqlChannelState
 from store.db import make_engine, migrate, session_factory
 from store.rasa_tracker import RasaTrackerEraser
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
@@ -73,6 +74,7 @@ async def serve(settings: BotSettings) -> None:
             seen=SqlSeenUpdates(sessions),
             handoffs=handoff.handoffs,
             outbox=handoff.outbox,
+            state=SqlChannelState(sessions),
         )
         channels = enabled_channels(settings)
         web = create_app([*(partial(channel.mount, deps=deps) for channel in channels), console.install])
