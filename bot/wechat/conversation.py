@@ -4,6 +4,7 @@ the language last answered in, when the farmer last wrote and how many customer-
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections.abc import Callable, Sequence
 
@@ -14,6 +15,7 @@ from core.lang import Lang
 SCOPE = "wechat"
 BUTTONS_TTL = 7 * 24 * 3600.0
 LANG_TTL = 90 * 24 * 3600.0
+MAX_OFFERS = 5
 
 
 class FarmerMemory:
@@ -24,25 +26,36 @@ class FarmerMemory:
         self._window = window_hours * 3600.0
         self._clock = clock
 
-    def remember_buttons(self, openid: str, buttons: Sequence[Button]) -> None:
-        """The buttons just offered (numbered from 1); an answer without buttons forgets the earlier ones."""
-        if not buttons:
-            self._state.discard(SCOPE, f"buttons:{openid}")
-            return
-        value = json.dumps([[b.title, b.payload] for b in buttons], ensure_ascii=False)
-        self._state.put(SCOPE, f"buttons:{openid}", value, ttl=BUTTONS_TTL)
+    def new_offer_id(self) -> str:
+        """A short id for the next set of buttons (links of older messages keep pointing at their own set)."""
+        return secrets.token_hex(2)
 
-    def button(self, openid: str, number: int) -> Button | None:
-        """The payload of offered button `number` (1-based), or None."""
-        value = self._state.get(SCOPE, f"buttons:{openid}")
-        if not value:
-            return None
+    def remember_buttons(self, openid: str, offer: str, buttons: Sequence[Button]) -> None:
+        """The buttons just offered under `offer` (numbered from 1). Typed numbers refer to the newest set only,
+        so an answer without buttons makes them plain text again; tapped links of the last few sets still work."""
+        key = f"buttons:{openid}"
         try:
-            rows = json.loads(value)
-            title, payload = rows[number - 1]
-        except (ValueError, IndexError, TypeError):
+            known = json.loads(self._state.get(SCOPE, key) or "{}")
+        except ValueError:
+            known = {}
+        offers: dict[str, list[list[str]]] = dict(known.get("offers", {})) if isinstance(known, dict) else {}
+        if buttons:
+            offers[offer] = [[b.title, b.payload] for b in buttons]
+            offers = dict(list(offers.items())[-MAX_OFFERS:])
+        value = {"current": offer if buttons else None, "offers": offers}
+        self._state.put(SCOPE, key, json.dumps(value, ensure_ascii=False), ttl=BUTTONS_TTL)
+
+    def button(self, openid: str, number: int, offer: str | None = None) -> Button | None:
+        """Button `number` (1-based) of set `offer` (a tapped link), or of the newest set (a typed number)."""
+        try:
+            known = json.loads(self._state.get(SCOPE, f"buttons:{openid}") or "{}")
+            chosen = offer or known.get("current")
+            if not chosen or number < 1:
+                return None
+            title, payload = known["offers"][chosen][number - 1]
+        except (ValueError, IndexError, TypeError, KeyError, AttributeError):
             return None
-        return Button(title=str(title), payload=str(payload)) if number >= 1 else None
+        return Button(title=str(title), payload=str(payload))
 
     def remember_lang(self, openid: str, lang: Lang) -> None:
         """The language of the last answer (for the channel's own texts)."""

@@ -90,7 +90,8 @@ class WeChatSender:
             raise WeChatApiError(-1, "custom send (no app secret configured)")
         lang: Lang = "en" if item.lang == "en" else "zh"
         reply = BotReply(text=item.text, buttons=[Button(title=b.title, payload=b.payload) for b in item.buttons])
-        rendered = render_turn([reply], lang)
+        offer = self._memory.new_offer_id()
+        rendered = render_turn([reply], lang, offer=offer)
         messages = pack(rendered.parts, WECHAT_TEXT_LIMIT)
         openid = item.external_id
         left = await asyncio.to_thread(self._memory.quota_left, openid, self._quota)
@@ -104,7 +105,7 @@ class WeChatSender:
             except (QuotaExceeded, WindowClosed) as err:
                 raise WaitForFarmer(str(err)) from err
         if rendered.buttons:
-            await asyncio.to_thread(self._memory.remember_buttons, openid, rendered.buttons)
+            await asyncio.to_thread(self._memory.remember_buttons, openid, offer, rendered.buttons)
 
 
 def outbox_buttons(buttons: Sequence[Button]) -> list[OutboxButton]:

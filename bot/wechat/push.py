@@ -27,7 +27,7 @@ from bot.messages import UserTurn
 from bot.wechat.api import WeChatApi, WeChatApiError
 from bot.wechat.conversation import SCOPE, FarmerMemory
 from bot.wechat.delivery import CustomerService
-from bot.wechat.rendering import pack, render_turn
+from bot.wechat.rendering import pack, parse_menu_id, render_turn
 from bot.wechat.security import PushRejected, PushSecurity
 from bot.wechat.texts import WeChatText, wechat_text
 from core.channels import sender_id
@@ -282,13 +282,13 @@ class PushHandler:
         openid = str(message.source)
         content = str(message.content or "")
         raw = getattr(message, "_data", {}) or {}
-        menu_id = str(raw.get("bizmsgmenuid") or "").strip()
-        number = int(menu_id) if menu_id.isdigit() else None
+        tapped = parse_menu_id(str(raw.get("bizmsgmenuid") or ""))
+        offer, number = tapped if tapped is not None else (None, None)
         if number is None:
             found = _NUMBER.match(content)
             number = int(found.group(1)) if found else None
         if number is not None:
-            button = await asyncio.to_thread(self._memory.button, openid, number)
+            button = await asyncio.to_thread(self._memory.button, openid, number, offer)
             if button is not None:
                 return await self._converse(openid, button.payload, {"from_button": True})
         return await self._converse(openid, content, {})
@@ -335,8 +335,9 @@ class PushHandler:
     async def _converse(self, openid: str, text: str, metadata: Mapping[str, object]) -> Work:
         turn = UserTurn(sender_id=sender_id(CHANNEL, openid), text=text, channel=CHANNEL, metadata=dict(metadata))
         result = await self._dialogue.handle(turn)
-        rendered = render_turn(result.replies, result.lang)
-        await asyncio.to_thread(self._memory.remember_buttons, openid, rendered.buttons)
+        offer = self._memory.new_offer_id()
+        rendered = render_turn(result.replies, result.lang, offer=offer)
+        await asyncio.to_thread(self._memory.remember_buttons, openid, offer, rendered.buttons)
         await asyncio.to_thread(self._memory.remember_lang, openid, result.lang)
         return Work(pack(rendered.parts), result.lang)
 

@@ -27,14 +27,31 @@ class RenderedTurn:
     buttons: list[Button]
 
 
-def button_line(number: int, button: Button) -> str:
-    """`1. <a href="weixin://bizmsgmenu?msgmenucontent=…&msgmenuid=1">…</a>`: tappable, and readable as a number."""
+def menu_id(offer: str, number: int) -> str:
+    """The `msgmenuid` of button `number` in the set `offer`: `<offer>_<number>`."""
+    return f"{offer}_{number}" if offer else str(number)
+
+
+def parse_menu_id(value: str) -> tuple[str | None, int] | None:
+    """(offer, number) of a tapped link's `bizmsgmenuid`; None when it is not one of ours."""
+    offer, _, number = value.strip().rpartition("_")
+    if not number.isdigit():
+        return None
+    return (offer or None), int(number)
+
+
+def button_line(number: int, button: Button, offer: str = "") -> str:
+    """`1. <a href="weixin://bizmsgmenu?msgmenucontent=…&msgmenuid=…">…</a>`: tappable, and readable as a number."""
     title = html.escape(button.title, quote=True)
-    return f'{number}. <a href="weixin://bizmsgmenu?msgmenucontent={title}&msgmenuid={number}">{title}</a>'
+    link_id = menu_id(offer, number)
+    return f'{number}. <a href="weixin://bizmsgmenu?msgmenucontent={title}&msgmenuid={link_id}">{title}</a>'
 
 
-def render_turn(replies: Sequence[BotReply], lang: Lang, limit: int = WECHAT_TEXT_LIMIT) -> RenderedTurn:
-    """Every reply as text parts within `limit` bytes; the buttons of all replies numbered in order."""
+def render_turn(
+    replies: Sequence[BotReply], lang: Lang, limit: int = WECHAT_TEXT_LIMIT, *, offer: str = ""
+) -> RenderedTurn:
+    """Every reply as text parts within `limit` bytes; the buttons of all replies numbered in order, their links
+    tagged with the set id `offer`."""
     parts: list[str] = []
     buttons: list[Button] = []
     for reply in replies:
@@ -45,7 +62,7 @@ def render_turn(replies: Sequence[BotReply], lang: Lang, limit: int = WECHAT_TEX
             lines = [wechat_text(WeChatText.CHOOSE_BY_NUMBER, lang)]
             for button in shown:
                 buttons.append(button)
-                lines.append(button_line(len(buttons), button))
+                lines.append(button_line(len(buttons), button, offer))
             menu = "\n".join(lines)
             if pieces and utf8_length(pieces[-1] + PART_SEPARATOR + menu) <= limit:
                 pieces[-1] = pieces[-1] + PART_SEPARATOR + menu
