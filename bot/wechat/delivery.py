@@ -105,7 +105,7 @@ class WeChatSender:
             except (QuotaExceeded, WindowClosed) as err:
                 raise WaitForFarmer(str(err)) from err
         if rendered.buttons:
-            await asyncio.to_thread(self._memory.remember_buttons, openid, offer, rendered.buttons)
+            await asyncio.to_thread(self._memory.remember_answer, openid, offer, rendered.buttons, lang)
 
 
 def outbox_buttons(buttons: Sequence[Button]) -> list[OutboxButton]:

@@ -120,7 +120,7 @@ class PushHandler:
         self._api = api
         self._stations = stations
         self._budget = passive_seconds
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[str | None]] = set()
         self._locks: dict[str, asyncio.Lock] = {}
 
     # ---- HTTP ------------------------------------------------------------------------------------------------
@@ -159,13 +159,18 @@ class PushHandler:
             first = True  # answering twice is better than not answering
         if first:
             await asyncio.to_thread(self._state.put, SCOPE, reply_key, _PENDING, ttl=REPLY_TTL)
-            task = asyncio.create_task(self._work(message, reply_key), name="wechat-push")
+            task: asyncio.Task[str | None] = asyncio.create_task(self._work(message, reply_key), name="wechat-push")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             remaining = self._budget - (time.monotonic() - started)
             if remaining > 0:
                 await asyncio.wait({task}, timeout=remaining)
-        value = await self._outcome(reply_key, started)
+            # The task's own outcome saves a round trip to the shared state when it was in time.
+            value = task.result() if task.done() and not task.cancelled() else None
+            if value is None:
+                value = await self._outcome(reply_key, started)
+        else:
+            value = await self._outcome(reply_key, started)
         if value is None or not value.startswith(_READY):
             return PushReply(200, SUCCESS)
         messages: list[str] = json.loads(value[len(_READY) :])
@@ -209,7 +214,8 @@ class PushHandler:
 
     # ---- the work behind one push ------------------------------------------------------------------------------
 
-    async def _work(self, message: Any, reply_key: str) -> None:
+    async def _work(self, message: Any, reply_key: str) -> str | None:
+        """Answer the push; returns the `ready:` value when the answer came in time for a passive reply."""
         openid = str(message.source)
         lock = self._locks.setdefault(openid, asyncio.Lock())
         try:
@@ -227,8 +233,11 @@ class PushHandler:
         except Exception as err:
             log.warning("could not store a wechat answer: %s", type(err).__name__)
             in_time = False
-        if not in_time and work.messages:
+        if in_time:
+            return ready
+        if work.messages:
             await self._cs.deliver(openid, work.messages, work.lang)
+        return None
 
     async def _lang_of(self, openid: str) -> Lang | None:
         try:
@@ -337,8 +346,7 @@ class PushHandler:
         result = await self._dialogue.handle(turn)
         offer = self._memory.new_offer_id()
         rendered = render_turn(result.replies, result.lang, offer=offer)
-        await asyncio.to_thread(self._memory.remember_buttons, openid, offer, rendered.buttons)
-        await asyncio.to_thread(self._memory.remember_lang, openid, result.lang)
+        await asyncio.to_thread(self._memory.remember_answer, openid, offer, rendered.buttons, result.lang)
         return Work(pack(rendered.parts), result.lang)
 
 

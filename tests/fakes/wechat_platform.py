@@ -282,9 +282,12 @@ class FakeWeChat:
             for attempt in range(1 + self.retries):
                 query, body = self.sign(xml, forged=forged)
                 url = targets[attempt % len(targets)]
-                try:
-                    response = await http.post(url, params=query, content=body.encode("utf-8"), timeout=self.deadline)
-                except httpx.TimeoutException:
+                try:  # the deadline covers the whole exchange, as WeChat's 5 seconds do
+                    response = await asyncio.wait_for(
+                        http.post(url, params=query, content=body.encode("utf-8"), timeout=self.deadline),
+                        self.deadline,
+                    )
+                except (httpx.TimeoutException, TimeoutError):
                     statuses.append("timeout")
                     continue
                 statuses.append(response.status_code)
@@ -306,12 +309,29 @@ class FakeWeChat:
         fields = {"Content": title, "bizmsgmenuid": str(menu_id)}
         return await self.push(url, openid, "text", fields, farmer_sees=title)
 
-    async def event(self, url: str | Sequence[str], openid: str, event: str, key: str | None = None) -> PushResult:
-        """An event push (subscribe, SCAN, CLICK, unsubscribe); de-duplicated by sender + CreateTime."""
+    async def event(
+        self,
+        url: str | Sequence[str],
+        openid: str,
+        event: str,
+        key: str | None = None,
+        *,
+        create_time: int | None = None,
+    ) -> PushResult:
+        """An event push (subscribe, SCAN, CLICK, unsubscribe); de-duplicated by sender + CreateTime, so two
+        events of one farmer within a second need distinct `create_time`s."""
         fields: dict[str, Any] = {"Event": event}
         if key is not None:
             fields["EventKey"] = key
-        return await self.push(url, openid, "event", fields, with_msg_id=False, farmer_sees=f"[{event} {key or ''}]")
+        return await self.push(
+            url,
+            openid,
+            "event",
+            fields,
+            with_msg_id=False,
+            farmer_sees=f"[{event} {key or ''}]",
+            create_time=create_time,
+        )
 
     async def send_voice(self, url: str | Sequence[str], openid: str, media_id: str) -> PushResult:
         """A voice note (AMR) whose media the API serves."""

@@ -130,11 +130,13 @@ async def test_numbered_reply_link_tap_and_menu_click_send_the_button_payloads(s
         async with running_worker(sessions, worker_settings(tmp_path, wechat, key), ScriptedRasa()) as worker:
             hello = await wechat.event(worker.url, FARMER, "subscribe")
             by_number = await wechat.send_text(worker.url, FARMER, "1")
-            again = await wechat.event(worker.url, FARMER, "subscribe")
+            again = await wechat.event(worker.url, FARMER, "subscribe", create_time=int(time.time()) + 1)
             link_id = re.search(r'msgmenucontent=核实可疑短信&msgmenuid=(\w+)"', again.passive or "").group(1)
             by_link = await wechat.tap_link(worker.url, FARMER, "核实可疑短信", link_id)
             by_typed_number_without_buttons = await wechat.send_text(worker.url, FARMER, "2")
-            by_menu = await wechat.event(worker.url, FARMER, "CLICK", Intent.APPLY_LOAN.payload)
+            by_menu = await wechat.event(
+                worker.url, FARMER, "CLICK", Intent.APPLY_LOAN.payload, create_time=int(time.time()) + 2
+            )
     assert hello.passive is not None
     assert re.search(
         r'1\. <a href="weixin://bizmsgmenu\?msgmenucontent=我要申请贷款&msgmenuid=\w+_1">我要申请贷款</a>',
