@@ -326,7 +326,7 @@ class PushHandler:
         if station is None:
             return await self._own(openid, WeChatText.NO_STATION_FOUND)
         chosen: Lang = lang or "zh"
-        text = f"{wechat_text(WeChatText.NEAREST_STATION, chosen)}\n{station.contact(chosen)}"
+        text = f"{wechat_text(WeChatText.STATION_FOR_PLACE, chosen)}\n{station.contact(chosen)}"
         return Work([text], chosen)
 
     async def _own(self, openid: str, key: WeChatText) -> Work:

@@ -15,9 +15,8 @@ class WeChatText(StrEnum):
     MEDIA_NOT_SUPPORTED = "media_not_supported"
     APOLOGY = "apology"
     CHOOSE_BY_NUMBER = "choose_by_number"
-    NEAREST_STATION = "nearest_station"
+    STATION_FOR_PLACE = "station_for_place"
     NO_STATION_FOUND = "no_station_found"
-    WELCOME = "welcome"
 
 
 _TEXTS: dict[WeChatText, Bilingual] = {
@@ -35,12 +34,11 @@ _TEXTS: dict[WeChatText, Bilingual] = {
         "Sorry, something went wrong on my side and I could not answer. Please send it again in a moment.",
     ),
     WeChatText.CHOOSE_BY_NUMBER: bi("请点选或回复数字：", "Tap or reply with a number:"),
-    WeChatText.NEAREST_STATION: bi("离您发来的位置最近的服务站：", "The service station nearest the place you sent:"),
+    WeChatText.STATION_FOR_PLACE: bi("负责您发来的位置的服务站：", "The service station for the place you sent:"),
     WeChatText.NO_STATION_FOUND: bi(
         "谢谢您发来的位置！我没能从中认出您的乡镇，请打字告诉我您住在哪个乡镇或村。",
         "Thank you for the location! I could not tell your township from it: please type your township or village.",
     ),
-    WeChatText.WELCOME: bi("您好，欢迎关注！", "Hello, and welcome!"),
 }
 
 
