@@ -61,6 +61,14 @@ def _error(code: int, what: str) -> WeChatApiError:
     return WeChatApiError(code, what)
 
 
+def keep_token_out_of_logs() -> None:
+    """httpx logs request URLs (which carry the access token) at INFO: keep its loggers at WARNING or above."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
 class WeChatApi:
     """stable_token, customer-service text, media download, QR codes and the menu."""
 
@@ -81,6 +89,7 @@ class WeChatApi:
         self._state = state
         self._timeout = timeout
         self._lock = asyncio.Lock()
+        keep_token_out_of_logs()
 
     async def access_token(self, *, force: bool = False) -> str:
         """The shared access token, fetched with `stable_token` when missing or about to expire."""

@@ -183,6 +183,12 @@ class FakeWeChat:
         with self._lock:
             return sum(1 for called, _ in self.calls if called == path)
 
+    def farmer_wrote(self, openid: str) -> None:
+        """Open the farmer's 48-hour window and reset their quota, as a message from them does."""
+        with self._lock:
+            self._last_in[openid] = time.time()
+            self._used[openid] = 0
+
     def close_window(self, openid: str) -> None:
         """Age the farmer's last message past the 48-hour window."""
         with self._lock:
