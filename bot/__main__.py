@@ -17,13 +17,13 @@ from bot.handoff.wiring import HandoffParts
 from bot.pipeline import PipelineParts, build_pipeline
 from bot.rasa_client import RasaDialogue
 from bot.settings import BotSettings
+from bot.shared_state import open_shared_state
 from bot.shutdown import exit_quietly_on_signals
 from bot.staff.wiring import build_console
 from bot.web.app import create_app
 from core.errors import NonghuiError
 from knowledge.scam import ScamDetector
 from knowledge.service import build_knowledge_service
-from store.channel_state import SqlChannelState
 from store.db import make_engine, migrate, session_factory
 from store.rasa_tracker import RasaTrackerEraser
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
@@ -74,7 +74,7 @@ async def serve(settings: BotSettings) -> None:
             seen=SqlSeenUpdates(sessions),
             handoffs=handoff.handoffs,
             outbox=handoff.outbox,
-            state=SqlChannelState(sessions),
+            state=open_shared_state(settings, sessions),
         )
         channels = enabled_channels(settings)
         web = create_app([*(partial(channel.mount, deps=deps) for channel in channels), console.install])

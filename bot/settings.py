@@ -64,6 +64,9 @@ class BotSettings(NonghuiSettings):
     wechat_cs_quota: int = 20
     wechat_window_hours: float = 48.0
     wechat_menu_file: Path | None = None
+    # Where values shared by all bot workers live (WeChat's access token, reply state): the database by
+    # default, or Redis (e.g. redis://127.0.0.1:6379/0).
+    channel_state_url: str | None = None
 
     # Publicity campaigns: the key signing deep-link payloads, and where the links point.
     telegram_bot_username: str | None = None

@@ -18,12 +18,11 @@ from bot.campaigns.codes import code_makers, store_code, stored_code
 from bot.campaigns.keys import campaign_key
 from bot.campaigns.payloads import PayloadSigner, new_placement_code
 from bot.campaigns.web import poster_link
-from bot.channel import CampaignCodeMaker, LinkError
+from bot.channel import CampaignCodeMaker, LinkError, SharedState
 from bot.channels import all_channels
 from bot.settings import BotSettings
 from core.errors import NonghuiError
 from store.campaigns import CampaignSpec, CampaignStore, CampaignView, PlacementSpec, PlacementView
-from store.channel_state import SqlChannelState
 
 if TYPE_CHECKING:
     from bot.campaigns.posters import PosterCode
@@ -84,8 +83,10 @@ def placement_links(tools: CampaignTools, placement: PlacementView) -> tuple[str
     return payload, links
 
 
-def _state(tools: CampaignTools) -> SqlChannelState:
-    return SqlChannelState(tools.sessions)
+def _state(tools: CampaignTools) -> SharedState:
+    from bot.shared_state import open_shared_state
+
+    return open_shared_state(tools.settings, tools.sessions)
 
 
 def _campaign(tools: CampaignTools, slug: str) -> CampaignView:

@@ -25,7 +25,7 @@ def _commands() -> None:
 
 
 async def _create_menu(settings: BotSettings, body: dict[str, object]) -> None:
-    from store.channel_state import SqlChannelState
+    from bot.shared_state import open_shared_state
     from store.db import make_engine, migrate, session_factory
 
     secret = secret_value(settings.wechat_app_secret)
@@ -34,7 +34,7 @@ async def _create_menu(settings: BotSettings, body: dict[str, object]) -> None:
     engine = make_engine(settings.resolved_database_url)
     try:
         await asyncio.to_thread(migrate, engine)
-        state = SqlChannelState(session_factory(engine))
+        state = open_shared_state(settings, session_factory(engine))
         async with httpx.AsyncClient() as http:
             api = WeChatApi(
                 http,
