@@ -122,6 +122,8 @@ class PushHandler:
         self._budget = passive_seconds
         self._tasks: set[asyncio.Task[str | None]] = set()
         self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}
+        self._waiting: set[str] = set()  # pushes whose first attempt still waits here for a passive answer
 
     # ---- HTTP ------------------------------------------------------------------------------------------------
 
@@ -158,19 +160,24 @@ class PushHandler:
             log.warning("could not check a wechat push for repeats: %s", type(err).__name__)
             first = True  # answering twice is better than not answering
         if first:
-            await asyncio.to_thread(self._state.put, SCOPE, reply_key, _PENDING, ttl=REPLY_TTL)
+            try:
+                await asyncio.to_thread(self._state.put, SCOPE, reply_key, _PENDING, ttl=REPLY_TTL)
+            except Exception as err:  # the answer can still be passive from this worker alone
+                log.warning("could not record a wechat push as pending: %s", type(err).__name__)
+            self._waiting.add(reply_key)
             task: asyncio.Task[str | None] = asyncio.create_task(self._work(message, reply_key), name="wechat-push")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             remaining = self._budget - (time.monotonic() - started)
             if remaining > 0:
                 await asyncio.wait({task}, timeout=remaining)
+            self._waiting.discard(reply_key)
             # The task's own outcome saves a round trip to the shared state when it was in time.
             value = task.result() if task.done() and not task.cancelled() else None
             if value is None:
-                value = await self._outcome(reply_key, started)
+                value = await self._safe_outcome(reply_key, started)
         else:
-            value = await self._outcome(reply_key, started)
+            value = await self._safe_outcome(reply_key, started)
         if value is None or not value.startswith(_READY):
             return PushReply(200, SUCCESS)
         messages: list[str] = json.loads(value[len(_READY) :])
@@ -180,13 +187,21 @@ class PushHandler:
         rest = messages[1:]
         after = None
         if rest:
-            lang = await asyncio.to_thread(self._memory.lang, message.source) or "zh"
+            lang = await self._lang_of(message.source) or "zh"
 
             async def after() -> None:
                 if await asyncio.to_thread(self._state.add, SCOPE, f"rest:{reply_key}", "1", ttl=REPLY_TTL):
                     await self._cs.deliver(message.source, rest, lang)
 
         return PushReply(200, xml_reply, "application/xml; charset=utf-8", after)
+
+    async def _safe_outcome(self, reply_key: str, started: float) -> str | None:
+        """`_outcome`, or None (reply `success`) when the shared state cannot be read."""
+        try:
+            return await self._outcome(reply_key, started)
+        except Exception as err:
+            log.warning("could not read the state of a wechat push: %s", type(err).__name__)
+            return None
 
     async def _outcome(self, reply_key: str, started: float) -> str | None:
         """Wait (polling the shared state) for `ready:`, until the budget; then claim `cs` unless ready."""
@@ -218,26 +233,36 @@ class PushHandler:
         """Answer the push; returns the `ready:` value when the answer came in time for a passive reply."""
         openid = str(message.source)
         lock = self._locks.setdefault(openid, asyncio.Lock())
+        self._users[openid] = self._users.get(openid, 0) + 1
         try:
-            async with lock:  # one farmer's pushes are answered in order
+            async with lock:  # one farmer's pushes are answered in order (on this worker)
                 work = await self._answer(message)
         except Exception as err:
             log.error("wechat push failed with %s", type(err).__name__)
             work = Work([wechat_text(WeChatText.APOLOGY, await self._lang_of(openid))])
         finally:
-            if not lock.locked():
-                self._locks.pop(openid, None)
+            self._users[openid] -= 1
+            if not self._users[openid]:
+                del self._users[openid], self._locks[openid]
         ready = _READY + json.dumps(work.messages, ensure_ascii=False)
         try:
             in_time = await asyncio.to_thread(self._state.swap, SCOPE, reply_key, _PENDING, ready, ttl=REPLY_TTL)
         except Exception as err:
+            # Without the shared state, this worker's own waiting reply decides: passive if it still waits.
             log.warning("could not store a wechat answer: %s", type(err).__name__)
-            in_time = False
+            in_time = reply_key in self._waiting
         if in_time:
             return ready
         if work.messages:
             await self._cs.deliver(openid, work.messages, work.lang)
         return None
+
+    async def _quietly(self, call: Callable[..., object], *args: object) -> None:
+        """Bookkeeping that must not cost the farmer the answer: a failure is logged and passed over."""
+        try:
+            await asyncio.to_thread(call, *args)
+        except Exception as err:
+            log.warning("wechat bookkeeping failed: %s", type(err).__name__)
 
     async def _lang_of(self, openid: str) -> Lang | None:
         try:
@@ -249,13 +274,13 @@ class PushHandler:
         openid = str(message.source)
         kind = kind_of(message)
         if kind == "unsubscribe":
-            await asyncio.to_thread(self._memory.record_unsubscribe, openid)
+            await self._quietly(self._memory.record_unsubscribe, openid)
             log.info("a wechat farmer unfollowed the account")
             return Work()
         if kind.startswith("event:"):
             return Work()  # menu links, periodic location reports, job reports: nothing to answer
-        await asyncio.to_thread(self._memory.farmer_wrote, openid)
-        await asyncio.to_thread(self._outbox.release_waiting, CHANNEL, openid)
+        await self._quietly(self._memory.farmer_wrote, openid)
+        await self._quietly(self._outbox.release_waiting, CHANNEL, openid)
         if kind in ("subscribe", "subscribe_scan", "scan"):
             return await self._arrival(message, kind)
         if kind == "click":
@@ -279,7 +304,7 @@ class PushHandler:
     async def _arrival(self, message: Any, kind: str) -> Work:
         openid = str(message.source)
         if kind != "scan":
-            await asyncio.to_thread(self._memory.record_subscribe, openid)
+            await self._quietly(self._memory.record_subscribe, openid)
         scene = str(getattr(message, "scene_id", "") or "") if kind != "subscribe" else ""
         payload = start_payload(scene)
         metadata: dict[str, object] = {START_PAYLOAD: payload}
@@ -297,7 +322,11 @@ class PushHandler:
             found = _NUMBER.match(content)
             number = int(found.group(1)) if found else None
         if number is not None:
-            button = await asyncio.to_thread(self._memory.button, openid, number, offer)
+            try:
+                button = await asyncio.to_thread(self._memory.button, openid, number, offer)
+            except Exception as err:
+                log.warning("could not read the offered buttons: %s", type(err).__name__)
+                button = None
             if button is not None:
                 return await self._converse(openid, button.payload, {"from_button": True})
         return await self._converse(openid, content, {})
@@ -346,7 +375,7 @@ class PushHandler:
         result = await self._dialogue.handle(turn)
         offer = self._memory.new_offer_id()
         rendered = render_turn(result.replies, result.lang, offer=offer)
-        await asyncio.to_thread(self._memory.remember_answer, openid, offer, rendered.buttons, result.lang)
+        await self._quietly(self._memory.remember_answer, openid, offer, rendered.buttons, result.lang)
         return Work(pack(rendered.parts), result.lang)
 
 
