@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,8 +212,3 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {"errcode": -1}
     return body if isinstance(body, dict) else {"errcode": -1}
-
-
-def now_seconds() -> float:
-    """Wall-clock seconds (the unit of WeChat's CreateTime)."""
-    return time.time()

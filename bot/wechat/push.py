@@ -16,7 +16,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,8 +190,16 @@ class PushHandler:
             lang = await self._lang_of(message.source) or "zh"
 
             async def after() -> None:
-                if await asyncio.to_thread(self._state.add, SCOPE, f"rest:{reply_key}", "1", ttl=REPLY_TTL):
-                    await self._cs.deliver(message.source, rest, lang)
+                """The turn's further messages, once per push (a retried push re-sends only the first)."""
+                try:
+                    first_time = await asyncio.to_thread(
+                        self._state.add, SCOPE, f"rest:{reply_key}", "1", ttl=REPLY_TTL
+                    )
+                except Exception as err:  # sending twice is better than not at all
+                    log.warning("could not check a wechat push's further messages: %s", type(err).__name__)
+                    first_time = True
+                if first_time:
+                    await self._cs.deliver(str(message.source), rest, lang)
 
         return PushReply(200, xml_reply, "application/xml; charset=utf-8", after)
 
@@ -332,9 +340,10 @@ class PushHandler:
         return await self._converse(openid, content, {})
 
     async def _voice_note(self, openid: str, media_id: str, message: Any) -> Work:
-        """A voice note (AMR): downloaded through the media API, then — until voice recognition is wired in
-        here — answered with a polite "please type or tap a button". While a person handles the
-        conversation, the note goes to them instead."""
+        """Every WeChat voice note comes here. The AMR is downloaded through the media API; until voice
+        recognition is wired in, the farmer is asked politely to type or tap a button. To wire it in: turn
+        `audio` into text and `return await self._converse(openid, text, {"from_voice": True})`. While a person
+        handles the conversation, the note goes to them instead."""
         if await self._with_person(openid):
             return await self._converse(openid, "", {"media_type": "voice", "media_ref": media_id})
         audio: bytes | None = None
@@ -377,8 +386,3 @@ class PushHandler:
         rendered = render_turn(result.replies, result.lang, offer=offer)
         await self._quietly(self._memory.remember_answer, openid, offer, rendered.buttons, result.lang)
         return Work(pack(rendered.parts), result.lang)
-
-
-def messages_of(work: Work) -> Sequence[str]:
-    """The messages of a work item (for tests and logs)."""
-    return work.messages
