@@ -43,6 +43,8 @@ from tests.fakes.wechat_platform import FakeWeChat
 
 LOAN_ANSWER = "扶贫小额信贷由财政贴息，不需要抵押担保。"
 SLOW_WORD = "慢慢想"
+LONG_WORD = "详细说说"
+LONG_PARAGRAPH = "脱贫户和边缘易致贫户可以申请扶贫小额信贷，额度一般在五万元以下，期限三年以内。" * 12
 
 
 class ScriptedRasa:
@@ -60,6 +62,11 @@ class ScriptedRasa:
             await asyncio.sleep(self.think_seconds)
         if SLOW_WORD in turn.text:
             await asyncio.sleep(self.slow_seconds)
+        if LONG_WORD in turn.text:
+            text = "\n\n".join(f"第{n}段：{LONG_PARAGRAPH}" for n in (1, 2, 3))
+            return TurnResult(
+                replies=[BotReply(text=text)], intent=IntentInfo(name="ask_loan", confidence=0.9), lang="zh"
+            )
         if turn.text == Intent.GREET.payload:
             buttons = [
                 Button(title="我要申请贷款", payload=Intent.APPLY_LOAN.payload),

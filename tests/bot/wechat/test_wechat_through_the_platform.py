@@ -28,6 +28,7 @@ from store.staff import SqlStaff
 from tests.bot.staff.conftest import PASSWORD, application_form
 from tests.bot.wechat.stack import (
     LOAN_ANSWER,
+    LONG_WORD,
     SLOW_WORD,
     ScriptedRasa,
     new_campaign_key,
@@ -99,6 +100,17 @@ async def test_a_question_is_answered_passively_with_its_source(sessions, tmp_pa
     assert push.passive is not None and LOAN_ANSWER in push.passive
     assert "📖 来源：《小额信贷指南》 第二节" in push.passive
     assert wechat.sent() == []  # no customer-service message needed
+
+
+async def test_a_long_answer_starts_passively_and_the_rest_follows_once_by_customer_service(sessions, tmp_path, key):
+    with FakeWeChat() as wechat:
+        async with running_worker(sessions, worker_settings(tmp_path, wechat, key), ScriptedRasa()) as worker:
+            push = await wechat.send_text(worker.url, FARMER, f"{LONG_WORD}贷款条件")
+            await wait_until(lambda: len(wechat.sent(FARMER)) >= 2)
+            await asyncio.sleep(0.5)
+    assert push.passive is not None and push.passive.startswith("第1段")
+    assert [text[:3] for text in wechat.sent(FARMER)] == ["第2段", "第3段"]
+    assert all(len(text.encode()) <= 2048 for text in [push.passive, *wechat.sent(FARMER)])
 
 
 async def test_a_slow_answer_goes_out_once_by_customer_service_across_three_retries(sessions, tmp_path, key):
