@@ -216,7 +216,8 @@ def qr(
 
     with _tools() as tools:
         campaign = _campaign(tools, slug)
-        makers = [m for m in code_makers(all_channels(tools.settings)) if channel in (None, m.name)]
+        channels = [c for c in all_channels(tools.settings) if c.enabled and channel in (None, c.name)]
+        makers = code_makers(channels)
         if not makers:
             typer.secho("error: no channel here makes QR codes (configure WeChat first)", fg=typer.colors.RED, err=True)
             raise typer.Exit(code=2)

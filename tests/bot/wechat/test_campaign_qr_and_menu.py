@@ -91,3 +91,14 @@ def test_the_menu_command_creates_the_three_button_menu(env, wechat):
     assert items["我要预申请"] == "/apply_loan" and items["核实短信"] == "/check_message"
     assert items["找工作人员"] == "/human_handoff"
     assert wechat.count("/cgi-bin/stable_token") == 1
+
+
+def test_qr_without_wechat_configured_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("NONGHUI_HOME", str(tmp_path))
+    monkeypatch.setenv("NONGHUI_CAMPAIGN_KEY", KEY)
+    campaign(
+        "add", "qs-loan", "--name", "春耕贷款", "--organiser", "县农业农村局", "--topic", "loan",
+        "--start", "2026-11-01", "--end", "2027-03-31",
+    )  # fmt: skip
+    refused = campaign("qr", "qs-loan")
+    assert refused.exit_code == 2 and "configure WeChat" in refused.output
