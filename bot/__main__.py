@@ -20,6 +20,7 @@ from bot.limits import MemoryRateLimiter
 from bot.pipeline import PipelineParts, build_pipeline
 from bot.rasa_client import RasaDialogue
 from bot.settings import BotSettings
+from bot.shared_state import open_shared_state
 from bot.shutdown import exit_quietly_on_signals
 from bot.staff.wiring import build_console
 from bot.web.app import create_app
@@ -87,6 +88,7 @@ async def serve(settings: BotSettings) -> None:
             handoffs=handoff.handoffs,
             outbox=handoff.outbox,
             limiter=limiter,
+            state=open_shared_state(settings, sessions),
         )
         channels = enabled_channels(settings)
         web = create_app(

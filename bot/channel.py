@@ -7,7 +7,8 @@ A channel turns its farmers' messages into `UserTurn`s for the dialogue pipeline
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
 
 from fastapi import FastAPI
 
@@ -23,6 +24,11 @@ START_PARAMETER = "start"
 
 class LinkError(NonghuiError):
     """A channel setting (bot username, web address) that cannot make a working campaign link."""
+
+
+class WaitForFarmer(NonghuiError):
+    """Raised by a sender when the channel may not message the farmer now (e.g. WeChat's 48-hour window):
+    the outbox holds the message and delivers it when the farmer writes next."""
 
 
 class Sender(Protocol):
@@ -49,6 +55,30 @@ class OpenHandoffs(Protocol):
         ...
 
 
+class SharedState(Protocol):
+    """Small expiring text values shared by every bot worker (store.channel_state.SqlChannelState)."""
+
+    def get(self, scope: str, key: str) -> str | None:
+        """The value, or None when absent or expired."""
+        ...
+
+    def put(self, scope: str, key: str, value: str, *, ttl: float | None = None) -> None:
+        """Set the value, living `ttl` seconds (None: until replaced)."""
+        ...
+
+    def add(self, scope: str, key: str, value: str, *, ttl: float | None = None) -> bool:
+        """Set the value only when absent or expired; True when this call set it."""
+        ...
+
+    def swap(self, scope: str, key: str, expected: str, value: str, *, ttl: float | None = None) -> bool:
+        """Replace the value only while it is `expected`; True when this call replaced it."""
+        ...
+
+    def discard(self, scope: str, key: str) -> None:
+        """Remove the value if present."""
+        ...
+
+
 @dataclass(frozen=True)
 class ChannelDeps:
     """What a channel gets from the composition root: the pipeline, the stores it may need and the process's
@@ -60,6 +90,27 @@ class ChannelDeps:
     handoffs: OpenHandoffs
     outbox: SqlOutbox
     limiter: RateLimiter = field(default_factory=MemoryRateLimiter)
+    # Values shared by all bot workers (tokens, reply state); channels that need none ignore it.
+    state: SharedState | None = None
+
+
+@dataclass(frozen=True)
+class CampaignCode:
+    """A scannable code a channel's platform made for a campaign payload: the URL its QR code encodes."""
+
+    url: str
+    expires_at: datetime | None = None
+
+
+@runtime_checkable
+class CampaignCodeMaker(Protocol):
+    """A channel whose platform makes its own campaign QR codes through an API (the campaign CLI asks it)."""
+
+    name: str
+
+    async def campaign_code(self, payload: str, *, days: int | None, state: SharedState) -> CampaignCode:
+        """Ask the platform for a code carrying `payload`: permanent when `days` is None, else temporary."""
+        ...
 
 
 class ChannelAdapter(Protocol):

@@ -13,9 +13,10 @@ from bot.channel import ChannelAdapter, ChannelDeps, Sender
 from bot.settings import BotSettings
 from bot.telegram.channel import TelegramChannel
 from bot.web.channel import WebChannel
+from bot.wechat.channel import WeChatChannel
 
 # The list of channels: one entry per channel, each built from the settings alone.
-CHANNELS: tuple[Callable[[BotSettings], ChannelAdapter], ...] = (TelegramChannel, WebChannel)
+CHANNELS: tuple[Callable[[BotSettings], ChannelAdapter], ...] = (TelegramChannel, WebChannel, WeChatChannel)
 
 
 def all_channels(settings: BotSettings) -> list[ChannelAdapter]:

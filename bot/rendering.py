@@ -6,6 +6,7 @@ Every channel renders `BotReply` values with these; only the keyboard or widget 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bot.messages import BotReply, SourceRef
 from core.lang import Lang
@@ -27,31 +28,37 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def split_message(text: str, limit: int = DEFAULT_LIMIT) -> list[str]:
-    """Split `text` into parts of at most `limit` UTF-16 units, preferring paragraph, line, then sentence breaks."""
+def utf8_length(text: str) -> int:
+    """Length in UTF-8 bytes, as WeChat counts it (a Chinese character counts three)."""
+    return len(text.encode("utf-8"))
+
+
+def split_message(text: str, limit: int = DEFAULT_LIMIT, measure: Callable[[str], int] = utf16_length) -> list[str]:
+    """Split `text` into parts of at most `limit` units of `measure` (UTF-16 units unless told), preferring
+    paragraph, line, then sentence breaks."""
     if limit < 2:
         raise ValueError("limit must be at least 2")
-    parts = _split(text, limit, 0)
+    parts = _split(text, limit, 0, measure)
     return [part for part in parts if part.strip()] or ([text] if text else [])
 
 
-def _split(text: str, limit: int, level: int) -> list[str]:
-    if utf16_length(text) <= limit:
+def _split(text: str, limit: int, level: int, measure: Callable[[str], int]) -> list[str]:
+    if measure(text) <= limit:
         return [text]
     if level >= len(_SPLIT_LEVELS):
-        return _hard_cut(text, limit)
+        return _hard_cut(text, limit, measure)
     pattern, joiner = _SPLIT_LEVELS[level]
     chunks: list[str] = []
     current = ""
     for piece in pattern.split(text):
         candidate = f"{current}{joiner}{piece}" if current else piece
-        if utf16_length(candidate) <= limit:
+        if measure(candidate) <= limit:
             current = candidate
             continue
         if current:
             chunks.append(current)
-        if utf16_length(piece) > limit:
-            chunks.extend(_split(piece, limit, level + 1))
+        if measure(piece) > limit:
+            chunks.extend(_split(piece, limit, level + 1, measure))
             current = ""
         else:
             current = piece
@@ -60,12 +67,12 @@ def _split(text: str, limit: int, level: int) -> list[str]:
     return chunks
 
 
-def _hard_cut(text: str, limit: int) -> list[str]:
+def _hard_cut(text: str, limit: int, measure: Callable[[str], int]) -> list[str]:
     chunks: list[str] = []
     current: list[str] = []
     used = 0
     for char in text:
-        width = utf16_length(char)
+        width = measure(char)
         if used + width > limit:
             chunks.append("".join(current))
             current, used = [], 0

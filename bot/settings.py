@@ -64,6 +64,27 @@ class BotSettings(NonghuiSettings):
     staff_lockout_minutes: float = 15.0
     staff_cookie_secure: bool | None = None
 
+    # WeChat Official Account (bot/wechat/): on when an app id and a token are set. Secrets only from the
+    # environment: NONGHUI_WECHAT_APP_SECRET, NONGHUI_WECHAT_TOKEN, NONGHUI_WECHAT_ENCODING_AES_KEY.
+    wechat_app_id: str | None = None
+    wechat_app_secret: SecretStr | None = None
+    wechat_token: SecretStr | None = None
+    wechat_encoding_aes_key: SecretStr | None = None
+    wechat_mode: Literal["plain", "safe"] = "safe"
+    wechat_api_base_url: str = "https://api.weixin.qq.com"
+    wechat_path: str = "/wechat"
+    # How long a push waits for the answer before replying `success` and sending it as a customer-service
+    # message instead (WeChat gives up after 5 s).
+    wechat_passive_seconds: float = 4.0
+    # Customer-service messages a farmer may receive after their last message (WeChat's quota), and how long
+    # after their last message the window stays open.
+    wechat_cs_quota: int = 20
+    wechat_window_hours: float = 48.0
+    wechat_menu_file: Path | None = None
+    # Where values shared by all bot workers live (WeChat's access token, reply state): the database by
+    # default, or Redis (e.g. redis://127.0.0.1:6379/0).
+    channel_state_url: str | None = None
+
     # Publicity campaigns: the key signing deep-link payloads, and where the links point.
     telegram_bot_username: str | None = None
     public_web_url: str | None = None

@@ -40,6 +40,7 @@ CHANNEL_TABLE: Final[tuple[ChannelSpec, ...]] = (
         "telegram", "tg", bi("Telegram", "Telegram"), shares_contact=True, staff_alerts=True, aliases=("telegram",)
     ),
     ChannelSpec("web", "web", bi("网页聊天", "Web chat")),
+    ChannelSpec("wechat", "wx", bi("微信公众号", "WeChat")),
 )
 CHANNEL_NAMES: Final[tuple[str, ...]] = tuple(spec.name for spec in CHANNEL_TABLE)
 _BY_NAME: Final[dict[str, ChannelSpec]] = {spec.name: spec for spec in CHANNEL_TABLE}

@@ -65,6 +65,17 @@ class ProcessedUpdate(Base):
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ChannelStateEntry(Base):
+    """A small value a channel shares between bot workers (access token, reply state, offered buttons)."""
+
+    __tablename__ = "channel_state"
+
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class Station(Base):
     """A rural financial service station that receives pre-applications (synced from the station registry)."""
 

@@ -17,6 +17,9 @@ from store.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
 _ERROR_CHARS = 200
+# `last_error` of a message held until the farmer writes again (a channel that may only answer within a window).
+WAITING_FOR_FARMER = "waiting_for_farmer"
+_WAIT_DAYS = 3650
 
 
 class OutboxButton(BaseModel):
@@ -119,6 +122,48 @@ class SqlOutbox:
                 return True
             row.next_attempt_at = now + timedelta(seconds=min(300, 2**row.attempts))
             return False
+
+    def mark_waiting(self, message_id: int) -> None:
+        """Hold the message until the farmer writes again (`release_waiting`); no attempt is counted."""
+        with session_scope(self._sessions) as session:
+            row = session.get(OutboxMessage, message_id)
+            if row is not None and row.delivered_at is None:
+                row.last_error = WAITING_FOR_FARMER
+                row.next_attempt_at = self._clock() + timedelta(days=_WAIT_DAYS)
+
+    def release_waiting(self, channel: str, external_id: str) -> int:
+        """Make the held messages of a conversation due now (the farmer wrote); returns how many."""
+        now = self._clock()
+        with session_scope(self._sessions) as session:
+            rows = session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.channel == channel,
+                    OutboxMessage.external_id == external_id,
+                    OutboxMessage.delivered_at.is_(None),
+                    OutboxMessage.failed_at.is_(None),
+                    OutboxMessage.last_error == WAITING_FOR_FARMER,
+                )
+            )
+            released = 0
+            for row in rows:
+                row.next_attempt_at = now
+                row.last_error = None
+                released += 1
+            return released
+
+    def waiting_count(self, channel: str, external_id: str) -> int:
+        """How many messages of a conversation wait for the farmer to write again."""
+        with session_scope(self._sessions) as session:
+            rows = session.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.channel == channel,
+                    OutboxMessage.external_id == external_id,
+                    OutboxMessage.delivered_at.is_(None),
+                    OutboxMessage.failed_at.is_(None),
+                    OutboxMessage.last_error == WAITING_FOR_FARMER,
+                )
+            )
+            return len(list(rows))
 
     def for_conversation(self, channel: str, external_id: str, *, after: int = 0, limit: int = 50) -> list[OutboxItem]:
         """Messages for one conversation with id > `after` (the web chat's polling), marking them delivered."""

@@ -8,20 +8,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.campaigns.codes import code_makers, store_code, stored_code
 from bot.campaigns.keys import campaign_key
 from bot.campaigns.payloads import PayloadSigner, new_placement_code
 from bot.campaigns.web import poster_link
-from bot.channel import LinkError
+from bot.channel import CampaignCodeMaker, LinkError, SharedState
 from bot.channels import all_channels
 from bot.settings import BotSettings
 from core.errors import NonghuiError
 from store.campaigns import CampaignSpec, CampaignStore, CampaignView, PlacementSpec, PlacementView
+
+if TYPE_CHECKING:
+    from bot.campaigns.posters import PosterCode
 
 campaign_app = typer.Typer(
     help="Publicity campaigns: placements, links, QR posters, funnel report.", no_args_is_help=True
@@ -65,9 +69,24 @@ def _tools() -> Iterator[CampaignTools]:
 
 
 def placement_links(tools: CampaignTools, placement: PlacementView) -> tuple[str, list[tuple[str, str | None]]]:
-    """(payload, [(channel, link or None when the channel is not configured for links), ...])."""
+    """(payload, [(channel, link or None when the channel is not configured for links), ...]); a channel whose
+    platform makes QR codes (`campaign qr`) gives the URL of the code made for the placement."""
     payload = tools.signer.sign(placement.code)
-    return payload, [(channel.name, channel.campaign_link(payload)) for channel in all_channels(tools.settings)]
+    state = _state(tools)
+    links: list[tuple[str, str | None]] = []
+    for channel in all_channels(tools.settings):
+        link = channel.campaign_link(payload)
+        if link is None and isinstance(channel, CampaignCodeMaker):
+            code = stored_code(state, channel.name, placement.code)
+            link = code.url if code else None
+        links.append((channel.name, link))
+    return payload, links
+
+
+def _state(tools: CampaignTools) -> SharedState:
+    from bot.shared_state import open_shared_state
+
+    return open_shared_state(tools.settings, tools.sessions)
 
 
 def _campaign(tools: CampaignTools, slug: str) -> CampaignView:
@@ -183,10 +202,51 @@ def _print_links(tools: CampaignTools, placement: PlacementView) -> None:
         typer.echo(f"    {channel + ':':<9} {link or '(not configured for links, see the settings)'}")
 
 
+@campaign_app.command("qr")
+def qr(
+    slug: Annotated[str, typer.Argument(help="The campaign.")],
+    days: Annotated[
+        int | None, typer.Option(help="Temporary codes valid this many days (at most 30); default permanent.")
+    ] = None,
+    channel: Annotated[str | None, typer.Option(help="Only this channel (e.g. wechat).")] = None,
+) -> None:
+    """Have each channel whose platform makes QR codes (WeChat) make one per placement, the signed payload as
+    its scene; posters then carry it (`campaign posters --qr wechat`)."""
+    import asyncio
+
+    with _tools() as tools:
+        campaign = _campaign(tools, slug)
+        channels = [c for c in all_channels(tools.settings) if c.enabled and channel in (None, c.name)]
+        makers = code_makers(channels)
+        if not makers:
+            typer.secho("error: no channel here makes QR codes (configure WeChat first)", fg=typer.colors.RED, err=True)
+            raise typer.Exit(code=2)
+        state = _state(tools)
+        for placement in campaign.placements:
+            payload = tools.signer.sign(placement.code)
+            for maker in makers:
+                try:
+                    code = asyncio.run(maker.campaign_code(payload, days=days, state=state))
+                except NonghuiError as err:
+                    typer.secho(f"error: {maker.name}: {err}", fg=typer.colors.RED, err=True)
+                    raise typer.Exit(code=2) from None
+                store_code(state, maker.name, placement.code, code)
+                until = f" (until {code.expires_at:%Y-%m-%d %H:%M} UTC)" if code.expires_at else " (permanent)"
+                typer.echo(f"{placement.code}  {maker.name}: {code.url}{until}")
+
+
 @campaign_app.command("posters")
 def posters(
     slug: Annotated[str, typer.Argument(help="The campaign.")],
     out: Annotated[Path, typer.Option(help="Folder for the PDF and PNG files.")] = Path("posters"),
+    qr_channels: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--qr",
+            help="Channel whose QR code the poster carries (repeat for two, e.g. --qr wechat --qr telegram); "
+            "default the first configured link.",
+        ),
+    ] = None,
 ) -> None:
     """Make an A4 PDF and a PNG poster per placement; each QR code is decoded back before it is written."""
     from bot.campaigns.posters import PosterContent, PosterMaker, find_cjk_fonts, poster_files
@@ -199,7 +259,11 @@ def posters(
             started = time.perf_counter()
             for placement in campaign.placements:
                 _payload, links = placement_links(tools, placement)
-                content = PosterContent(campaign.topic, campaign.name, placement.location, poster_link(links), station)
+                codes = _poster_codes(links, qr_channels or [])
+                primary = codes[0].link if codes else poster_link(links)
+                content = PosterContent(
+                    campaign.topic, campaign.name, placement.location, primary, station, codes=tuple(codes)
+                )
                 pdf, png = poster_files(out, f"{campaign.slug}-{placement.code}", maker.make(content))
                 typer.echo(f"{placement.code}: {pdf} ({pdf.stat().st_size // 1024} kB), {png}")
         except NonghuiError as err:
@@ -207,6 +271,25 @@ def posters(
             raise typer.Exit(code=2) from None
     elapsed = time.perf_counter() - started
     typer.echo(f"{len(campaign.placements)} posters in {elapsed:.1f} s; QR codes checked")
+
+
+def _poster_codes(links: list[tuple[str, str | None]], wanted: list[str]) -> list[PosterCode]:
+    from bot.campaigns.posters import PosterCode
+    from core.channels import channel_spec
+
+    found = dict(links)
+    codes: list[PosterCode] = []
+    for name in wanted:
+        link = found.get(name)
+        if not link:
+            typer.secho(
+                f"error: no {name} link for this placement (for WeChat run `campaign qr` first)",
+                fg=typer.colors.RED,
+                err=True,
+            )
+            raise typer.Exit(code=2)
+        codes.append(PosterCode(label=channel_spec(name).label, link=link))
+    return codes
 
 
 @campaign_app.command("report")

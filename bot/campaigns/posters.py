@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 from bot.campaigns.topics import poster_words
 from core.errors import NonghuiError
 from core.intents import CampaignTopic
+from core.text import Bilingual
 from store.campaigns import StationContact
 
 FONT_DIRS: Final = (Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts/opentype"), Path("/usr/share/fonts"))
@@ -57,14 +58,29 @@ def find_cjk_fonts(dirs: tuple[Path, ...] = FONT_DIRS) -> Fonts:
 
 
 @dataclass(frozen=True)
+class PosterCode:
+    """One QR code on a poster and the channel name printed under it (e.g. 微信公众号 / WeChat)."""
+
+    label: Bilingual
+    link: str
+
+
+@dataclass(frozen=True)
 class PosterContent:
-    """What one poster shows."""
+    """What one poster shows: one QR code of `link`, or the QR codes of `codes` side by side (e.g. WeChat and
+    Telegram) when it names two or more."""
 
     topic: CampaignTopic
     campaign_name: str
     location: str
     link: str
     station: StationContact | None
+    codes: tuple[PosterCode, ...] = ()
+
+    @property
+    def links(self) -> list[str]:
+        """Every link a QR code of the poster carries."""
+        return [code.link for code in self.codes] if len(self.codes) > 1 else [self.link]
 
 
 @dataclass(frozen=True)
@@ -125,12 +141,14 @@ class PosterMaker:
         y = self._text_block(draw, words.call_to_action, self._font(7.5), INK, margin, y, width - 2 * margin)
         y += self._px(2)
         y = self._text_block(draw, words.english, self._font(4.5), (90, 90, 90), margin, y, width - 2 * margin)
-        qr_size = self._px(120)
         y += self._px(6)
-        qr = self._qr_image(content.link, qr_size)
-        page.paste(qr, ((width - qr.width) // 2, y))
-        y += qr.height + self._px(3)
-        y = self._centered(draw, content.link, self._font(4.2), INK, y, width)
+        if len(content.codes) > 1:
+            y = self._code_row(page, draw, content.codes, y, width)
+        else:
+            qr = self._qr_image(content.link, self._px(120))
+            page.paste(qr, ((width - qr.width) // 2, y))
+            y += qr.height + self._px(3)
+            y = self._centered(draw, content.link, self._font(4.2), INK, y, width)
         y += self._px(6)
         if content.station is not None:
             station = f"{content.station.name_zh}  电话 {content.station.phone}"
@@ -149,6 +167,26 @@ class PosterMaker:
             width - 2 * margin,
         )
         return page
+
+    def _code_row(
+        self, page: Image.Image, draw: ImageDraw.ImageDraw, codes: tuple[PosterCode, ...], y: int, width: int
+    ) -> int:
+        """Two (or three) QR codes side by side, each with its channel's name and link under it."""
+        gap = self._px(8)
+        column = (width - 2 * self._px(15) - gap * (len(codes) - 1)) // len(codes)
+        size = min(column, self._px(85))
+        bottom = y
+        for index, code in enumerate(codes):
+            left = self._px(15) + index * (column + gap)
+            qr = self._qr_image(code.link, size)
+            page.paste(qr, (left + (column - qr.width) // 2, y))
+            below = y + qr.height + self._px(2)
+            names = dict.fromkeys((code.label.zh, code.label.en))
+            label = " · ".join(names)
+            below = self._text_block(draw, label, self._font(5.5, bold=True), INK, left, below, column)
+            below = self._text_block(draw, code.link, self._font(3.2), INK, left, below, column)
+            bottom = max(bottom, below)
+        return bottom
 
     def _qr_image(self, link: str, size: int) -> Image.Image:
         qr = segno.make_qr(link, error=QR_ERROR, boost_error=False)
@@ -194,8 +232,8 @@ class PosterMaker:
             colors=32, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
         )
         found = decode_qr(page.convert("L"))
-        if found != [content.link]:
-            raise PosterError(f"the poster's QR code decodes to {found!r}, not to {content.link!r}")
+        if sorted(found) != sorted(content.links):
+            raise PosterError(f"the poster's QR codes decode to {found!r}, not to {content.links!r}")
         png = io.BytesIO()
         page.save(png, format="PNG", dpi=(self._dpi, self._dpi))
         return Poster(pdf=self._pdf(page.convert("RGB"), content), png=png.getvalue())

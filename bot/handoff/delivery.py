@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.channel import Sender
+from bot.channel import Sender, WaitForFarmer
 from bot.handoff.gate import rating_request
 from core.clock import utcnow
 from store.handoffs import SqlHandoffs
@@ -37,6 +37,10 @@ class OutboxDelivery:
             for item in await asyncio.to_thread(self._outbox.pending, channel):
                 try:
                     await sender.send(item)
+                except WaitForFarmer:
+                    await asyncio.to_thread(self._outbox.mark_waiting, item.id)
+                    log.info("outbox %s (%s) waits until the farmer writes again", item.id, item.kind)
+                    continue
                 except Exception as err:  # any send failure is retried with back-off, never lost
                     gave_up = await asyncio.to_thread(self._outbox.mark_attempt_failed, item.id, type(err).__name__)
                     log.warning(

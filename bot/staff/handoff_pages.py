@@ -117,6 +117,7 @@ def router(console: "StaffConsole") -> APIRouter:
         thread = await asyncio.to_thread(services.handoffs.messages, ctx.scope, handoff_id)
         history = await asyncio.to_thread(bot_history, view)
         colleagues = await asyncio.to_thread(services.staff.colleagues, view.station.id if view.station else None)
+        waiting = await asyncio.to_thread(services.outbox.waiting_count, view.channel, view.external_id)
         await asyncio.to_thread(
             services.staff.audit, ctx.scope, "handoff_view", target_type="handoff", target_id=str(handoff_id)
         )
@@ -131,6 +132,7 @@ def router(console: "StaffConsole") -> APIRouter:
             stations=services.stations,
             templates=[(t.key, t.text(view.lang)) for t in console.reply_templates],
             saved=request.query_params.get("saved"),
+            waiting=waiting,
         )
 
     @routes.get("/api/handoffs/{handoff_id}/messages")

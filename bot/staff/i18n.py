@@ -100,6 +100,10 @@ LABELS: dict[str, Bilingual] = {
     "target": bi("对象", "Target"),
     "detail": bi("详情", "Detail"),
     "saved": bi("已保存。", "Saved."),
+    "waiting_for_farmer": bi(
+        "对方的消息窗口已关闭：您的消息会在农户下次发来消息时送达。",
+        "The farmer's message window has closed: your message will be delivered when the farmer writes next.",
+    ),
     "failed": bi("操作未完成，请检查后重试。", "That did not work; please check and try again."),
     "live": bi("自动刷新", "Live"),
 }

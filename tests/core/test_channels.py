@@ -36,7 +36,7 @@ def test_known_sender_ids_parse_to_their_channel() -> None:
     assert parse_sender_id("web:abc") == ("web", "abc")
 
 
-@pytest.mark.parametrize("sender", ["wx:42", "42", "", "tg:", ":42"])
+@pytest.mark.parametrize("sender", ["qq:42", "42", "", "tg:", ":42"])
 def test_an_unknown_or_missing_prefix_is_an_error_not_a_guess(sender: str) -> None:
     with pytest.raises(UnknownChannel):
         parse_sender_id(sender)
@@ -45,7 +45,7 @@ def test_an_unknown_or_missing_prefix_is_an_error_not_a_guess(sender: str) -> No
 
 def test_building_a_sender_id_for_an_unknown_channel_is_an_error() -> None:
     with pytest.raises(UnknownChannel):
-        sender_id("wechat", "42")
+        sender_id("qq", "42")
 
 
 def test_stored_aliases_resolve_to_the_channel() -> None:

@@ -61,3 +61,14 @@ def test_web_polling_returns_messages_after_the_cursor_for_that_chat_only(outbox
     assert [m.id for m in outbox.for_conversation("web", "w1", after=first)] == [second]
     assert outbox.for_conversation("web", "w1", after=second) == []
     assert [m.external_id for m in outbox.pending("web")] == ["w2"]  # fetched by the page counts as delivered
+
+
+def test_a_held_message_waits_for_the_farmer_without_counting_attempts(outbox):
+    held = outbox.enqueue(message(channel="wechat", external_id="o1", text="staff reply"))
+    outbox.enqueue(message(channel="wechat", external_id="o2", text="someone else"))
+    outbox.mark_waiting(held)
+    assert [m.external_id for m in outbox.pending("wechat")] == ["o2"]
+    assert outbox.waiting_count("wechat", "o1") == 1
+    assert outbox.release_waiting("wechat", "o1") == 1
+    (due,) = [m for m in outbox.pending("wechat") if m.external_id == "o1"]
+    assert due.attempts == 0 and outbox.waiting_count("wechat", "o1") == 0
