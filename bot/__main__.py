@@ -19,6 +19,7 @@ from bot.rasa_client import RasaDialogue
 from bot.settings import BotSettings
 from bot.shutdown import exit_quietly_on_signals
 from bot.staff.wiring import build_console
+from bot.voice.wiring import build_voice_notes
 from bot.web.app import create_app
 from core.errors import NonghuiError
 from knowledge.scam import ScamDetector
@@ -64,8 +65,11 @@ async def serve(settings: BotSettings) -> None:
                 campaign_greeter=campaigns.greeter,
                 transcript=SqlTranscript(sessions),
                 contacts=contacts,
+                handoffs=handoff.handoffs,
+                voice_max_seconds=settings.voice_max_seconds,
             )
         )
+        voice = build_voice_notes(settings, knowledge.retriever.correct_spelling)
         threading.Thread(target=pipeline.scam_shield.warm_up, name="scam-warm-up", daemon=True).start()
         deps = ChannelDeps(
             dialogue=pipeline.engine,
@@ -73,6 +77,7 @@ async def serve(settings: BotSettings) -> None:
             seen=SqlSeenUpdates(sessions),
             handoffs=handoff.handoffs,
             outbox=handoff.outbox,
+            voice=voice,
         )
         channels = enabled_channels(settings)
         web = create_app([*(partial(channel.mount, deps=deps) for channel in channels), console.install])
@@ -85,6 +90,7 @@ async def serve(settings: BotSettings) -> None:
                 await server.serve()
             finally:
                 await handoff.stop_jobs()
+                voice.close()
                 engine.dispose()
                 tracker_engine.dispose()
 

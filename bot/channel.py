@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from bot.arrivals import FarmerContacts
 from bot.dialogue import DialogueEngine
+from bot.voice.listener import VoiceNotes
 from core.errors import NonghuiError
 from store.outbox import OutboxItem, SqlOutbox
 
@@ -57,6 +58,7 @@ class ChannelDeps:
     seen: SeenUpdates
     handoffs: OpenHandoffs
     outbox: SqlOutbox
+    voice: VoiceNotes | None = None  # hears voice notes for any channel (None: voice notes are not recognised)
 
 
 class ChannelAdapter(Protocol):

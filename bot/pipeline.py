@@ -6,12 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.arrivals import ArrivalRecorder, FarmerContacts
+from bot.channel import OpenHandoffs
 from bot.conversation import Conversation
 from bot.dialogue import DialogueEngine
 from bot.erasure import ConversationErasure, ErasesConversations
 from bot.fallback import ResilientDialogue
 from bot.scam_shield import AssessesScams, ScamShield
 from bot.transcript import RecordsTurns, TranscriptRecorder
+from bot.voice.gate import VoiceReadBack
 from knowledge.answer_types import AnswersQuestions
 
 Stage = Callable[[DialogueEngine], DialogueEngine]
@@ -29,6 +31,8 @@ class PipelineParts:
     campaign_greeter: Stage
     transcript: RecordsTurns
     contacts: FarmerContacts
+    handoffs: OpenHandoffs | None = None  # voice notes in a hand-off go to staff without a read-back
+    voice_max_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ def build_pipeline(parts: PipelineParts) -> Pipeline:
     engine = shield = ScamShield(engine, parts.scam_detector)  # a scam warning first when the text looks like one
     engine = ConversationErasure(engine, parts.eraser)  # a confirmed deletion also erases Rasa's conversation
     engine = parts.handoff_gate(engine)  # "talk to a person" opens a hand-off; turns then go to staff
+    engine = VoiceReadBack(engine, parts.handoffs, max_seconds=parts.voice_max_seconds)  # voice: read back first
     engine = parts.campaign_greeter(engine)  # a deep-link payload is verified, counted and greeted by topic
     engine = TranscriptRecorder(engine, parts.transcript)  # the masked transcript of every turn and reply
     engine = ArrivalRecorder(engine, parts.contacts)  # an arrival the channel did not record itself is stored

@@ -17,15 +17,17 @@ from bot.dialogue import DialogueEngine
 from bot.messages import UserTurn
 from bot.privacy import mask_personal_data
 from bot.texts import TextKey, text
-from bot.web.schemas import MAX_TEXT_CHARS, ChatRequest, ChatResponse, ErrorBody, ErrorMessage
+from bot.web.schemas import MAX_TEXT_CHARS, MAX_VOICE_BYTES, ChatRequest, ChatResponse, ErrorBody, ErrorMessage
 from core.channels import sender_id
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "web"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-# Bodies far above what a 10,000-character message needs are refused before they are read.
+# Bodies far above what a 10,000-character message needs are refused before they are read; recordings
+# (`POST /api/voice`) may be larger.
 MAX_BODY_BYTES = 256 * 1024
+VOICE_PATH = "/api/voice"
 _PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -114,7 +116,11 @@ class CatchAllErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if _declared_length(scope) > MAX_BODY_BYTES:
+        if scope.get("path") == VOICE_PATH and _declared_length(scope) > MAX_VOICE_BYTES:
+            response = error_response(413, "audio_too_large", "audio_too_large")
+            await response(scope, receive, send)
+            return
+        if scope.get("path") != VOICE_PATH and _declared_length(scope) > MAX_BODY_BYTES:
             response = error_response(413, "text_too_long", "text_too_long", max_chars=MAX_TEXT_CHARS)
             await response(scope, receive, send)
             return

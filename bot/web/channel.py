@@ -9,10 +9,11 @@ from bot.settings import BotSettings
 from bot.web.app import CHANNEL, mount_chat
 from bot.web.links import web_link
 from bot.web.messages_api import messages_router
+from bot.web.voice_api import voice_router
 
 
 class WebChannel:
-    """`GET /`, `POST /api/chat` and `GET /api/messages` (the page polls it for staff replies); always on."""
+    """`GET /`, `POST /api/chat`, `POST /api/voice`, `GET /api/messages` (polled for staff replies); always on."""
 
     name = CHANNEL
 
@@ -32,6 +33,7 @@ class WebChannel:
         """Add the chat page, the chat API and the messages API to the bot's web app."""
         mount_chat(app, deps.dialogue)
         app.include_router(messages_router(deps.outbox))
+        app.include_router(voice_router(deps.dialogue, deps.voice))
 
     async def start(self, deps: ChannelDeps) -> None:
         """Nothing: the web server serves the mounted routes."""

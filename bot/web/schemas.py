@@ -8,6 +8,9 @@ from bot.messages import BotReply, IntentInfo, ScamInfo
 from core.lang import Lang
 
 MAX_TEXT_CHARS = 10_000
+# A 60-second recording (WebM/Opus, AMR, OGG) is well under this; larger bodies are refused with 413 unread.
+MAX_VOICE_BYTES = 2 * 1024 * 1024
+SENDER_ID_PATTERN = r"^[A-Za-z0-9_.:@-]+$"
 
 
 class ChatRequest(BaseModel):
@@ -18,7 +21,7 @@ class ChatRequest(BaseModel):
     sender_id: str = Field(
         min_length=1,
         max_length=128,
-        pattern=r"^[A-Za-z0-9_.:@-]+$",
+        pattern=SENDER_ID_PATTERN,
         description="Stable id of this chat, chosen by the client (letters, digits and _ . : @ -).",
     )
     text: str = Field(
