@@ -29,6 +29,7 @@ CONFIRM_PAYLOAD = "/voice_yes"
 AGAIN_PAYLOAD = "/voice_again"
 TYPE_PAYLOAD = "/voice_type"
 PENDING_SECONDS = 30 * 60.0
+_NOT_PASSED_ON = frozenset({VOICE_KEY, "media_type", "media_ref", "from_button"})
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,9 @@ class VoiceReadBack:
 
 
 def _as_text(turn: UserTurn, text: str, *, lang: Lang | None = None) -> UserTurn:
-    """The turn as if the farmer had typed `text` (media kept only for staff; the voice marker kept as a flag)."""
-    metadata = {k: v for k, v in turn.metadata.items() if k not in (VOICE_KEY, "media_type", "media_ref")}
+    """The turn as if the farmer had typed `text`: the confirm button's marks and the media go (so the scam
+    shield scores the transcript like typed text); a `from_voice` flag stays."""
+    metadata = {k: v for k, v in turn.metadata.items() if k not in _NOT_PASSED_ON}
     metadata["from_voice"] = True
     return turn.model_copy(update={"text": text, "metadata": metadata, "lang": lang if lang else turn.lang})
 
