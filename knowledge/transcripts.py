@@ -76,8 +76,9 @@ def character_error_rate(reference: str, hypothesis: str) -> float:
 
 
 def _comparable(text: str) -> str:
-    """Letters and digits only, numbers written as they are read (3万 and 三万 compare equal)."""
-    return "".join(ch.lower() for ch in _NUMBER.sub(lambda m: _read_number(m.group(0)), text) if ch.isalnum())
+    """Letters and digits only, numbers written as they are read (3万, 三万 and 两千, 2000 compare equal)."""
+    read = _NUMBER.sub(lambda m: _read_number(m.group(0)), text).replace("两", "二")
+    return "".join(ch.lower() for ch in read if ch.isalnum())
 
 
 _NUMBER = re.compile(r"\d+")
@@ -85,9 +86,9 @@ _DIGITS = "零一二三四五六七八九"
 
 
 def _read_number(number: str) -> str:
-    """An Arabic number as it is read in Chinese (30000 → 三万, 2026 → 二零二六 for long runs read digit by digit)."""
+    """An Arabic number as it is read in Chinese (30000 → 三万; phone and ID numbers digit by digit)."""
     value = int(number)
-    if len(number) > 8 or (len(number) == 4 and 1900 <= value <= 2100) or number.startswith("0"):
+    if len(number) > 8 or number.startswith("0"):
         return "".join(_DIGITS[int(d)] for d in number)
     if value == 0:
         return "零"

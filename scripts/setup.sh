@@ -40,8 +40,9 @@ ensure_system_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
-  # ffmpeg decodes WeChat's AMR-NB voice notes (PyAV's own decoder cannot); espeak-ng makes "unclear" test audio.
-  command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+  # libopencore-amrnb decodes WeChat's AMR-NB voice notes (PyAV's own decoder cannot); espeak-ng's robot voice is
+  # the "unclear audio" of the voice tests.
+  ldconfig -p 2>/dev/null | grep -q 'libopencore-amrnb.so.0 ' || missing+=(libopencore-amrnb0)
   command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
   ls /usr/share/fonts/opentype/noto/NotoSansCJK-*.ttc >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -77,7 +77,8 @@ class Recognises(Protocol):
 
 
 def echoes_prompt(text: str, hotwords: str) -> bool:
-    """Whether a transcript only repeats the hot words the decoder was primed with (a sign of unclear audio)."""
+    """Whether a transcript is nothing but two or more of the hot words the decoder was primed with (Whisper's
+    answer to audio it cannot hear); a question made of domain words and others ("扶贫贷款要抵押吗") is not."""
     words = [w for w in hotwords.split() if w]
     if not words:
         return False
@@ -90,7 +91,15 @@ def echoes_prompt(text: str, hotwords: str) -> bool:
         if word in rest:
             hits += rest.count(word)
             rest = rest.replace(word, "")
-    return hits >= 2 and len(rest) <= len(said) // 4
+    return hits >= 2 and len(rest) <= 1
+
+
+def repeats_prompt(text: str, prompt: str, run: int = 6) -> bool:
+    """Whether a transcript repeats `run` or more characters of the initial prompt (Whisper echoes it on unclear
+    audio)."""
+    said = _NOT_TEXT.sub("", text)
+    plain = _NOT_TEXT.sub("", prompt)
+    return any(plain[i : i + run] in said for i in range(max(0, len(plain) - run + 1))) if len(plain) >= run else False
 
 
 class WhisperRecogniser:
@@ -101,6 +110,7 @@ class WhisperRecogniser:
         model_path: Path,
         *,
         hotwords: str = "",
+        initial_prompt: str = "",
         compute_type: str = "int8",
         cpu_threads: int = 2,
         workers: int = 1,
@@ -108,6 +118,7 @@ class WhisperRecogniser:
     ) -> None:
         self._model_path = model_path
         self._hotwords = hotwords
+        self._prompt = initial_prompt
         self._compute_type = compute_type
         self._cpu_threads = cpu_threads
         self._workers = workers
@@ -152,6 +163,7 @@ class WhisperRecogniser:
             vad_filter=True,
             vad_parameters={"min_silence_duration_ms": 500},
             hotwords=self._hotwords or None,
+            initial_prompt=self._prompt or None,
             condition_on_previous_text=False,
             temperature=(0.0, 0.4),
             compression_ratio_threshold=MAX_COMPRESSION_RATIO,
@@ -169,6 +181,6 @@ class WhisperRecogniser:
         avg_logprob = float(np.average([s.avg_logprob for s in parts], weights=weights))
         no_speech = float(max(s.no_speech_prob for s in parts))
         compression = float(max(s.compression_ratio for s in parts))
-        if echoes_prompt(text, self._hotwords):
+        if echoes_prompt(text, self._hotwords) or repeats_prompt(text, self._prompt):
             avg_logprob = min(avg_logprob, MIN_AVG_LOGPROB - 1.0)
         return Recognition(text, heard_lang, avg_logprob, no_speech, compression, speech)

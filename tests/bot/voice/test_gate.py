@@ -127,3 +127,13 @@ async def test_typed_turns_pass_unchanged():
     inner = RecordingEngine()
     await VoiceReadBack(inner).handle(UserTurn(sender_id=SENDER, text="贷款利息多少", channel="web"))
     assert [t.text for t in inner.turns] == ["贷款利息多少"]
+
+
+def test_a_transcript_that_only_echoes_the_primed_words_counts_as_unclear():
+    from bot.voice.recogniser import echoes_prompt, repeats_prompt
+
+    assert echoes_prompt("贷款 小额信贷", "贷款 小额信贷 扶贫")
+    assert echoes_prompt("贷款贷款贷款贷款", "贷款 扶贫")
+    assert not echoes_prompt("扶贫贷款要抵押吗", "贷款 小额信贷 扶贫 抵押")
+    assert repeats_prompt("以下是普通话的句子", "以下是普通话的句子，关于贷款。")
+    assert not repeats_prompt("普通话说得不好", "以下是普通话的句子，关于贷款。")
