@@ -21,6 +21,9 @@ _ASCII_PUNCT = str.maketrans({",": "，", "?": "？", "!": "！", ";": "；", ":
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Five or more digits read one by one (a phone or ID number said aloud) are written as digits.
 _SPOKEN_DIGITS = re.compile(r"[零〇幺一二三四五六七八九0-9]{5,}[xX叉]?")
+# The question particle 吗 heard as another "ma" at the end of a sentence (能赔骂 → 能赔吗); 买 and 码 stay (我想买,
+# 验证码 end sentences too).
+_FINAL_MA = re.compile(r"(?<=[\u4e00-\u9fff])[骂妈麻马](?=[？?。！!，,]?\s*$|[？?])")
 _DIGIT_OF = str.maketrans("零〇幺一二三四五六七八九叉x", "001123456789XX")
 
 
@@ -47,9 +50,9 @@ class TranscriptCorrector:
         return _TRAILING_PUNCT.sub("", text)
 
     def correct(self, text: str) -> str:
-        """The transcript as the bot should read it (Simplified, tidy, digits said one by one written as digits,
-        same-sound slips fixed)."""
-        tidy = spoken_digits(self.simplified(text))
+        """The transcript as the bot should read it (Simplified, tidy, digits said one by one written as digits, a
+        final 吗 heard as 骂/妈/麻/马 restored, same-sound slips fixed)."""
+        tidy = _FINAL_MA.sub("吗", spoken_digits(self.simplified(text)))
         if self._spell is None or not _CJK.search(tidy):
             return tidy
         return self._spell(tidy)

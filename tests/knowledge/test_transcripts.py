@@ -59,3 +59,10 @@ def test_character_error_rate_ignores_punctuation_and_reads_numbers_as_spoken():
     assert character_error_rate("贷款利息", "带款利息") == pytest.approx(0.25)
     assert character_error_rate("", "") == 0.0
     assert character_error_rate("", "多") == 1.0
+
+
+def test_a_question_particle_heard_as_another_ma_is_restored_only_at_the_end(corrector: TranscriptCorrector):
+    assert corrector.correct("保险能赔骂") == "保险能赔吗"
+    assert corrector.correct("能贷款马？") == "能贷款吗？"
+    assert corrector.correct("我想买") == "我想买"
+    assert corrector.correct("马上要还钱") == "马上要还钱"
