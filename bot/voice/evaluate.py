@@ -155,7 +155,15 @@ def _time_notes(model: str, threads: int, notes: list[npt.NDArray[np.float32]], 
         recogniser.recognise(note, "zh")
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
-    queue.put((times, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    queue.put((times, cpu, _peak_rss_mib()))
+
+
+def _peak_rss_mib() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from the parent across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def unclear_checks(recogniser: WhisperRecogniser, rows: list[dict[str, str]]) -> tuple[int, int]:

@@ -2,8 +2,8 @@
 
 The model loads on first use, once per process. A recognition is judged clear or unclear from Whisper's own
 signals, so unclear audio is never guessed at: a run that repeats itself (compression ratio), low average
-log-probability, a high no-speech probability, no speech left after voice-activity detection, or a transcript that
-only echoes the hot words the decoder was primed with.
+log-probability, a high no-speech probability, no speech left after voice-activity detection, a transcript that
+only echoes the hot words (or the prompt) the decoder was primed with, or one that is a string of lone digits.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ CONFIDENT_AVG_LOGPROB = -0.4
 CONFIDENT_NO_SPEECH_PROB = 0.2
 MIN_SPEECH_SECONDS = 0.4
 _NOT_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
+# Six or more lone digits in a row with gaps between them ("1-3-2-4-4-4", "1 3 1 3 3 3"): what Whisper makes of a
+# robotic voice's tones. A number said digit by digit comes out as one run ("13812345678") or in groups.
+_LONE_DIGITS = re.compile(r"(?<!\d)(?:\d{1,2}[\s\-–—,，、]+){5,}\d{1,2}(?!\d)")
 
 
 class RecogniserUnavailable(NonghuiError):
@@ -92,6 +95,11 @@ def echoes_prompt(text: str, hotwords: str) -> bool:
             hits += rest.count(word)
             rest = rest.replace(word, "")
     return hits >= 2 and len(rest) <= 1
+
+
+def garbled(text: str) -> bool:
+    """Whether a transcript is a string of lone digits (a robotic or garbled voice), not something said."""
+    return _LONE_DIGITS.search(text) is not None
 
 
 def repeats_prompt(text: str, prompt: str, run: int = 6) -> bool:
@@ -181,6 +189,6 @@ class WhisperRecogniser:
         avg_logprob = float(np.average([s.avg_logprob for s in parts], weights=weights))
         no_speech = float(max(s.no_speech_prob for s in parts))
         compression = float(max(s.compression_ratio for s in parts))
-        if echoes_prompt(text, self._hotwords) or repeats_prompt(text, self._prompt):
+        if echoes_prompt(text, self._hotwords) or repeats_prompt(text, self._prompt) or garbled(text):
             avg_logprob = min(avg_logprob, MIN_AVG_LOGPROB - 1.0)
         return Recognition(text, heard_lang, avg_logprob, no_speech, compression, speech)

@@ -137,3 +137,13 @@ def test_a_transcript_that_only_echoes_the_primed_words_counts_as_unclear():
     assert not echoes_prompt("扶贫贷款要抵押吗", "贷款 小额信贷 扶贫 抵押")
     assert repeats_prompt("以下是普通话的句子", "以下是普通话的句子，关于贷款。")
     assert not repeats_prompt("普通话说得不好", "以下是普通话的句子，关于贷款。")
+
+
+def test_a_string_of_lone_digits_is_garbled_audio_but_a_number_said_digit_by_digit_is_not():
+    from bot.voice.recogniser import garbled
+
+    assert garbled("1-3-2-4-4-4-3-5-5-10-1-3")
+    assert garbled("贷款 1 3 1 3 3 3 2 4 4 5 2 5 5 5")
+    assert not garbled("我的电话是13812345678")
+    assert not garbled("电话 138 1234 5678")
+    assert not garbled("借3万，3年还清")
