@@ -23,6 +23,7 @@ from bot.settings import BotSettings
 from bot.shared_state import open_shared_state
 from bot.shutdown import exit_quietly_on_signals
 from bot.staff.wiring import build_console
+from bot.voice.wiring import build_voice_notes
 from bot.web.app import create_app
 from core.errors import NonghuiError
 from core.settings import keep_files_private, require_named_environment
@@ -78,8 +79,11 @@ async def serve(settings: BotSettings) -> None:
                 campaign_greeter=campaigns.greeter,
                 transcript=SqlTranscript(sessions),
                 contacts=contacts,
+                handoffs=handoff.handoffs,
+                voice_max_seconds=settings.voice_max_seconds,
             )
         )
+        voice = build_voice_notes(settings, knowledge.retriever.correct_spelling)
         threading.Thread(target=pipeline.scam_shield.warm_up, name="scam-warm-up", daemon=True).start()
         deps = ChannelDeps(
             dialogue=pipeline.engine,
@@ -89,6 +93,7 @@ async def serve(settings: BotSettings) -> None:
             outbox=handoff.outbox,
             limiter=limiter,
             state=open_shared_state(settings, sessions),
+            voice=voice,
         )
         channels = enabled_channels(settings)
         web = create_app(
@@ -106,6 +111,7 @@ async def serve(settings: BotSettings) -> None:
             finally:
                 sweeping.cancel()
                 await handoff.stop_jobs()
+                voice.close()
                 engine.dispose()
                 tracker_engine.dispose()
 

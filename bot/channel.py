@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from bot.arrivals import FarmerContacts
 from bot.dialogue import DialogueEngine
 from bot.limits import MemoryRateLimiter, RateLimiter
+from bot.voice.listener import VoiceNotes
 from core.errors import NonghuiError
 from store.outbox import OutboxItem, SqlOutbox
 
@@ -92,6 +93,7 @@ class ChannelDeps:
     limiter: RateLimiter = field(default_factory=MemoryRateLimiter)
     # Values shared by all bot workers (tokens, reply state); channels that need none ignore it.
     state: SharedState | None = None
+    voice: VoiceNotes | None = None  # hears voice notes for any channel (None: voice notes are not recognised)
 
 
 @dataclass(frozen=True)

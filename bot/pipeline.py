@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.arrivals import ArrivalRecorder, FarmerContacts
+from bot.channel import OpenHandoffs
 from bot.conversation import Conversation, InputHygiene
 from bot.dialogue import DialogueEngine
 from bot.erasure import ConversationErasure, ErasesConversations, KeepsErasureRequests
@@ -13,6 +14,7 @@ from bot.fallback import ResilientDialogue
 from bot.number_vault import NumberHandles, SealsNumbers
 from bot.scam_shield import AssessesScams, ScamShield
 from bot.transcript import RecordsTurns, TranscriptRecorder
+from bot.voice.gate import VoiceReadBack
 from knowledge.answer_types import AnswersQuestions
 
 Stage = Callable[[DialogueEngine], DialogueEngine]
@@ -32,6 +34,8 @@ class PipelineParts:
     campaign_greeter: Stage
     transcript: RecordsTurns
     contacts: FarmerContacts
+    handoffs: OpenHandoffs | None = None  # voice notes in a hand-off go to staff without a read-back
+    voice_max_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ def build_pipeline(parts: PipelineParts) -> Pipeline:
     engine = ConversationErasure(engine, parts.eraser, parts.erasure_requests)  # Rasa's conversation erased after
     # a confirmed deletion or a form sent or cancelled
     engine = parts.handoff_gate(engine)  # "talk to a person" opens a hand-off; turns then go to staff
+    engine = VoiceReadBack(engine, parts.handoffs, max_seconds=parts.voice_max_seconds)  # voice: read back first
     engine = parts.campaign_greeter(engine)  # a deep-link payload is verified, counted and greeted by topic
     engine = TranscriptRecorder(engine, parts.transcript)  # the masked transcript of every turn and reply
     engine = ArrivalRecorder(engine, parts.contacts)  # an arrival the channel did not record itself is stored

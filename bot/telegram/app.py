@@ -22,16 +22,16 @@ from bot.telegram.handlers import LANG_CALLBACK_PATTERN, TelegramChannel
 from bot.telegram.ports import FarmerContacts, SeenUpdates
 from bot.telegram.typing_indicator import DEFAULT_REFRESH_SECONDS
 from bot.telegram.update_processor import PerChatUpdateProcessor
+from bot.voice.listener import VoiceNotes
 
 POLL_INTERVAL_KEY = "nonghui_poll_interval"
 CHANNEL_KEY = "nonghui_channel"
 DEDUP_GROUP = -2
 PRIVATE_GROUP = -1  # after de-duplication, before every farmer handler
 
+_SPOKEN = filters.VOICE | filters.AUDIO
 _UNSUPPORTED = (
     filters.Sticker.ALL
-    | filters.VOICE
-    | filters.AUDIO
     | filters.VIDEO
     | filters.VIDEO_NOTE
     | filters.ANIMATION
@@ -64,6 +64,7 @@ def build_telegram_application(
     max_concurrent_updates: int = 32,
     max_long_payloads: int = 4096,
     handoffs: OpenHandoffs | None = None,
+    voice: VoiceNotes | None = None,
 ) -> Application:
     """Return an un-started Application with every handler of the channel registered (no persistence)."""
     application = (
@@ -81,6 +82,7 @@ def build_telegram_application(
         payloads=CallbackPayloads(max_long_payloads),
         typing_interval=typing_interval,
         handoffs=handoffs,
+        voice=voice,
     )
     application.bot_data[POLL_INTERVAL_KEY] = poll_interval
     application.bot_data[CHANNEL_KEY] = channel
@@ -99,6 +101,7 @@ def build_telegram_application(
     application.add_handler(MessageHandler(new_message & filters.TEXT, channel.on_text))
     application.add_handler(MessageHandler(new_message & filters.PHOTO, channel.on_photo))
     application.add_handler(MessageHandler(new_message & filters.CONTACT, channel.on_contact))
+    application.add_handler(MessageHandler(new_message & _SPOKEN, channel.on_voice))
     application.add_handler(MessageHandler(new_message & _UNSUPPORTED, channel.on_unsupported))
     application.add_error_handler(channel.on_error)
     return application

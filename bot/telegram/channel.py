@@ -43,7 +43,12 @@ class TelegramChannel:
         from bot.telegram.runner import TelegramRunner
 
         self._runner = TelegramRunner.from_settings(
-            self._settings, dialogue=deps.dialogue, seen=deps.seen, contacts=deps.contacts, handoffs=deps.handoffs
+            self._settings,
+            dialogue=deps.dialogue,
+            seen=deps.seen,
+            contacts=deps.contacts,
+            handoffs=deps.handoffs,
+            voice=deps.voice,
         )
         await self._runner.start()
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import traceback
+from datetime import timedelta
 from typing import Final
 
 from telegram import (
@@ -26,11 +27,12 @@ from bot.channel import OpenHandoffs
 from bot.dialogue import DialogueEngine
 from bot.messages import UserTurn
 from bot.telegram.chat_language import ChatLanguage, chat_language, client_lang, parse_lang
-from bot.telegram.media import media_metadata
+from bot.telegram.media import media_metadata, voice_bytes
 from bot.telegram.ports import FarmerContacts, SeenUpdates
 from bot.telegram.rendering import render_reply
 from bot.telegram.texts import LANG_BUTTON_TITLES, ChannelText, channel_text
 from bot.telegram.typing_indicator import DEFAULT_REFRESH_SECONDS, TypingIndicator
+from bot.voice.listener import VOICE_KEY, Heard, VoiceNotes
 from core.intents import Intent
 from core.lang import Lang
 
@@ -90,7 +92,9 @@ class TelegramChannel:
         payloads: CallbackPayloads,
         typing_interval: float = DEFAULT_REFRESH_SECONDS,
         handoffs: OpenHandoffs | None = None,
+        voice: VoiceNotes | None = None,
     ) -> None:
+        self._voice = voice
         self._dialogue = dialogue
         self._seen = seen
         self._contacts = contacts
@@ -242,8 +246,33 @@ class TelegramChannel:
         }
         await self._converse(update, context, SHARE_CONTACT_TURN, metadata)
 
+    async def on_voice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A voice note or audio file: heard offline, then read back (bot/voice/gate.py) or answered.
+
+        The audio is fetched into memory and dropped after recognition; its file_id reaches the dialogue (and so
+        the staff) only while a person handles the conversation."""
+        message = update.effective_message
+        chat = update.effective_chat
+        spoken = (message.voice or message.audio) if message else None
+        if message is None or chat is None or spoken is None or self._voice is None:
+            await self.on_unsupported(update, context)
+            return
+        language = chat_language(context.chat_data)
+        with_person = await self._with_person(update)
+        metadata: dict[str, object] = media_metadata(message) if with_person else {}
+        length = spoken.duration
+        seconds = length.total_seconds() if isinstance(length, timedelta) else float(length) if length else None
+        if seconds is not None and seconds > self._voice.max_seconds:
+            heard = Heard("too_long", seconds=seconds)
+        else:
+            async with TypingIndicator(context.bot, chat.id, self._typing_interval):
+                audio = await voice_bytes(context.bot, spoken.file_id)
+                heard = await self._voice.listen(audio, lang=language.explicit or language.last_answer, seconds=seconds)
+        metadata[VOICE_KEY] = heard.metadata()
+        await self._converse(update, context, heard.text, {**metadata, **forwarded_metadata(message)})
+
     async def on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Stickers, voice, documents, locations, photos without caption: a polite 'I read text' reply.
+        """Stickers, documents, locations, photos without caption: a polite 'I read text' reply.
 
         While a person handles the conversation, the media goes to them instead (its file_id is kept).
         """

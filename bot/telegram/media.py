@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import Message
+from telegram import Bot, Message
+
+# Telegram bots may download files up to 20 MB; a 60-second voice note is far below.
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 
 
 def media_metadata(message: Message) -> dict[str, object]:
@@ -16,3 +19,11 @@ def media_metadata(message: Message) -> dict[str, object]:
     if message.location is not None:
         return {"media_type": "location", "media_ref": f"{message.location.latitude},{message.location.longitude}"}
     return {}
+
+
+async def voice_bytes(bot: Bot, file_id: str) -> bytes:
+    """The bytes of a voice note or audio file (`getFile`, then the download), held in memory only."""
+    file = await bot.get_file(file_id)
+    if file.file_size is not None and file.file_size > MAX_DOWNLOAD_BYTES:
+        return b""
+    return bytes(await file.download_as_bytearray())

@@ -18,6 +18,7 @@ from bot.dialogue import DialogueEngine
 from bot.settings import BotSettings
 from bot.telegram.app import POLL_INTERVAL_KEY, build_telegram_application
 from bot.telegram.ports import FarmerContacts, SeenUpdates
+from bot.voice.listener import VoiceNotes
 from core.errors import NonghuiError
 
 _LOG = logging.getLogger(__name__)
@@ -199,6 +200,7 @@ class TelegramRunner:
         seen: SeenUpdates,
         contacts: FarmerContacts,
         handoffs: OpenHandoffs | None = None,
+        voice: VoiceNotes | None = None,
     ) -> TelegramRunner:
         """Build the application from `BotSettings`; raises TelegramStartError for unusable settings."""
         if settings.telegram_bot_token is None:
@@ -226,6 +228,7 @@ class TelegramRunner:
             contacts=contacts,
             poll_interval=settings.telegram_poll_interval,
             handoffs=handoffs,
+            voice=voice,
         )
         return cls(application, webhook=webhook)
 

@@ -21,15 +21,17 @@ from bot.messages import UserTurn
 from bot.privacy import mask_personal_data
 from bot.texts import TextKey, text
 from bot.web.identity import Caller, WebIdentity
-from bot.web.schemas import MAX_TEXT_CHARS, ChatRequest, ChatResponse, ErrorBody, ErrorMessage
+from bot.web.schemas import MAX_TEXT_CHARS, MAX_VOICE_BYTES, ChatRequest, ChatResponse, ErrorBody, ErrorMessage
 from core.channels import sender_id
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "web"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-# Bodies far above what a 10,000-character message needs are refused before they are read.
+# Bodies far above what a 10,000-character message needs are refused before they are read; recordings
+# (`POST /api/voice`) may be larger.
 MAX_BODY_BYTES = 256 * 1024
+VOICE_PATH = "/api/voice"
 _PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -218,11 +220,15 @@ class CatchAllErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = error_response(413, "text_too_long", "text_too_long", max_chars=MAX_TEXT_CHARS)
-        if _declared_length(scope) > self.max_body_bytes:
+        if scope.get("path") == VOICE_PATH:  # a recording may be larger than any text turn
+            limit, too_large = MAX_VOICE_BYTES, error_response(413, "audio_too_large", "audio_too_large")
+        else:
+            limit = self.max_body_bytes
+            too_large = error_response(413, "text_too_long", "text_too_long", max_chars=MAX_TEXT_CHARS)
+        if _declared_length(scope) > limit:
             await too_large(scope, receive, send)
             return
-        body = await _read_body(receive, self.max_body_bytes)
+        body = await _read_body(receive, limit)
         if body is None:
             await too_large(scope, receive, send)
             return

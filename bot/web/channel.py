@@ -13,11 +13,12 @@ from bot.web.app import CHANNEL, ChatLimits, mount_chat
 from bot.web.identity import WebIdentity
 from bot.web.links import web_link
 from bot.web.messages_api import messages_router
+from bot.web.voice_api import voice_router
 from core.settings import secret_or_dev_file, secret_value
 
 
 class WebChannel:
-    """`GET /`, `POST /api/chat` and `GET /api/messages` (the page polls it for staff replies); always on."""
+    """`GET /`, `POST /api/chat`, `POST /api/voice`, `GET /api/messages` (polled for staff replies); always on."""
 
     name = CHANNEL
 
@@ -59,6 +60,7 @@ class WebChannel:
         )
         mount_chat(app, deps.dialogue, identity, limiter=deps.limiter, limits=limits)
         app.include_router(messages_router(deps.outbox, identity))
+        app.include_router(voice_router(deps.dialogue, deps.voice, identity))
 
     async def start(self, deps: ChannelDeps) -> None:
         """Nothing: the web server serves the mounted routes."""

@@ -8,6 +8,9 @@ from bot.messages import BotReply, IntentInfo, ScamInfo
 from core.lang import Lang
 
 MAX_TEXT_CHARS = 10_000
+# A 60-second recording (WebM/Opus, AMR, OGG) is well under this; larger bodies are refused with 413 unread.
+MAX_VOICE_BYTES = 2 * 1024 * 1024
+SENDER_ID_PATTERN = r"^[A-Za-z0-9_.:@-]+$"
 
 
 class ChatRequest(BaseModel):
@@ -19,7 +22,7 @@ class ChatRequest(BaseModel):
         default=None,
         min_length=1,
         max_length=128,
-        pattern=r"^[A-Za-z0-9_.:@-]+$",
+        pattern=SENDER_ID_PATTERN,
         description="Stable id of this chat (letters, digits and _ . : @ -), only with the API key "
         "(`Authorization: Bearer …`); browsers leave it out and are known by their signed chat cookie.",
     )

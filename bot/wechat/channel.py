@@ -116,6 +116,7 @@ class WeChatChannel:
             api=self._api,
             stations=stations,
             passive_seconds=settings.wechat_passive_seconds,
+            voice=deps.voice,
         )
         self._handler = handler
 

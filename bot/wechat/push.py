@@ -24,6 +24,7 @@ from bot.arrivals import START_PAYLOAD
 from bot.channel import OpenHandoffs, SeenUpdates, SharedState
 from bot.dialogue import DialogueEngine
 from bot.messages import UserTurn
+from bot.voice.listener import VOICE_KEY, VoiceNotes
 from bot.wechat.api import WeChatApi, WeChatApiError
 from bot.wechat.conversation import SCOPE, FarmerMemory
 from bot.wechat.delivery import CustomerService
@@ -108,6 +109,7 @@ class PushHandler:
         api: WeChatApi | None,
         stations: StationMatcher | None = None,
         passive_seconds: float = 4.0,
+        voice: VoiceNotes | None = None,
     ) -> None:
         self._security = security
         self._dialogue = dialogue
@@ -120,6 +122,7 @@ class PushHandler:
         self._api = api
         self._stations = stations
         self._budget = passive_seconds
+        self._voice = voice
         self._tasks: set[asyncio.Task[str | None]] = set()
         self._locks: dict[str, asyncio.Lock] = {}
         self._users: dict[str, int] = {}
@@ -340,10 +343,10 @@ class PushHandler:
         return await self._converse(openid, content, {})
 
     async def _voice_note(self, openid: str, media_id: str, message: Any) -> Work:
-        """Every WeChat voice note comes here. The AMR is downloaded through the media API; until voice
-        recognition is wired in, the farmer is asked politely to type or tap a button. To wire it in: turn
-        `audio` into text and `return await self._converse(openid, text, {"from_voice": True})`. While a person
-        handles the conversation, the note goes to them instead."""
+        """Every WeChat voice note comes here: the AMR is downloaded through the media API and heard offline
+        (bot/voice/), then read back or answered like a typed turn; without a speech model (or when the download
+        fails) the farmer is asked politely to type or tap a button. While a person handles the conversation,
+        the note goes to them instead."""
         if await self._with_person(openid):
             return await self._converse(openid, "", {"media_type": "voice", "media_ref": media_id})
         audio: bytes | None = None
@@ -353,7 +356,10 @@ class PushHandler:
             except WeChatApiError as err:
                 log.warning("could not download a wechat voice note: %s", err.code)
         log.info("wechat voice note received (%s bytes)", len(audio) if audio is not None else "no")
-        return await self._own(openid, WeChatText.PLEASE_TYPE)
+        if self._voice is None or not audio:
+            return await self._own(openid, WeChatText.PLEASE_TYPE)
+        heard = await self._voice.listen(audio, lang=await self._lang_of(openid))
+        return await self._converse(openid, heard.text, {VOICE_KEY: heard.metadata()})
 
     async def _location(self, openid: str, message: Any) -> Work:
         lang = await self._lang_of(openid)

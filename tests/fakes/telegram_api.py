@@ -30,7 +30,7 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 DEFAULT_TOKEN = "123456:TEST-fake-telegram-token"
@@ -101,6 +101,8 @@ class _State:
     webhook_secret: str | None = None
     failures: dict[str, _Failure] = field(default_factory=dict)
     last_bot_message: dict[int, int] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)
 
 
 def decode_params(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -159,7 +161,10 @@ class FakeTelegramServer:
         sock = _free_socket()
         self._port = sock.getsockname()[1]
         app = Starlette(
-            routes=[Route("/bot{token}/{method}", self._dispatch, methods=["GET", "POST"])],
+            routes=[
+                Route("/bot{token}/{method}", self._dispatch, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self._download, methods=["GET"]),
+            ],
         )
         config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
@@ -416,11 +421,21 @@ class FakeTelegramServer:
         }
         return self.message_update(chat_id, {"sticker": sticker}, **kw)
 
-    def voice_update(self, chat_id: int, **kw: Any) -> dict[str, Any]:
-        """An update with a voice note."""
-        return self.message_update(
-            chat_id, {"voice": {"file_id": "voice", "file_unique_id": "vo", "duration": 3}}, **kw
-        )
+    def voice_update(self, chat_id: int, *, file_id: str = "voice", duration: int = 3, **kw: Any) -> dict[str, Any]:
+        """An update with a voice note (its bytes, if any, added with `add_file`)."""
+        voice = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "duration": duration, "mime_type": "audio/ogg"}
+        return self.message_update(chat_id, {"voice": voice}, **kw)
+
+    def add_file(self, file_id: str, data: bytes) -> None:
+        """Serve `data` for `getFile(file_id)` and its download URL."""
+        with self._lock:
+            self._state.files[file_id] = data
+
+    @property
+    def downloads(self) -> list[str]:
+        """The file paths the bot downloaded, in order."""
+        with self._lock:
+            return list(self._state.downloads)
 
     def document_update(self, chat_id: int, **kw: Any) -> dict[str, Any]:
         """An update with a document."""
@@ -565,6 +580,26 @@ class FakeTelegramServer:
         handler = getattr(self, f"_api_{name}", None)
         result = await handler(params) if handler is not None else True
         return JSONResponse({"ok": True, "result": result})
+
+    async def _download(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return Response(status_code=401)
+        path: str = request.path_params["path"]
+        with self._lock:
+            data = self._state.files.get(path.removeprefix("voice/"))
+            self._state.downloads.append(path)
+        if data is None:
+            return Response(status_code=404)
+        return Response(data, media_type="application/octet-stream")
+
+    async def _api_getfile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params.get("file_id"))
+        with self._lock:
+            data = self._state.files.get(file_id)
+        result: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
+        if data is not None:
+            result.update(file_size=len(data), file_path=f"voice/{file_id}")
+        return result
 
     async def _api_getme(self, params: dict[str, Any]) -> Any:
         return self.bot_user

@@ -61,3 +61,10 @@ def test_lexicon_comes_from_words_used_often_enough() -> None:
     speller = DomainSpeller.from_texts(["贷款要抵押吗？贷款不要抵押。", "申请贷款"], min_count=2)
     assert speller.correct("代款") == "贷款"
     assert speller.correct("深庆") == "深庆"
+
+
+def test_a_function_character_is_never_put_in_where_the_farmer_did_not_say_it() -> None:
+    # 还 and 不 share a rare reading (fu) in pypinyin; "还能" must not become "不能" and turn the question round.
+    speller = DomainSpeller({"不能": 40, "贷款": 40})
+    assert speller.correct("骗走的钱还能追回来吗") == "骗走的钱还能追回来吗"
+    assert speller.correct("还能代款吗") == "还能贷款吗"

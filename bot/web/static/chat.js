@@ -18,6 +18,11 @@
       toggleLabel: "Switch to English",
       sources: "来源：",
       typing: "正在输入…",
+      listening: "正在听…",
+      mic: "点一下开始说话，再点一下发送",
+      micStop: "点一下发送语音",
+      voiceSent: "🎤 语音",
+      micDenied: "无法使用麦克风，请您在浏览器里允许使用麦克风，或者直接打字。",
       unreachable: "暂时连不上服务器，请检查网络后再试一次。",
       failed: "抱歉，出了点问题，请稍后再试。"
     },
@@ -30,6 +35,11 @@
       toggleLabel: "切换到中文",
       sources: "Sources:",
       typing: "Typing…",
+      listening: "Listening…",
+      mic: "Tap to start speaking, tap again to send",
+      micStop: "Tap to send the voice message",
+      voiceSent: "🎤 Voice message",
+      micDenied: "The microphone cannot be used. Please allow it in your browser, or type your question.",
       unreachable: "Cannot reach the server right now. Please check your connection and try again.",
       failed: "Sorry, something went wrong. Please try again later."
     }
@@ -40,6 +50,7 @@
   var input = document.getElementById("message");
   var sendButton = document.getElementById("send");
   var toggle = document.getElementById("lang-toggle");
+  var micButton = document.getElementById("mic");
 
   var storage = safeStorage();
   forgetOldSenderId();
@@ -88,6 +99,8 @@
     toggle.textContent = t.toggle;
     toggle.setAttribute("aria-label", t.toggleLabel);
     toggle.setAttribute("lang", uiLang === "zh" ? "en" : "zh-CN");
+    micButton.setAttribute("aria-label", recorder ? t.micStop : t.mic);
+    micButton.title = recorder ? t.micStop : t.mic;
   }
 
   function scrollToEnd() {
@@ -183,6 +196,7 @@
   function setBusy(value) {
     busy = value;
     sendButton.disabled = value;
+    micButton.disabled = value;
     Array.prototype.forEach.call(log.querySelectorAll(".choice"), function (b) { b.disabled = value; });
   }
 
@@ -204,13 +218,18 @@
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var timer = controller ? window.setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
 
-    fetch(API_URL, {
+    post(fetch(API_URL, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       credentials: "same-origin",
       body: JSON.stringify(body),
       signal: controller ? controller.signal : undefined
-    })
+    }), typing, timer);
+  }
+
+  /* Render the answer to one turn (POST /api/chat or /api/voice), then end the busy state. */
+  function post(request, typing, timer) {
+    request
       .then(function (response) {
         return response.json().then(
           function (data) { return { status: response.status, ok: response.ok, data: data }; },
@@ -236,6 +255,73 @@
         if (typing.parentNode) { typing.parentNode.removeChild(typing); }
         setBusy(false);
       });
+  }
+
+  /* Voice messages: the microphone button records with MediaRecorder (WebM/Opus where the browser has it) and
+     uploads the recording to POST /api/voice; the bot reads back what it heard. At most 60 seconds. */
+  var VOICE_URL = "/api/voice";
+  var MAX_RECORDING_MS = 60000;
+  var recorder = null;
+  var recordingTimer = null;
+
+  function canRecord() {
+    return !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder);
+  }
+
+  function uploadRecording(blob) {
+    addBubble("farmer", UI[uiLang].voiceSent);
+    setBusy(true);
+    var typing = showTyping();
+    typing.setAttribute("aria-label", UI[uiLang].listening);
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timer = controller ? window.setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
+    var url = VOICE_URL + (chosenLang ? "?lang=" + chosenLang : "");  // the chat is known by its signed cookie
+    post(fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": blob.type || "audio/webm" },
+      credentials: "same-origin",
+      body: blob,
+      signal: controller ? controller.signal : undefined
+    }), typing, timer);
+  }
+
+  function stopRecording() {
+    if (recordingTimer !== null) { window.clearTimeout(recordingTimer); recordingTimer = null; }
+    if (recorder && recorder.state !== "inactive") { recorder.stop(); }
+  }
+
+  function startRecording() {
+    navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+      var type = MediaRecorder.isTypeSupported && MediaRecorder.isTypeSupported("audio/webm;codecs=opus")
+        ? "audio/webm;codecs=opus" : "";
+      var chunks = [];
+      recorder = type ? new MediaRecorder(stream, { mimeType: type }) : new MediaRecorder(stream);
+      recorder.addEventListener("dataavailable", function (event) {
+        if (event.data && event.data.size) { chunks.push(event.data); }
+      });
+      recorder.addEventListener("stop", function () {
+        stream.getTracks().forEach(function (track) { track.stop(); });
+        var blob = new Blob(chunks, { type: recorder.mimeType || "audio/webm" });
+        recorder = null;
+        micButton.classList.remove("recording");
+        applyUiLang();
+        if (blob.size) { uploadRecording(blob); }
+      });
+      recorder.start();
+      micButton.classList.add("recording");
+      applyUiLang();
+      recordingTimer = window.setTimeout(stopRecording, MAX_RECORDING_MS);
+    }, function () {
+      addBubble("notice", UI[uiLang].micDenied);
+    });
+  }
+
+  if (canRecord()) {
+    micButton.hidden = false;
+    micButton.addEventListener("click", function () {
+      if (recorder) { stopRecording(); return; }
+      if (!busy) { startRecording(); }
+    });
   }
 
   form.addEventListener("submit", function (event) {

@@ -74,3 +74,32 @@ async def test_media_without_a_handoff_still_gets_the_polite_reply(bot, fake_api
     fake_api.push_raw(fake_api.voice_update(other))
     reply = await fake_api.wait_for_sent(lambda c: c.chat_id == other)
     assert "文字" in reply.text and engine.turns == []
+
+
+async def test_a_voice_note_during_a_handoff_reaches_staff_as_audio_plus_transcript_without_a_read_back(fake_api):
+    from bot.voice.gate import VoiceReadBack
+    from bot.voice.listener import VoiceNotes
+    from knowledge.transcripts import TranscriptCorrector
+    from tests.bot.voice.clips import ScriptedRecogniser, opus_bytes, tone
+
+    handoffs = OpenFor({str(CHAT)})
+    staff_side = RecordingEngine(reply="")
+    app = build_telegram_application(
+        token=fake_api.token,
+        api_base_url=fake_api.base_url,
+        dialogue=VoiceReadBack(staff_side, handoffs),
+        seen=InMemorySeenUpdates(),
+        contacts=RecordingContacts(),
+        handoffs=handoffs,
+        voice=VoiceNotes(ScriptedRecogniser("我家的猪病了"), TranscriptCorrector()),
+    )
+    await start_polling(app)
+    try:
+        fake_api.add_file("note-9", opus_bytes(tone(1.0)))
+        fake_api.push_raw(fake_api.voice_update(CHAT, file_id="note-9", duration=1))
+        await wait_for_turns(staff_side, 1)
+    finally:
+        await stop(app)
+    (turn,) = staff_side.turns
+    assert (turn.text, turn.metadata["media_type"], turn.metadata["media_ref"]) == ("我家的猪病了", "voice", "note-9")
+    assert not any("我听到的是" in (c.text or "") for c in fake_api.messages(CHAT))

@@ -27,6 +27,7 @@ from bot.messages import BotReply, Button, IntentInfo, SourceRef, TurnResult, Us
 from bot.pipeline import PipelineParts, build_pipeline
 from bot.settings import BotSettings
 from bot.staff.wiring import build_console
+from bot.voice.listener import VoiceNotes
 from bot.web.app import create_app
 from bot.wechat.channel import WeChatChannel
 from core.intents import Intent
@@ -35,7 +36,9 @@ from knowledge.scam.rate import LprConfig
 from knowledge.scam.rules import RuleSet
 from loans.stations import load_stations
 from store.channel_state import SqlChannelState
+from store.crypto import FieldCipher, decode_key, generate_key
 from store.db import make_engine, migrate, session_factory, session_scope
+from store.number_drafts import NumberVault
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
 from store.stations import sync_stations
 from store.transcript import SqlTranscript
@@ -141,7 +144,7 @@ def worker_settings(tmp_path: Path, wechat: FakeWeChat, campaign_key: str, **ove
 
 @asynccontextmanager
 async def running_worker(
-    sessions: sessionmaker[Session], settings: BotSettings, rasa: ScriptedRasa
+    sessions: sessionmaker[Session], settings: BotSettings, rasa: ScriptedRasa, voice: VoiceNotes | None = None
 ) -> AsyncIterator[Worker]:
     """Build a worker like the composition root does and serve it on a free loopback port."""
     handoff = HandoffParts.build(settings, sessions)
@@ -156,16 +159,20 @@ async def running_worker(
     campaigns = CampaignParts.build(settings, sessions)
     campaigns.install_console(console)
     contacts = SqlFarmerContacts(sessions)
+    vault = NumberVault(sessions, FieldCipher(decode_key(generate_key())))
     pipeline = build_pipeline(
         PipelineParts(
             rasa=rasa,
             knowledge=None,
             scam_detector=ScamDetector(RuleSet.from_yaml(), model=None, lpr=LprConfig.from_yaml()),
             eraser=NoEraser(),
+            numbers=vault,
+            erasure_requests=vault,
             handoff_gate=handoff.gate,
             campaign_greeter=campaigns.greeter,
             transcript=SqlTranscript(sessions),
             contacts=contacts,
+            handoffs=handoff.handoffs,
         )
     )
     deps = ChannelDeps(
@@ -175,6 +182,7 @@ async def running_worker(
         handoffs=handoff.handoffs,
         outbox=handoff.outbox,
         state=SqlChannelState(sessions),
+        voice=voice,
     )
     channels = [WeChatChannel(settings)]
     app = create_app([*(partial(c.mount, deps=deps) for c in channels), console.install])

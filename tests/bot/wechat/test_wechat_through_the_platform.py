@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.campaigns.keys import decode_campaign_key
 from bot.campaigns.payloads import PayloadSigner
 from bot.campaigns.topics import greeting
+from bot.voice.listener import VoiceNotes
 from bot.wechat.conversation import FarmerMemory
 from bot.wechat.security import wechat_signature
 from core.intents import Intent
@@ -276,6 +277,21 @@ async def test_a_voice_note_is_downloaded_and_answered_please_type(sessions, tmp
     assert "please type or tap a button" in push.passive  # language unknown yet: both
     assert wechat.count("/cgi-bin/media/get") == 1 and len(audio) > 100
     assert worker.rasa.turns == []
+
+
+async def test_a_voice_note_is_heard_and_read_back_before_anything_is_done(sessions, tmp_path, key):
+    from knowledge.transcripts import TranscriptCorrector
+    from tests.bot.voice.clips import ScriptedRecogniser
+
+    voice = VoiceNotes(ScriptedRecogniser("扶貧貸款要抵押嗎"), TranscriptCorrector())
+    with FakeWeChat() as wechat:
+        wechat.add_voice("voice-media-2", seconds=2.0)
+        settings = worker_settings(tmp_path, wechat, key)
+        async with running_worker(sessions, settings, ScriptedRasa(), voice=voice) as worker:
+            push = await wechat.send_voice(worker.url, FARMER, "voice-media-2")
+    heard = push.passive or "".join(wechat.sent(FARMER))
+    assert "我听到的是：「扶贫贷款要抵押吗」" in heard
+    assert "请打字或点按钮" not in heard
 
 
 async def test_safe_mode_throughout_a_conversation(sessions, tmp_path, key):
