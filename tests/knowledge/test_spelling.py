@@ -61,3 +61,10 @@ def test_lexicon_comes_from_words_used_often_enough() -> None:
     speller = DomainSpeller.from_texts(["贷款要抵押吗？贷款不要抵押。", "申请贷款"], min_count=2)
     assert speller.correct("代款") == "贷款"
     assert speller.correct("深庆") == "深庆"
+
+
+def test_a_correction_never_writes_in_a_negation_or_other_function_character() -> None:
+    # 还 (a rare reading fú) and 户 (hu, heard as fu) sound like 不 (fū): "还能" must not become "不能".
+    speller = DomainSpeller({"不能": 40, "不了": 20, "享受": 10})
+    assert speller.correct("还能享受贴息吗") == "还能享受贴息吗"
+    assert speller.correct("不是贫困户了") == "不是贫困户了"
