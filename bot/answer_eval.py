@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     endpoint = f"{args.url.rstrip('/')}/api/chat"
     with httpx.Client(timeout=args.timeout, headers=configured_api_key_headers()) as client:
         outcomes = [ask_bot(client, endpoint, item) for item in items]
-    print(render_blind(outcomes, f"Blind set through the bot at {args.url}"))
+    print(render_blind(outcomes, f"Blind set through the bot at {args.url}", args.split))
     if args.failures:
         print("\n".join(failures(outcomes, args.split or "dev")))
     return 0

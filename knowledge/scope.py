@@ -17,22 +17,31 @@ from core.intents import Topic
 TOPIC_TERMS: dict[Topic, re.Pattern[str]] = {
     "loan": re.compile(
         r"(贷|借|信贷|利息|贴息|还款|还钱|还清|逾期|续贷|展期|担保|抵押|征信|授信|额度|放款|"
+        # the programme's own words: who it is for, its periods and steps
+        r"扶贫|脱贫|监测户|监测对象|边缘户|过渡期|评级|信用户|信用村|公示|风险补偿|"
         r"\bloans?\b|\bborrow|\bcredit\b|\binterest\b|\brepay|\boverdue\b|\bcollateral\b|\bguarant|\bmicrocredit\b|"
+        r"\bpoverty\b|\btransition period\b|\blpr\b|"
         r"\bxindai\b|\bdaikuan\b|\bzhengxin\b|\btiexi\b)",
         re.IGNORECASE,
     ),
     "insurance": re.compile(
         r"(保险|保费|理赔|赔偿|赔付|赔钱|能赔|赔不|定损|报案|承保|投保|保单|受灾|绝收|灾|淹了|冰雹|干旱|冻害|病死|"
+        # the claim's steps and the losses farmers name
+        r"查勘|出险|保额|起赔|协保员|雹子|洪水|内涝|虫害|病虫|死了|"
         r"\binsur|\bpremium\b|\bclaims?\b|\bpayout\b|\bcompensat|\bbaoxian\b)",
         re.IGNORECASE,
     ),
     "scam": re.compile(
         r"(骗|诈|集资|庞氏|高利贷|砍头息|套路贷|验证码|安全账户|96110|反诈|传销|非法|"
+        # the scammers' props: impersonation, frozen accounts, promised returns, fees before money
+        r"冒充|冻结|解冻|客服|保本|高息|分红|入股|返利|"
         r"\bscam|\bfraud|\bponzi\b|\busur|\bloan sharks?\b|\bsuspicious\b|\bfake (police|bank|app|loan|official)s?\b)",
         re.IGNORECASE,
     ),
     "station": re.compile(
-        r"(服务站|服务点|取款点|助农|信用村|信用户|取钱|取款|村里取|\bservice (station|point)s?\b)", re.IGNORECASE
+        r"(服务站|服务点|取款点|助农|信用村|信用户|取钱|取款|村里取|一卡通|惠农卡|存折|"
+        r"\bservice (station|point)s?\b|\bwithdraw)",
+        re.IGNORECASE,
     ),
 }
 

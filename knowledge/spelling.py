@@ -208,13 +208,15 @@ class DomainSpeller:
 
 
 def _keeps_function_chars(window: str, word: str) -> bool:
-    """Function characters (不, 的, 了, 吗 …) are typed on purpose: a replacement keeps them where they are and
-    adds none, unless every other character of a longer word is already there (新农和 → 新农合)."""
+    """Function characters (不, 的, 了, 吗 …) are typed on purpose: a replacement keeps them where they are,
+    unless every other character of a longer word is already there (新农和 → 新农合), and never writes one in
+    (还能 is not 不能, though a rare reading of 还 sounds like one of 不)."""
     differing = [i for i, (w, c) in enumerate(zip(window, word, strict=True)) if w != c]
+    if any(word[i] in FUNCTION_CHARS for i in differing):
+        return False
     if len(window) >= 3 and len(differing) == 1:
         return True
-    # Nor is one put in where the farmer did not say it: 还能 is never "corrected" to 不能.
-    return all(window[i] not in FUNCTION_CHARS and word[i] not in FUNCTION_CHARS for i in differing)
+    return all(window[i] not in FUNCTION_CHARS for i in differing)
 
 
 def _exact_sound(window: str, word: str) -> bool:

@@ -146,10 +146,12 @@ def summarise_blind(outcomes: Sequence[ItemOutcome], split: str | None) -> dict[
     return figures
 
 
-def render_blind(outcomes: Sequence[ItemOutcome], title: str) -> str:
-    """A Markdown table: one column per split, key facts per category, abstention in and out of scope."""
-    columns = {name: summarise_blind(outcomes, split) for name, split in (("dev", "dev"), ("test", "test"))}
-    lines = [f"### {title}", "", "| figure | dev | test |", "|---|---|---|"]
+def render_blind(outcomes: Sequence[ItemOutcome], title: str, only: str | None = None) -> str:
+    """A Markdown table: one column per split (or only the split `only`), key facts per category, abstention in and
+    out of scope."""
+    splits = (only,) if only else ("dev", "test")
+    columns = {split: summarise_blind(outcomes, split) for split in splits}
+    lines = [f"### {title}", "", "| figure | " + " | ".join(splits) + " |", "|---" * (len(splits) + 1) + "|"]
 
     def row(label: str, key: str, count: str | None = None) -> None:
         cells = []
@@ -211,9 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=REPO_ROOT / "knowledge" / "corpus")
     parser.add_argument("--model", help="embedding model path (default: the bot's configured model)")
     parser.add_argument("--failures", action="store_true", help="list the dev items that missed")
+    parser.add_argument("--split", choices=("dev", "test"), help="run only this split (tune on dev alone)")
     args = parser.parse_args(argv)
 
-    items = load_blind(args.blind)
+    items = [item for item in load_blind(args.blind) if args.split is None or item.split == args.split]
     embedder = embedder_for(args.model)
     with evaluation_index(args.index, args.corpus, embedder) as index_dir:
         service = knowledge_service_for(index_dir, embedder)
@@ -224,8 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return TurnReply(text=answer.text, answered=answer.confident)
 
         outcomes = run_items(items, ask)
-    print(render_blind(outcomes, "Blind set through the knowledge service"))
-    if args.failures:
+    print(render_blind(outcomes, "Blind set through the knowledge service", args.split))
+    if args.failures and args.split != "test":
         print("\n".join(failures(outcomes, "dev")))
     return 0
 

@@ -156,3 +156,12 @@ def test_a_close_runner_up_section_adds_its_most_relevant_sentence_and_source():
 def test_a_distant_runner_up_adds_nothing():
     answer = AnswerComposer(also_margin=0.5).compose("能贷多少", _two_sections(1.0), "zh")
     assert "另见" not in answer.text and len(answer.sources) == 1
+
+
+def test_a_see_also_line_never_stops_at_a_sentence_that_only_announces_what_follows():
+    doc = DocumentMeta(doc_id="d", title="Repaying", lang="en", topic="loan")  # type: ignore[arg-type]
+    first = Passage(Chunk(0, doc, "Misuse", "Misuse breaks the contract."), score=3.0, rank=1, dense_score=0.95)
+    late = "Three things. The interest subsidy stops and you pay the interest yourself. Your record suffers."
+    second = Passage(Chunk(1, doc, "Repaying late", late), score=2.9, rank=2, dense_score=0.94)
+    answer = AnswerComposer(also_margin=0.5).compose("what if I repay late?", [first, second], "en")
+    assert 'See also "Repaying late": Three things. The interest subsidy stops' in answer.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.eval.blind import BlindItem, ItemOutcome, TurnReply, load_blind, run_items, summarise_blind
+from knowledge.eval.blind import BlindItem, ItemOutcome, TurnReply, load_blind, render_blind, run_items, summarise_blind
 
 
 def test_the_blind_set_has_its_kinds_splits_and_labelled_facts() -> None:
@@ -44,3 +44,10 @@ def test_each_turn_after_the_first_is_asked_with_the_one_before_it() -> None:
     assert seen == [("能贷多少", None), ("那要几年还", "能贷多少")]
     assert outcome.has_fact
     assert "follow_up" in outcome.item.categories
+
+
+def test_a_table_for_one_split_shows_only_that_split() -> None:
+    outcome = ItemOutcome(_item(), (TurnReply("最长3年。", True),))
+    table = render_blind([outcome], "dev only", "dev")
+    assert "| figure | dev |" in table and "test" not in table
+    assert "| figure | dev | test |" in render_blind([outcome], "both")

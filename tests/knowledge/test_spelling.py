@@ -68,3 +68,11 @@ def test_a_function_character_is_never_put_in_where_the_farmer_did_not_say_it() 
     speller = DomainSpeller({"不能": 40, "贷款": 40})
     assert speller.correct("骗走的钱还能追回来吗") == "骗走的钱还能追回来吗"
     assert speller.correct("还能代款吗") == "还能贷款吗"
+
+
+def test_a_correction_never_writes_in_a_negation_or_other_function_character() -> None:
+    # 还 (a rare reading fú) and 户 (hu, heard as fu) sound like 不 (fū): "还能" must not become "不能".
+    speller = DomainSpeller({"不能": 40, "不了": 20, "享受": 10})
+    assert speller.correct("还能享受贴息吗") == "还能享受贴息吗"
+    assert speller.correct("不是贫困户了") == "不是贫困户了"
+
