@@ -75,4 +75,3 @@ def test_a_correction_never_writes_in_a_negation_or_other_function_character() -
     speller = DomainSpeller({"不能": 40, "不了": 20, "享受": 10})
     assert speller.correct("还能享受贴息吗") == "还能享受贴息吗"
     assert speller.correct("不是贫困户了") == "不是贫困户了"
-
