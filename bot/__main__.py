@@ -13,6 +13,7 @@ import uvicorn
 from bot.campaigns.wiring import CampaignParts
 from bot.channel import ChannelDeps
 from bot.channels import enabled_channels, running_channels
+from bot.fallback import OutagePolicy
 from bot.handoff.wiring import HandoffParts
 from bot.pipeline import PipelineParts, build_pipeline
 from bot.rasa_client import RasaDialogue
@@ -24,6 +25,7 @@ from core.errors import NonghuiError
 from knowledge.scam import ScamDetector
 from knowledge.service import build_knowledge_service
 from store.db import make_engine, migrate, session_factory
+from store.form_guard import SqlFormGuardStore
 from store.rasa_tracker import RasaTrackerEraser
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
 from store.transcript import SqlTranscript
@@ -64,9 +66,15 @@ async def serve(settings: BotSettings) -> None:
                 campaign_greeter=campaigns.greeter,
                 transcript=SqlTranscript(sessions),
                 contacts=contacts,
+                form_guard=SqlFormGuardStore(sessions),
+                outage=OutagePolicy(
+                    answer_within_seconds=settings.answer_within_seconds,
+                    engine_budget_seconds=settings.rasa_turn_budget_seconds,
+                ),
             )
         )
         threading.Thread(target=pipeline.scam_shield.warm_up, name="scam-warm-up", daemon=True).start()
+        threading.Thread(target=pipeline.fallback.warm_up, name="fallback-warm-up", daemon=True).start()
         deps = ChannelDeps(
             dialogue=pipeline.engine,
             contacts=contacts,

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.arrivals import START_PAYLOAD
 from bot.dialogue import DialogueEngine
+from bot.form_guard import CLIENT_MESSAGE_ID
 from bot.messages import UserTurn
 from bot.privacy import mask_personal_data
 from bot.texts import TextKey, text
@@ -78,6 +79,8 @@ def mount_chat(app: FastAPI, conversation: DialogueEngine) -> None:
         metadata: dict[str, object] = {}
         if request.start_payload:
             metadata[START_PAYLOAD] = request.start_payload
+        if request.message_id:
+            metadata[CLIENT_MESSAGE_ID] = request.message_id
         turn = UserTurn(
             sender_id=sender_id(CHANNEL, request.sender_id),
             text=request.text,
