@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions.answer import QuestionAnswerer
 from actions.applications_deps import ApplicationServices
 from actions.identity import farmer_identity, shares_contact
-from actions.questions import asks_to_correct, looks_like_question
+from actions.questions import asks_to_apply, asks_to_correct, looks_like_question
 from actions.turn import current_lang, intent_confidence, is_payload, latest_intent, latest_metadata, latest_text
 from core.channels import UnknownChannel
 from core.intents import Intent
@@ -69,6 +69,15 @@ RESENT_ANSWER = bi(
     "这条回答刚才已经收到了，用在了上一步。请回答下面这一步：",
     "I already received that answer for the previous step. Please answer this one:",
 )
+ALREADY_FILLING = bi(
+    "您已经在填一份贷款预申请了（填到第 {step} 步）。要接着填，还是清掉重新开始？",
+    "You are already filling in a loan pre-application (at step {step}). Go on with it, or clear it and start over?",
+)
+STARTED_OVER = bi(
+    "好的，已清掉之前填的内容，我们重新开始。", "All right, the earlier answers are cleared; let's start over."
+)
+CONTINUE_FORM = Choice(bi("接着填", "Go on"), "continue")
+RESTART_FORM = Choice(bi("重新开始", "Start over"), "restart")
 # A repeated message counts as a re-send of an answer whose reply was lost only within this time.
 RESEND_WINDOW_SECONDS = 600.0
 SUBMIT_FAILED = bi(
@@ -143,6 +152,12 @@ def stale_button(tracker: Tracker, field: Field) -> bool:
         return True
     current = form_tag(tracker.get_slot("form_token"))
     return form is not None and current is not None and form != current
+
+
+def _asked(tracker: Tracker) -> Field:
+    """The field the form asks now (the name when none is recorded)."""
+    asked = tracker.get_slot(REQUESTED_SLOT)
+    return next((field for field in FIELDS if field == asked), "applicant_name")
 
 
 def resent_answer(tracker: Tracker, field: Field) -> bool:
@@ -236,7 +251,12 @@ class ValidatePreApplicationForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Extract and validate, and give a new form instance its token."""
         events = await super().run(dispatcher, tracker, domain)
-        if tracker.get_slot("form_token") is None:
+        started_over = latest_intent(tracker) == Intent.INFORM and (
+            latest_entity(tracker, CHOICE_ENTITY) == RESTART_FORM.value and not stale_button(tracker, _asked(tracker))
+        )
+        if started_over:
+            events += [SlotSet(name, None) for name in EXTRA_SLOTS]
+        if tracker.get_slot("form_token") is None or started_over:
             events.append(SlotSet("form_token", new_form_token()))
         return events
 
@@ -257,6 +277,9 @@ class ValidatePreApplicationForm(FormValidationAction):
             return {}
         intent = latest_intent(tracker)
         chosen = latest_entity(tracker, CHOICE_ENTITY)
+        restart = self._continue_or_restart(name, intent, chosen, dispatcher, tracker)
+        if restart is not None:
+            return restart
         if chosen is not None and intent == Intent.INFORM:
             return {name: CHOICE_PREFIX + chosen}
         if name == "phone" and intent == Intent.SHARE_CONTACT:
@@ -278,6 +301,29 @@ class ValidatePreApplicationForm(FormValidationAction):
             await self._answerer.answer(dispatcher, tracker, None)
             return {}
         return {name: text}
+
+    def _continue_or_restart(
+        self, name: Field, intent: str | None, chosen: str | None, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any] | None:
+        """ "我要申请贷款" in the middle of the form asks whether to go on or start over, and the answer to that:
+        the slots to set ({} to ask the question again), or None when the turn is something else."""
+        lang = current_lang(tracker)
+        text = latest_text(tracker)
+        if intent == Intent.INFORM and chosen == CONTINUE_FORM.value:
+            return {}
+        if intent == Intent.INFORM and chosen == RESTART_FORM.value:
+            dispatcher.utter_message(text=STARTED_OVER.get(lang))
+            return {field: None for field in FIELDS}  # the extra slots and a new token: see `run`
+        if intent != Intent.APPLY_LOAN or is_payload(text) or not asks_to_apply(text):
+            return None
+        if self._services.form.recognises(name, text, tracker.slots):
+            return None
+        question = ALREADY_FILLING.get(lang).format(step=step_number(name))
+        choices = (CONTINUE_FORM, RESTART_FORM)
+        dispatcher.utter_message(
+            text=question, buttons=buttons_for(choices, lang, name, tracker.get_slot("form_token"))
+        )
+        return {}
 
     def _validate(self, name: Field, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         """Accept the answer, or explain why not (differently, with a person to ask, after repeated failures)."""

@@ -31,8 +31,8 @@ WARM_UP_QUESTION = "贷款需要什么条件"
 class OutagePolicy:
     """Time budgets: the whole answer, the engine's share of it, and how long the circuit stays open."""
 
-    answer_within_seconds: float = 2.8
-    engine_budget_seconds: float = 2.3
+    answer_within_seconds: float = 3.0
+    engine_budget_seconds: float = 2.5
     open_seconds: float = 5.0
     min_knowledge_seconds: float = 0.3
 

@@ -21,8 +21,8 @@ class BotSettings(NonghuiSettings):
     rasa_timeout_seconds: float = 10.0
     # Outages fail fast (bot/fallback.py): a farmer is answered within `answer_within_seconds`; Rasa gets
     # `rasa_turn_budget_seconds` of it, after which the retrieval-only fallback answers.
-    answer_within_seconds: float = 2.8
-    rasa_turn_budget_seconds: float = 2.3
+    answer_within_seconds: float = 3.0
+    rasa_turn_budget_seconds: float = 2.5
     # Rasa's SQL tracker store (nlu/endpoints.yml): erased for a farmer who asks to delete their data.
     rasa_tracker_url: str | None = None
 

@@ -132,3 +132,35 @@ async def test_the_same_answer_at_the_same_step_is_read_again(services: ReadySer
     slots, _ = await validate(services, t)
 
     assert slots["phone"] == "13812345678"
+
+
+async def test_asking_to_apply_in_the_middle_of_the_form_asks_whether_to_go_on_or_start_over(services: ReadyServices):
+    slots, messages = await validate(
+        services, tracker("我要申请贷款", intent="apply_loan", requested="amount", slots={"applicant_name": "黄桂兰"})
+    )
+
+    assert slots.get("amount") is None and "applicant_name" not in slots
+    assert "第 7 步" in messages[0]["text"] and "重新开始" in [b["title"] for b in messages[0]["buttons"]]
+
+
+async def test_start_over_clears_the_answers_and_gives_the_form_a_new_instance(services: ReadyServices):
+    restart = '/inform{"choice":"restart","step":7,"form":"existing-token"}'
+    text, entities = button(restart)
+
+    slots, messages = await validate(
+        services, tracker(text, requested="amount", slots={"applicant_name": "黄桂兰"}, entities=entities)
+    )
+
+    assert slots["applicant_name"] is None and slots["form_token"] not in (None, "pa-existing-token")
+    assert "重新开始" in messages[0]["text"]
+
+
+async def test_go_on_leaves_every_answer_and_asks_the_same_question_again(services: ReadyServices):
+    go_on = '/inform{"choice":"continue","step":7,"form":"existing-token"}'
+    text, entities = button(go_on)
+
+    slots, messages = await validate(
+        services, tracker(text, requested="amount", slots={"applicant_name": "黄桂兰"}, entities=entities)
+    )
+
+    assert "applicant_name" not in slots and slots.get("amount") is None and messages == []
