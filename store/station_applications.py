@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import as_utc, session_scope
@@ -79,9 +79,7 @@ class SqlStationApplications:
                     )
                 )
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            ordered: Select[tuple[PreApplication, str]] = query.order_by(
-                PreApplication.created_at.desc(), PreApplication.id.desc()
-            )
+            ordered = query.order_by(PreApplication.created_at.desc(), PreApplication.id.desc())
             rows = session.execute(ordered.offset((max(page, 1) - 1) * per_page).limit(per_page))
             return [_row(app, code) for app, code in rows], int(total)
 

@@ -75,7 +75,7 @@ def router(console: "StaffConsole") -> APIRouter:
             rows=rows,
             statuses=list(ApplicationStatus),
             chosen=chosen,
-            status_labels={s.value: s.label.get(ctx.lang) for s in ApplicationStatus},
+            status_labels={s.value: s.label.get("en" if ctx.lang == "en" else "zh") for s in ApplicationStatus},
             q=q,
             page=page,
             pages=max(1, -(-total // PER_PAGE)),
