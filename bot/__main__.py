@@ -13,6 +13,7 @@ import uvicorn
 from bot.campaigns.wiring import CampaignParts
 from bot.channel import ChannelDeps
 from bot.channels import enabled_channels, running_channels
+from bot.erasure import AllErasers
 from bot.fallback import OutagePolicy
 from bot.handoff.wiring import HandoffParts
 from bot.pipeline import PipelineParts, build_pipeline
@@ -53,6 +54,7 @@ async def serve(settings: BotSettings) -> None:
     campaigns.install_console(console)
     knowledge = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model)
     contacts = SqlFarmerContacts(sessions)
+    guard_store = SqlFormGuardStore(sessions)  # offered buttons, form steps, confirmations (bot/form_guard.py)
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
     async with httpx.AsyncClient() as http:
         rasa = RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds)
@@ -61,12 +63,12 @@ async def serve(settings: BotSettings) -> None:
                 rasa=rasa,
                 knowledge=knowledge,
                 scam_detector=ScamDetector.default(),
-                eraser=RasaTrackerEraser(tracker_engine),
+                eraser=AllErasers(RasaTrackerEraser(tracker_engine), guard_store),
                 handoff_gate=partial(handoff.gate, understand=rasa.understand),
                 campaign_greeter=campaigns.greeter,
                 transcript=SqlTranscript(sessions),
                 contacts=contacts,
-                form_guard=SqlFormGuardStore(sessions),
+                form_guard=guard_store,
                 outage=OutagePolicy(
                     answer_within_seconds=settings.answer_within_seconds,
                     engine_budget_seconds=settings.rasa_turn_budget_seconds,

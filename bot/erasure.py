@@ -41,3 +41,14 @@ class ConversationErasure:
             except Exception:
                 log.exception("could not erase the conversation after a data deletion")
         return result
+
+
+class AllErasers:
+    """Erases a conversation from several stores (Rasa's tracker, the form guard's memory) in turn."""
+
+    def __init__(self, *erasers: ErasesConversations) -> None:
+        self._erasers = erasers
+
+    def erase(self, sender_id: str) -> int:
+        """Erase `sender_id` from every store; the records erased in all."""
+        return sum(eraser.erase(sender_id) for eraser in self._erasers)

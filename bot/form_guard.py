@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.dialogue import DialogueEngine
 from bot.messages import BotReply, FormState, TurnResult, UserTurn
+from bot.privacy import mask_personal_data
 from bot.texts import text
 from core.clock import utcnow
 from core.intents import Intent
@@ -112,7 +113,9 @@ class FormGuard:
             return await self._repeated_message(turn, key)
         result = await self._guarded(turn)
         if isinstance(key, str) and key:
-            await self._db(self._store.save_message_result, turn.sender_id, key, result.model_dump_json())
+            # Kept to answer a re-send; numbers masked, erased with the farmer's data.
+            kept = mask_personal_data(result.model_dump_json())
+            await self._db(self._store.save_message_result, turn.sender_id, key, kept)
         return result
 
     async def _guarded(self, turn: UserTurn) -> TurnResult:

@@ -217,8 +217,11 @@ class SqlFormGuardStore:
             row = session.get(ClientMessage, (sender_id, message_key[:128]))
             return row.result_json if row is not None else None
 
-    def forget(self, sender_id: str) -> None:
-        """Erase everything kept for a conversation (the farmer's data deletion)."""
+    def erase(self, sender_id: str) -> int:
+        """Erase everything kept for a conversation (the farmer's data deletion); how many rows went."""
+        erased = 0
         with session_scope(self._sessions) as session:
             for table in (OfferedButton, FormViewRow, FormReceipt, ClientMessage):
-                session.execute(delete(table).where(table.sender_id == sender_id))
+                result = session.execute(delete(table).where(table.sender_id == sender_id))
+                erased += int(getattr(result, "rowcount", 0) or 0)
+        return erased

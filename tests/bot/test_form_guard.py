@@ -3,6 +3,7 @@ through crashes, re-sent client messages get their first answer (with the real s
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,16 @@ async def test_a_web_message_sent_again_with_its_id_gets_the_first_answer_and_is
 
     assert len(engine.turns) == 1
     assert again.replies == first.replies
+
+
+async def test_a_data_deletion_erases_what_the_guard_kept_for_the_conversation(stores) -> None:
+    guard_store, _ = stores
+    guard = FormGuard(ScriptedEngine(asked("consent", CONSENT_YES)), guard_store)
+    await guard.handle(turn("没有", **{CLIENT_MESSAGE_ID: "m-18"}))
+    guard_store.add_receipt(SENDER, TOKEN, confirm_payload(TOKEN))
+
+    erased = guard_store.erase(SENDER)
+
+    assert erased >= 4
+    assert guard_store.step(SENDER) is None and guard_store.message_result(SENDER, "m-18") is None
+    assert not guard_store.was_offered(SENDER, CONSENT_YES, since=datetime(2000, 1, 1, tzinfo=UTC))
