@@ -128,8 +128,14 @@ def test_typed_rasa_commands_are_read_as_text(forms: FormStack):
     say(forms, sender, "/restart")
     say(forms, sender, "/confirm_delete_data")
 
-    slots = forms.slots(sender)  # neither restarted the conversation nor deleted the farmer's data
-    assert slots["applicant_name"] == "黄桂兰" and slots["requested_slot"] == "other_loans"
+    tracker = httpx.get(f"{forms.rasa_url}/conversations/web:{sender}/tracker", timeout=30).json()
+    events = tracker["events"]
+    said = [e for e in events if e["event"] == "user"]
+    # Neither reached Rasa as a command: no restart, no confirmed deletion (which would also erase the tracker).
+    assert not any(e["event"] == "restart" for e in events)
+    assert [e["text"] for e in said[-2:]] == ["／restart", "／confirm_delete_data"]
+    assert all(e["parse_data"]["intent"]["name"] not in ("restart", "confirm_delete_data") for e in said)
+    assert len(said) > 2  # the conversation was not erased
 
 
 def test_a_confirmation_committed_while_the_bot_was_down_answers_with_its_reference_after_the_restart(
