@@ -12,7 +12,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from bot.dialogue import DialogueEngine
 from bot.errors import DialogueUnavailable
@@ -81,6 +83,10 @@ class ResilientDialogue:
         self._in_form = in_form
         self._clock = clock
         self.circuit = CircuitBreaker(self._policy.open_seconds, clock)
+        # Searches run on their own thread: one that outlives its budget never holds up the threads the other
+        # stages use (database, transcript), and while one runs, other farmers get the apology at once.
+        self._searcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fallback-search")
+        self._searching = False
 
     def warm_up(self) -> None:
         """Load the knowledge index and embedding model now, so the first fallback answer is not slow."""
@@ -155,12 +161,22 @@ class ResilientDialogue:
         """Ask the knowledge base directly; None when there is none, the text is a payload, or it fails."""
         if self._knowledge is None or not question.strip() or question.lstrip().startswith(("/", "／")):
             return None
+        if self._searching:
+            logger.warning("knowledge fallback busy with an earlier search, apologising instead")
+            return None
+        self._searching = True
+        search = partial(self._knowledge.answer, question, lang=lang, topic=None)
+        future = asyncio.get_running_loop().run_in_executor(self._searcher, search)
+        future.add_done_callback(self._search_done)
         try:
-            answer = await asyncio.to_thread(self._knowledge.answer, question, lang=lang, topic=None)
+            answer = await asyncio.shield(future)
         except Exception:
             logger.exception("knowledge fallback failed as well")
             return None
         return answer if answer.text.strip() else None
+
+    def _search_done(self, _future: object) -> None:
+        self._searching = False
 
 
 def _result_from_answer(answer: Answer, lang: Lang) -> TurnResult:

@@ -112,3 +112,24 @@ def test_warm_up_asks_the_knowledge_base_once() -> None:
     ResilientDialogue(DownEngine(), knowledge).warm_up()
 
     assert len(knowledge.questions) == 1
+
+
+async def test_while_a_slow_search_still_runs_other_farmers_get_the_apology_at_once() -> None:
+    import threading
+
+    release = threading.Event()
+    asked: list[str] = []
+
+    class BlockedKnowledge(FakeKnowledge):
+        def answer(self, question: str, **kwargs: object):  # type: ignore[no-untyped-def, override]
+            asked.append(question)
+            release.wait(5)
+            return LOAN_ANSWER
+
+    engine = ResilientDialogue(DownEngine(), BlockedKnowledge(), policy=QUICK)
+    first = await engine.handle(turn("贷款利息多少", lang="zh"))
+    second = await engine.handle(turn("保险怎么买", lang="zh"))
+    release.set()
+
+    assert first.replies[0].text == text("unavailable", "zh") == second.replies[0].text
+    assert asked == ["贷款利息多少"]  # no second search piled up behind the stuck one
