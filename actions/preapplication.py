@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,12 +23,21 @@ from actions.answer import QuestionAnswerer
 from actions.applications_deps import ApplicationServices
 from actions.identity import farmer_identity, shares_contact
 from actions.numbers import NUMBER_SLOTS, finish, lapsed_numbers, reveal, revealed_slots, sealed_updates
-from actions.questions import asks_to_correct, looks_like_question
+from actions.questions import asks_to_apply, asks_to_correct, looks_like_question
 from actions.turn import current_lang, intent_confidence, is_payload, latest_intent, latest_metadata, latest_text
 from core.channels import UnknownChannel
 from core.intents import Intent
 from core.lang import Lang
 from core.text import bi
+from loans.form_buttons import (
+    CHOICE_ENTITY,
+    FORM_ENTITY,
+    STEP_ENTITY,
+    choice_payload,
+    form_tag,
+    new_form_token,
+    step_number,
+)
 from loans.preapplication import (
     CANCEL,
     CHOICE_PREFIX,
@@ -49,13 +57,34 @@ from loans.preapplication import (
     field_to_correct,
     summary_choices,
 )
-from store.applications import UnknownStationError
+from store.applications import SubmitResult, UnknownStationError
 
 logger = logging.getLogger(__name__)
 
 FORM_NAME = "preapplication_form"
-CHOICE_ENTITY = "choice"
 FIELD_ENTITY = "form_field"
+# Set by the form's validation once the application is committed: {"reference": ..., "created": bool}.
+SUBMITTED_SLOT = "submitted_application"
+STALE_BUTTON = bi("这个按钮已过期，请看最新的问题。", "This button has expired; please look at the latest question.")
+RESENT_ANSWER = bi(
+    "这条回答刚才已经收到了，用在了上一步。请回答下面这一步：",
+    "I already received that answer for the previous step. Please answer this one:",
+)
+ALREADY_FILLING = bi(
+    "您已经在填一份贷款预申请了（填到第 {step} 步）。要接着填，还是清掉重新开始？",
+    "You are already filling in a loan pre-application (at step {step}). Go on with it, or clear it and start over?",
+)
+STARTED_OVER = bi(
+    "好的，已清掉之前填的内容，我们重新开始。", "All right, the earlier answers are cleared; let's start over."
+)
+CONTINUE_FORM = Choice(bi("接着填", "Go on"), "continue")
+RESTART_FORM = Choice(bi("重新开始", "Start over"), "restart")
+# A repeated message counts as a re-send of an answer whose reply was lost only within this time.
+RESEND_WINDOW_SECONDS = 600.0
+SUBMIT_FAILED = bi(
+    "抱歉，系统暂时保存不了您的申请。您填的内容都还在，请过一会儿再点一次“确认提交”。",
+    'Sorry, your application could not be saved just now. Your answers are kept; please tap "Send" again shortly.',
+)
 # Intents that leave the requested question unanswered (a rule handles them, then the form asks again),
 # unless the text also reads as an answer ("三万" classified as ask_loan still fills the amount).
 INTERRUPT_INTENTS = frozenset(
@@ -88,24 +117,15 @@ ALREADY_SENT = bi(
 )
 
 
-def new_form_token() -> str:
-    """A fresh token for one form instance: a retried confirm with the same token stores nothing twice."""
-    return f"pa-{secrets.token_hex(16)}"
-
-
-def choice_payload(choice: Choice) -> str:
-    """The Rasa payload of a choice: its own `/intent` payload, or `/inform{"choice": value}`."""
-    if choice.value.startswith("/"):
-        return choice.value
-    return Intent.INFORM.payload + json.dumps({CHOICE_ENTITY: choice.value}, ensure_ascii=False, separators=(",", ":"))
-
-
-def buttons_for(choices: tuple[Choice, ...] | list[Choice], lang: Lang) -> list[dict[str, str]]:
-    """rasa-sdk buttons for choices, labelled in the farmer's language, without duplicates."""
+def buttons_for(
+    choices: tuple[Choice, ...] | list[Choice], lang: Lang, step: Field | None = None, token: object = None
+) -> list[dict[str, str]]:
+    """rasa-sdk buttons for choices, labelled in the farmer's language, without duplicates; bound to `step` and
+    form `token` when given."""
     seen: set[str] = set()
     buttons: list[dict[str, str]] = []
     for choice in choices:
-        payload = choice_payload(choice)
+        payload = choice_payload(choice, step, token)
         if payload not in seen:
             seen.add(payload)
             buttons.append({"title": choice.title.get(lang), "payload": payload})
@@ -122,7 +142,102 @@ def latest_entity(tracker: Tracker, name: str) -> str | None:
 
 def reset_events() -> list[EventType]:
     """Clear every slot of the form, so the next application starts empty with a new token."""
-    return [SlotSet(name, None) for name in (*FIELDS, *EXTRA_SLOTS)] + [SlotSet(REQUESTED_SLOT, None)]
+    return [SlotSet(name, None) for name in (*FIELDS, *EXTRA_SLOTS, SUBMITTED_SLOT)] + [SlotSet(REQUESTED_SLOT, None)]
+
+
+def stale_button(tracker: Tracker, field: Field) -> bool:
+    """True when the latest message is a button of another step or another form instance than `field` of this one."""
+    step = latest_entity(tracker, STEP_ENTITY)
+    form = latest_entity(tracker, FORM_ENTITY)
+    if step is not None and step != str(step_number(field)):
+        return True
+    current = form_tag(tracker.get_slot("form_token"))
+    return form is not None and current is not None and form != current
+
+
+def _asked(tracker: Tracker) -> Field:
+    """The field the form asks now (the name when none is recorded)."""
+    asked = tracker.get_slot(REQUESTED_SLOT)
+    return next((field for field in FIELDS if field == asked), "applicant_name")
+
+
+def resent_answer(tracker: Tracker, field: Field) -> bool:
+    """True when the latest message repeats the previous one, which already answered another step (its reply
+    was lost and the farmer sent it again): it must not be applied to `field`."""
+    events = tracker.events or []
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    latest, previous = events[users[-1]], events[users[-2]]
+    said = str(latest.get("text") or "").strip()
+    if not said or said != str(previous.get("text") or "").strip():
+        return False
+    apart = float(latest.get("timestamp") or 0) - float(previous.get("timestamp") or 0)
+    if apart > RESEND_WINDOW_SECONDS:
+        return False
+    step_then: str | None = None
+    for event in events[: users[-2]]:
+        if event.get("event") == "slot" and event.get("name") == REQUESTED_SLOT:
+            step_then = event.get("value")
+        elif event.get("event") == "active_loop" and not event.get("name"):
+            step_then = None
+    return step_then is not None and step_then != field and tracker.get_slot(step_then) is not None
+
+
+class Submission:
+    """Stores a confirmed form: one application per form token, however often it is confirmed."""
+
+    def __init__(self, services: ApplicationServices) -> None:
+        self._services = services
+
+    async def store(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, *, in_form: bool = True
+    ) -> dict[str, Any] | None:
+        """Store the application; the value for the submitted slot, or None (farmer told why) when it failed.
+
+        `in_form`: the form is still open at its summary (tap "Send" again), else the "try again" button helps."""
+        lang = current_lang(tracker)
+
+        def failed() -> None:
+            if in_form:
+                dispatcher.utter_message(text=SUBMIT_FAILED.get(lang))
+            else:
+                dispatcher.utter_message(response=UTTER_SAVE_FAILED)
+
+        try:
+            channel, external_id = farmer_identity(tracker)
+        except UnknownChannel:
+            logger.error("pre-application from a sender id without a known channel; answers kept")
+            failed()
+            return None
+        slots = revealed_slots(self._services.numbers, tracker.sender_id, tracker.slots)
+        form = self._services.form.build_form(slots, channel=channel, external_id=external_id, lang=lang)
+        try:
+            result = await asyncio.to_thread(self._services.store.submit_application, form)
+        except UnknownStationError:
+            logger.warning("pre-application for a station missing from the database: %s", form.station_code)
+            dispatcher.utter_message(response=UTTER_STATION_OFFLINE)
+            return None
+        except Exception as exc:  # the database may be down: keep the answers, offer to try again
+            logger.error("pre-application could not be stored: %s", type(exc).__name__)
+            failed()
+            return None
+        # Sent: the sealed numbers go, and Rasa's conversation is erased once this turn is saved.
+        await asyncio.to_thread(finish, self._services.numbers, tracker.sender_id, "submit")
+        return {"reference": result.application.reference, "created": result.created}
+
+    def announce(self, dispatcher: CollectingDispatcher, tracker: Tracker, submitted: dict[str, Any]) -> bool:
+        """Tell the farmer the reference of the stored application; False when it cannot be read back."""
+        lang = current_lang(tracker)
+        view = self._services.store.get_application(str(submitted.get("reference")))
+        if view is None:
+            return False
+        result = SubmitResult(application=view, created=bool(submitted.get("created")))
+        text = result.message(lang)
+        if not result.created:
+            text = f"{text}\n{ALREADY_SENT.get(lang)}"
+        dispatcher.utter_message(text=f"{text}\n{WHAT_TO_BRING.get(lang)}")
+        return True
 
 
 class ValidatePreApplicationForm(FormValidationAction):
@@ -131,6 +246,7 @@ class ValidatePreApplicationForm(FormValidationAction):
     def __init__(self, services: ApplicationServices, answerer: QuestionAnswerer | None = None) -> None:
         self._services = services
         self._answerer = answerer
+        self._submission = Submission(services)
 
     def name(self) -> str:
         """The validation action Rasa calls for the form."""
@@ -140,7 +256,12 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Extract and validate, and give a new form instance its token."""
         events = await super().run(dispatcher, tracker, domain)
         events += [SlotSet(name, None) for name in lapsed_numbers(self._services.numbers, tracker)]
-        if tracker.get_slot("form_token") is None:
+        started_over = latest_intent(tracker) == Intent.INFORM and (
+            latest_entity(tracker, CHOICE_ENTITY) == RESTART_FORM.value and not stale_button(tracker, _asked(tracker))
+        )
+        if started_over:
+            events += [SlotSet(name, None) for name in EXTRA_SLOTS]
+        if tracker.get_slot("form_token") is None or started_over:
             events.append(SlotSet("form_token", new_form_token()))
         return events
 
@@ -152,8 +273,18 @@ class ValidatePreApplicationForm(FormValidationAction):
         """
         if tracker.get_slot(REQUESTED_SLOT) != name:
             return {}
+        if stale_button(tracker, name):
+            # A double tap, or a button of an earlier question or an older form: it changes nothing.
+            dispatcher.utter_message(text=STALE_BUTTON.get(current_lang(tracker)))
+            return {}
+        if resent_answer(tracker, name):
+            dispatcher.utter_message(text=RESENT_ANSWER.get(current_lang(tracker)))
+            return {}
         intent = latest_intent(tracker)
         chosen = latest_entity(tracker, CHOICE_ENTITY)
+        restart = self._continue_or_restart(name, intent, chosen, dispatcher, tracker)
+        if restart is not None:
+            return restart
         if chosen is not None and intent == Intent.INFORM:
             return {name: CHOICE_PREFIX + chosen}
         if name == "phone" and intent == Intent.SHARE_CONTACT:
@@ -177,6 +308,29 @@ class ValidatePreApplicationForm(FormValidationAction):
             return {}
         return {name: text}
 
+    def _continue_or_restart(
+        self, name: Field, intent: str | None, chosen: str | None, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any] | None:
+        """ "我要申请贷款" in the middle of the form asks whether to go on or start over, and the answer to that:
+        the slots to set ({} to ask the question again), or None when the turn is something else."""
+        lang = current_lang(tracker)
+        text = latest_text(tracker)
+        if intent == Intent.INFORM and chosen == CONTINUE_FORM.value:
+            return {}
+        if intent == Intent.INFORM and chosen == RESTART_FORM.value:
+            dispatcher.utter_message(text=STARTED_OVER.get(lang))
+            return {field: None for field in FIELDS}  # the extra slots and a new token: see `run`
+        if intent != Intent.APPLY_LOAN or is_payload(text) or not asks_to_apply(text):
+            return None
+        if self._services.form.recognises(name, text, tracker.slots):
+            return None
+        question = ALREADY_FILLING.get(lang).format(step=step_number(name))
+        choices = (CONTINUE_FORM, RESTART_FORM)
+        dispatcher.utter_message(
+            text=question, buttons=buttons_for(choices, lang, name, tracker.get_slot("form_token"))
+        )
+        return {}
+
     def _validate(self, name: Field, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         """Accept the answer, or explain why not (differently, with a person to ask, after repeated failures)."""
         if value is None:
@@ -199,7 +353,7 @@ class ValidatePreApplicationForm(FormValidationAction):
         if failures.get(name, 0) >= FAILURES_BEFORE_HELP:
             text = f"{text}\n{HINTS[name].get(lang)}"
             choices += [HUMAN, CANCEL]
-        dispatcher.utter_message(text=text, buttons=buttons_for(choices, lang))
+        dispatcher.utter_message(text=text, buttons=buttons_for(choices, lang, name, tracker.get_slot("form_token")))
         return {**result.updates, name: None, "form_failures": failures or None}
 
     def _answer_text(self, name: Field, text: str, tracker: Tracker) -> str:
@@ -337,11 +491,25 @@ class ValidatePreApplicationForm(FormValidationAction):
         """Answer to the summary."""
         return await self._extract("confirmed", dispatcher, tracker)
 
-    def validate_confirmed(
+    async def validate_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """Only an explicit "send" completes the form."""
-        return self._validate("confirmed", value, dispatcher, tracker)
+        """Only an explicit "send" completes the form, and only once the application is stored: the form closes
+        in the same step as the commit, so a crash leaves it either stored (a re-tap finds it by its token) or
+        open at the summary (a re-tap stores it)."""
+        checked = self._validate("confirmed", value, dispatcher, tracker)
+        if not checked.get("confirmed"):
+            return checked
+        try:
+            submitted = await self._submission.store(dispatcher, tracker)
+        except ValidationError as exc:
+            missing = sorted({str(err["loc"][0]) for err in exc.errors() if err.get("loc")})
+            logger.warning("pre-application incomplete at submit (fields: %s); starting over", ",".join(missing))
+            dispatcher.utter_message(response="utter_preapplication_incomplete")
+            return {name: None for name in (*FIELDS, *EXTRA_SLOTS)}
+        if submitted is None:
+            return {**checked, "confirmed": None}
+        return {**checked, SUBMITTED_SLOT: submitted}
 
 
 def is_question_not_correction(text: str) -> bool:
@@ -401,7 +569,7 @@ class AskWithChoices(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """`utter_ask_<slot>` in the farmer's language, with one button per choice."""
-        buttons = buttons_for(self._choices, current_lang(tracker))
+        buttons = buttons_for(self._choices, current_lang(tracker), self._slot, tracker.get_slot("form_token"))
         dispatcher.utter_message(response=f"utter_ask_{self._slot}", buttons=buttons)
         return []
 
@@ -458,7 +626,8 @@ class AskTerm(Action):
             'Step 8: For how long? Tap one or type it, e.g. "2 years".',
         )
         choices = self._services.form.term_choices(rules)
-        dispatcher.utter_message(text=text.get(lang), buttons=buttons_for(choices, lang))
+        token = tracker.get_slot("form_token")
+        dispatcher.utter_message(text=text.get(lang), buttons=buttons_for(choices, lang, "term", token))
         return []
 
 
@@ -473,7 +642,8 @@ class AskConsent(Action):
         """The wording of the current version, with agree / cancel buttons."""
         lang = current_lang(tracker)
         choices = (Choice(bi("我同意", "I agree"), "yes"), Choice(bi("不同意", "I do not agree"), "no"), CANCEL)
-        dispatcher.utter_message(text=consent_prompt(lang), buttons=buttons_for(choices, lang))
+        buttons = buttons_for(choices, lang, "consent", tracker.get_slot("form_token"))
+        dispatcher.utter_message(text=consent_prompt(lang), buttons=buttons)
         return []
 
 
@@ -494,7 +664,8 @@ class AskConfirmed(Action):
         lang = current_lang(tracker)
         slots = revealed_slots(self._services.numbers, tracker.sender_id, tracker.slots)
         text = self._services.form.summary(slots, lang)
-        dispatcher.utter_message(text=text, buttons=buttons_for(summary_choices(), lang))
+        buttons = buttons_for(summary_choices(), lang, "confirmed", tracker.get_slot("form_token"))
+        dispatcher.utter_message(text=text, buttons=buttons)
         return []
 
 
@@ -557,48 +728,34 @@ class CancelPreApplication(Action):
 
 
 class SubmitPreApplication(Action):
-    """Sends the confirmed form to the station: one application, even when the confirm comes twice."""
+    """Tells the farmer the reference of the application the form stored; stores it first when it was not
+    (the "try again" button): one application, even when the confirm comes twice."""
 
     def __init__(self, services: ApplicationServices) -> None:
         self._services = services
+        self._submission = Submission(services)
 
     def name(self) -> str:
         """Run when the form is complete (and by the "try again" button)."""
         return "action_submit_preapplication"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        """Store the application; keep the answers when storing fails so "try again" can send them."""
-        lang = current_lang(tracker)
+        """Announce the stored application; store it when it is confirmed but not yet stored; keep the answers
+        when storing fails so "try again" can send them."""
+        submitted = tracker.get_slot(SUBMITTED_SLOT)
+        stored_by_form = isinstance(submitted, dict) and submitted.get("reference")
+        if stored_by_form and self._submission.announce(dispatcher, tracker, submitted):
+            return reset_events()
         if not tracker.get_slot("form_token") or not tracker.get_slot("confirmed"):
             dispatcher.utter_message(response=UTTER_NOTHING_PENDING)
             return []
         try:
-            channel, external_id = farmer_identity(tracker)
-        except UnknownChannel:
-            logger.error("pre-application from a sender id without a known channel; answers kept")
-            dispatcher.utter_message(response=UTTER_SAVE_FAILED)
-            return []
-        try:
-            slots = revealed_slots(self._services.numbers, tracker.sender_id, tracker.slots)
-            form = self._services.form.build_form(slots, channel=channel, external_id=external_id, lang=lang)
+            stored = await self._submission.store(dispatcher, tracker, in_form=False)
         except ValidationError as exc:
             missing = sorted({str(err["loc"][0]) for err in exc.errors() if err.get("loc")})
             logger.warning("pre-application incomplete at submit (fields: %s); starting over", ",".join(missing))
             dispatcher.utter_message(response="utter_preapplication_incomplete")
             return reset_events()
-        try:
-            result = await asyncio.to_thread(self._services.store.submit_application, form)
-        except UnknownStationError:
-            logger.warning("pre-application for a station missing from the database: %s", form.station_code)
-            dispatcher.utter_message(response=UTTER_STATION_OFFLINE)
+        if stored is None or not self._submission.announce(dispatcher, tracker, stored):
             return []
-        except Exception as exc:  # the database may be down: keep the answers, offer to try again
-            logger.error("pre-application could not be stored: %s", type(exc).__name__)
-            dispatcher.utter_message(response=UTTER_SAVE_FAILED)
-            return []
-        text = result.message(lang)
-        if not result.created:
-            text = f"{text}\n{ALREADY_SENT.get(lang)}"
-        dispatcher.utter_message(text=f"{text}\n{WHAT_TO_BRING.get(lang)}")
-        await asyncio.to_thread(finish, self._services.numbers, tracker.sender_id, "submit")
         return reset_events()

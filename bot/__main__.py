@@ -14,7 +14,8 @@ import uvicorn
 from bot.campaigns.wiring import CampaignParts
 from bot.channel import ChannelDeps
 from bot.channels import enabled_channels, running_channels
-from bot.erasure import TrackerSweeper
+from bot.erasure import AllErasers, TrackerSweeper
+from bot.fallback import OutagePolicy
 from bot.handoff.wiring import HandoffParts
 from bot.limits import MemoryRateLimiter
 from bot.pipeline import PipelineParts, build_pipeline
@@ -31,6 +32,7 @@ from knowledge.scam import ScamDetector
 from knowledge.service import build_knowledge_service
 from store.crypto import cipher_from_settings
 from store.db import make_engine, migrate, session_factory
+from store.form_guard import SqlFormGuardStore
 from store.number_drafts import NumberVault
 from store.rasa_tracker import RasaTrackerEraser
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
@@ -64,6 +66,7 @@ async def serve(settings: BotSettings) -> None:
     numbers = NumberVault(sessions, cipher_from_settings(settings), ttl=timedelta(hours=settings.number_draft_hours))
     tracker_eraser = RasaTrackerEraser(tracker_engine)
     sweeper = TrackerSweeper(tracker_eraser, numbers, max_age=timedelta(days=settings.tracker_max_age_days))
+    guard_store = SqlFormGuardStore(sessions)  # offered buttons, form steps, confirmations (bot/form_guard.py)
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
     async with httpx.AsyncClient() as http:
         rasa = RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds)
@@ -72,7 +75,7 @@ async def serve(settings: BotSettings) -> None:
                 rasa=rasa,
                 knowledge=knowledge,
                 scam_detector=ScamDetector.default(),
-                eraser=tracker_eraser,
+                eraser=AllErasers(tracker_eraser, guard_store),
                 numbers=numbers,
                 erasure_requests=numbers,
                 handoff_gate=partial(handoff.gate, understand=rasa.understand),
@@ -81,10 +84,16 @@ async def serve(settings: BotSettings) -> None:
                 contacts=contacts,
                 handoffs=handoff.handoffs,
                 voice_max_seconds=settings.voice_max_seconds,
+                form_guard=guard_store,
+                outage=OutagePolicy(
+                    answer_within_seconds=settings.answer_within_seconds,
+                    engine_budget_seconds=settings.rasa_turn_budget_seconds,
+                ),
             )
         )
         voice = build_voice_notes(settings, knowledge.retriever.correct_spelling)
         threading.Thread(target=pipeline.scam_shield.warm_up, name="scam-warm-up", daemon=True).start()
+        threading.Thread(target=pipeline.fallback.warm_up, name="fallback-warm-up", daemon=True).start()
         deps = ChannelDeps(
             dialogue=pipeline.engine,
             contacts=contacts,

@@ -174,3 +174,28 @@ class TrackerSweeper:
         while True:
             await asyncio.to_thread(self.sweep)
             await asyncio.sleep(interval_seconds)
+
+
+class ErasesOneConversation(Protocol):
+    """Another store that keeps something of a conversation (the form guard's memory)."""
+
+    def erase(self, sender_id: str) -> int:
+        """Delete what is kept of `sender_id`; return how many records went."""
+        ...
+
+
+class AllErasers:
+    """Erases a conversation from Rasa's tracker and the other stores that keep some of it, in turn; old events
+    (the age sweep) are Rasa's tracker's alone."""
+
+    def __init__(self, tracker: ErasesConversations, *others: ErasesOneConversation) -> None:
+        self._tracker = tracker
+        self._others = others
+
+    def erase(self, sender_id: str) -> int:
+        """Erase `sender_id` from every store; the records erased in all."""
+        return self._tracker.erase(sender_id) + sum(other.erase(sender_id) for other in self._others)
+
+    def erase_older_than(self, cutoff: datetime) -> int:
+        """Delete every conversation's tracker events from before `cutoff`."""
+        return self._tracker.erase_older_than(cutoff)

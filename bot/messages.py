@@ -68,10 +68,18 @@ class ScamInfo(BaseModel):
     signals: list[str] = Field(default_factory=list)
 
 
+class FormState(BaseModel):
+    """The pre-application after a turn: its instance token and the step asked (both None when no form is open)."""
+
+    token: str | None = None
+    step: str | None = None
+
+
 class TurnResult(BaseModel):
-    """Everything the bot answers to one turn."""
+    """Everything the bot answers to one turn; `form` is None when the engine could not say (e.g. a fallback)."""
 
     replies: list[BotReply]
     intent: IntentInfo | None = None
     lang: Lang
     scam: ScamInfo | None = None
+    form: FormState | None = None

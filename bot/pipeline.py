@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.arrivals import ArrivalRecorder, FarmerContacts
@@ -10,7 +11,8 @@ from bot.channel import OpenHandoffs
 from bot.conversation import Conversation, InputHygiene
 from bot.dialogue import DialogueEngine
 from bot.erasure import ConversationErasure, ErasesConversations, KeepsErasureRequests
-from bot.fallback import ResilientDialogue
+from bot.fallback import OutagePolicy, ResilientDialogue
+from bot.form_guard import FormGuard, FormGuardStore
 from bot.number_vault import NumberHandles, SealsNumbers
 from bot.scam_shield import AssessesScams, ScamShield
 from bot.transcript import RecordsTurns, TranscriptRecorder
@@ -36,6 +38,8 @@ class PipelineParts:
     contacts: FarmerContacts
     handoffs: OpenHandoffs | None = None  # voice notes in a hand-off go to staff without a read-back
     voice_max_seconds: float = 60.0
+    form_guard: FormGuardStore | None = None
+    outage: OutagePolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,15 @@ class Pipeline:
 
     engine: DialogueEngine
     scam_shield: ScamShield
+    fallback: ResilientDialogue
 
 
 def build_pipeline(parts: PipelineParts) -> Pipeline:
     """The stages from the innermost (Rasa) outwards; a farmer's turn enters at the last line and goes up."""
-    engine: DialogueEngine = ResilientDialogue(parts.rasa, parts.knowledge)  # Rasa; retrieval-only when it is down
+    guard_store = parts.form_guard
+    in_form = _in_form(guard_store) if guard_store is not None else None
+    fallback = ResilientDialogue(parts.rasa, parts.knowledge, policy=parts.outage, in_form=in_form)
+    engine: DialogueEngine = fallback  # Rasa; retrieval-only (fast) when it is down, slow or silent
     engine = NumberHandles(engine, parts.numbers)  # ID, phone and card numbers become handles; Rasa never sees them
     engine = Conversation(engine)  # input hygiene (empty, over-long, control characters); the farmer's language
     engine = shield = ScamShield(engine, parts.scam_detector)  # a scam warning first when the text looks like one
@@ -57,7 +65,19 @@ def build_pipeline(parts: PipelineParts) -> Pipeline:
     engine = parts.handoff_gate(engine)  # "talk to a person" opens a hand-off; turns then go to staff
     engine = VoiceReadBack(engine, parts.handoffs, max_seconds=parts.voice_max_seconds)  # voice: read back first
     engine = parts.campaign_greeter(engine)  # a deep-link payload is verified, counted and greeted by topic
+    if guard_store is not None:
+        engine = FormGuard(engine, guard_store)  # only offered buttons are commands; stale ones; confirmations kept
     engine = TranscriptRecorder(engine, parts.transcript)  # the masked transcript of every turn and reply
     engine = ArrivalRecorder(engine, parts.contacts)  # an arrival the channel did not record itself is stored
     engine = InputHygiene(engine)  # control characters (NUL, escapes) leave the text before anything keeps it
-    return Pipeline(engine=engine, scam_shield=shield)
+    return Pipeline(engine=engine, scam_shield=shield, fallback=fallback)
+
+
+def _in_form(store: FormGuardStore) -> Callable[[str], Awaitable[bool]]:
+    """Whether a farmer has a pre-application open, as the form guard last saw it."""
+
+    async def in_form(sender_id: str) -> bool:
+        step = await asyncio.to_thread(store.step, sender_id)
+        return step is not None and step.step is not None
+
+    return in_form

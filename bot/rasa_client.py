@@ -10,13 +10,15 @@ from urllib.parse import quote
 import httpx
 
 from bot.errors import DialogueUnavailable
-from bot.messages import BotReply, Button, IntentInfo, SourceRef, TurnResult, UserTurn
+from bot.messages import BotReply, Button, FormState, IntentInfo, SourceRef, TurnResult, UserTurn
 from bot.privacy import mask_personal_data
 from core.lang import Lang, detect_lang
 
 logger = logging.getLogger(__name__)
 
 _LANGS: tuple[Lang, ...] = ("zh", "en")
+CONNECT_TIMEOUT_SECONDS = 1.0
+FORM_NAME = "preapplication_form"
 
 
 class RasaDialogue:
@@ -26,7 +28,8 @@ class RasaDialogue:
         self._http = http
         self._base_url = base_url.rstrip("/")
         self._params = {"token": token} if token else {}
-        self._timeout = httpx.Timeout(timeout)
+        # A dead or restarting Rasa refuses or stalls the connection: give up on that quickly (the fallback answers).
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_SECONDS))
 
     async def handle(self, turn: UserTurn) -> TurnResult:
         """Return Rasa's replies to `turn`; raise DialogueUnavailable when Rasa cannot answer."""
@@ -45,6 +48,7 @@ class RasaDialogue:
             replies=replies,
             intent=intent_from_tracker(tracker),
             lang=_result_lang(tracker, turn),
+            form=form_from_tracker(tracker),
         )
 
     async def understand(self, turn: UserTurn) -> IntentInfo | None:
@@ -151,6 +155,20 @@ def intent_from_tracker(tracker: Mapping[str, Any]) -> IntentInfo | None:
     if isinstance(confidence, bool) or not isinstance(confidence, int | float):
         confidence = 0.0
     return IntentInfo(name=name, confidence=float(confidence))
+
+
+def form_from_tracker(tracker: Mapping[str, Any]) -> FormState | None:
+    """The pre-application's token and asked step from a tracker; None when the tracker could not be read."""
+    slots = tracker.get("slots")
+    if not isinstance(slots, dict):
+        return None
+    loop = tracker.get("active_loop")
+    active = isinstance(loop, dict) and loop.get("name") == FORM_NAME
+    token, step = slots.get("form_token"), slots.get("requested_slot")
+    return FormState(
+        token=token if active and isinstance(token, str) else None,
+        step=step if active and isinstance(step, str) else None,
+    )
 
 
 def _result_lang(tracker: Mapping[str, Any], turn: UserTurn) -> Lang:

@@ -32,6 +32,10 @@ class BotSettings(NonghuiSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr | None = None
     rasa_timeout_seconds: float = 10.0
+    # Outages fail fast (bot/fallback.py): a farmer is answered within `answer_within_seconds`; Rasa gets
+    # `rasa_turn_budget_seconds` of it, after which the retrieval-only fallback answers.
+    answer_within_seconds: float = 3.0
+    rasa_turn_budget_seconds: float = 2.5
     # Rasa's SQL tracker store (nlu/endpoints.yml): erased for a farmer who asks to delete their data.
     rasa_tracker_url: str | None = None
     # Every conversation's tracker events older than this are erased (bot/erasure.py), checked this often.

@@ -24,6 +24,10 @@ TextKey = Literal[
     "scam_button_person",
     "scam_check_unavailable",
     "tracker_not_erased",
+    "button_expired",
+    "already_submitted",
+    "form_kept_note",
+    "message_in_progress",
 ]
 
 _TEXTS: dict[TextKey, Bilingual] = {
@@ -88,6 +92,21 @@ _TEXTS: dict[TextKey, Bilingual] = {
             'your codes, or to move money to a "safe account" is a scammer. If unsure, call the 96110 anti-fraud '
             "line; if you have sent money, call 110 at once."
         ),
+    ),
+    "button_expired": bi(
+        "这个按钮已过期，请看最新的问题。", "This button has expired; please look at the latest question."
+    ),
+    "already_submitted": bi(
+        "您的预申请已提交，编号 {reference}，没有重复提交。{station_zh}会给您打电话，也可以打 {phone}。",
+        "Your pre-application was sent, reference {reference}; it was not sent twice. {station_en} will call "
+        "you, or call them on {phone}.",
+    ),
+    "form_kept_note": bi(
+        "（您填的预申请已经保存，恢复后会接着上次的问题继续，不用重填。）",
+        "(Your pre-application answers are kept; once this is back, it goes on from the last question.)",
+    ),
+    "message_in_progress": bi(
+        "这条消息已经收到，正在处理，请稍等。", "I have this message already and am working on it; one moment."
     ),
 }
 

@@ -417,3 +417,54 @@ class TrackerPurge(Base):
     conversation: Mapped[str] = mapped_column(String(160), unique=True)
     reason: Mapped[str] = mapped_column(String(16))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OfferedButton(Base):
+    """A button payload the bot showed to one conversation: only these are passed to Rasa as intents."""
+
+    __tablename__ = "offered_buttons"
+    __table_args__ = (UniqueConstraint("sender_id", "payload_hash", name="uq_offered_buttons_sender_payload"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(160), index=True)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    offered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FormView(Base):
+    """The pre-application step a conversation is at, as the bot last saw it, and the farmer's last answer."""
+
+    __tablename__ = "form_views"
+
+    sender_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    form_token: Mapped[str | None] = mapped_column(String(64))
+    step: Mapped[str | None] = mapped_column(String(32))
+    prompt_json: Mapped[str | None] = mapped_column(Text)
+    last_text_hash: Mapped[str | None] = mapped_column(String(64))
+    last_text_step: Mapped[str | None] = mapped_column(String(32))
+    last_text_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FormReceipt(Base):
+    """A confirmation of a pre-application the bot passed on: until its reference reached the farmer it is open."""
+
+    __tablename__ = "form_receipts"
+
+    form_token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(160), index=True)
+    confirm_payload: Mapped[str] = mapped_column(Text)
+    confirmed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ClientMessage(Base):
+    """A client message id (web `message_id`) already answered and its answer: a re-send is not applied twice."""
+
+    __tablename__ = "client_messages"
+
+    sender_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    message_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    result_json: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

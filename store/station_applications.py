@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import as_utc, session_scope
@@ -50,6 +50,39 @@ class SqlStationApplications:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
+    def page(
+        self, scope: StaffScope, *, status: str | None = None, search: str = "", page: int = 1, per_page: int = 50
+    ) -> tuple[list[ApplicationRow], int]:
+        """One page of the person's station's applications (admins: all), newest first, optionally of one status
+        and matching `search` in the reference, the applicant's name or the station's township; and the total."""
+        with session_scope(self._sessions) as session:
+            query = select(PreApplication, Station.code).join(Station, Station.id == PreApplication.station_id)
+            if not scope.is_admin:
+                if scope.station_id is None:
+                    return [], 0
+                query = query.where(PreApplication.station_id == scope.station_id)
+            if status:
+                query = query.where(PreApplication.status == status)
+            needle = search.strip().lower()[:64]
+            if needle:
+                query = query.where(
+                    or_(
+                        *(
+                            func.lower(column).contains(needle, autoescape=True)
+                            for column in (
+                                PreApplication.reference,
+                                PreApplication.applicant_name,
+                                Station.township_zh,
+                                Station.township_en,
+                            )
+                        )
+                    )
+                )
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            ordered = query.order_by(PreApplication.created_at.desc(), PreApplication.id.desc())
+            rows = session.execute(ordered.offset((max(page, 1) - 1) * per_page).limit(per_page))
+            return [_row(app, code) for app, code in rows], int(total)
+
     def list(self, scope: StaffScope, *, status: str | None = None, limit: int = 200) -> list[ApplicationRow]:
         """Applications of the person's station (admins: all), oldest first, optionally of one status."""
         with session_scope(self._sessions) as session:
@@ -61,21 +94,7 @@ class SqlStationApplications:
             if status:
                 query = query.where(PreApplication.status == status)
             rows = session.execute(query.order_by(PreApplication.created_at, PreApplication.id).limit(limit))
-            return [
-                ApplicationRow(
-                    reference=app.reference,
-                    status=app.status,
-                    station_code=code,
-                    applicant_name=app.applicant_name,
-                    phone_masked=app.phone_masked,
-                    amount_yuan=app.amount_yuan,
-                    term_months=app.term_months,
-                    purpose=app.purpose,
-                    created_at=as_utc(app.created_at),
-                    updated_at=as_utc(app.updated_at),
-                )
-                for app, code in rows
-            ]
+            return [_row(app, code) for app, code in rows]
 
     def extras(self, scope: StaffScope, reference: str) -> ApplicationExtras | None:
         """Detail fields of one application, or None when absent or of a station the person may not see."""
@@ -93,3 +112,18 @@ class SqlStationApplications:
                 farmer_channel=farmer.channel if farmer else None,
                 farmer_external_id=farmer.external_id if farmer else None,
             )
+
+
+def _row(app: PreApplication, code: str) -> ApplicationRow:
+    return ApplicationRow(
+        reference=app.reference,
+        status=app.status,
+        station_code=code,
+        applicant_name=app.applicant_name,
+        phone_masked=app.phone_masked,
+        amount_yuan=app.amount_yuan,
+        term_months=app.term_months,
+        purpose=app.purpose,
+        created_at=as_utc(app.created_at),
+        updated_at=as_utc(app.updated_at),
+    )

@@ -217,13 +217,18 @@ class HandoffGate:
                 if moved:
                     replies.append(texts.routed_reply(station, lang))
         _log_relay(current.id, channel, external_id, media_type)
-        if not media_type and shown and not shown.startswith("/") and self._waiting_while_closed(current):
+        closed = self._waiting_while_closed(current)
+        if not media_type and shown and not shown.startswith("/") and closed:
             replies.extend(await self._answer_while_waiting(turn, lang))
+        if not replies and _queued(current):
+            # Nobody has taken the request yet: each message is acknowledged, so the farmer is never left with
+            # "typing…" and nothing ("有人吗" at night). Once a person handles it, the bot stays quiet.
+            replies.append(BotReply(text=(texts.QUEUED_ACK_CLOSED if closed else texts.QUEUED_ACK).get(lang)))
         return TurnResult(replies=replies, lang=lang)
 
     def _waiting_while_closed(self, current: HandoffView) -> bool:
         """True when no one has answered yet and the station (or the default queue) is outside office hours."""
-        if current.first_staff_reply_at is not None or current.assigned_staff_id is not None:
+        if not _queued(current):
             return False
         hours = current.station.hours if current.station else self._options.default_hours
         parsed = OfficeHours.parse(hours.en)
@@ -337,3 +342,8 @@ def _log_relay(handoff_id: int, channel: str, external_id: str, media_type: str 
     """Log that a message was kept for staff, without its content or the farmer's id."""
     del channel, external_id
     log.info("hand-off %s: farmer message kept for staff%s", handoff_id, f" ({media_type})" if media_type else "")
+
+
+def _queued(current: HandoffView) -> bool:
+    """True while no staff member has taken or answered the hand-off."""
+    return current.first_staff_reply_at is None and current.assigned_staff_id is None

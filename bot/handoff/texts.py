@@ -44,6 +44,14 @@ ANSWERED_WHILE_WAITING = bi(
     "(That was the bot's answer, as a guide. Your request is still kept; the staff will follow up here "
     "when they are back.)",
 )
+QUEUED_ACK = bi(
+    "收到，已经转给工作人员，请稍等，他们会在这里回复您。",
+    "Got it: your message is with the staff; please wait, they will reply here.",
+)
+QUEUED_ACK_CLOSED = bi(
+    "收到，已经转给工作人员。现在是下班时间，工作人员上班后会在这里回复您。",
+    "Got it: your message is with the staff. It is outside office hours now; they will reply here when they are back.",
+)
 RATED = bi("谢谢您的评分！", "Thank you for your rating!")
 NOTHING_TO_RATE = bi("没有需要评分的服务，谢谢！", "There is no conversation to rate, thank you!")
 

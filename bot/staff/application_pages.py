@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+PER_PAGE = 50
+
+
 def router(console: "StaffConsole") -> APIRouter:
     """Routes under `/staff/applications`."""
     routes = APIRouter(prefix="/staff/applications")
@@ -50,13 +53,33 @@ def router(console: "StaffConsole") -> APIRouter:
 
     @routes.get("")
     async def listing(
-        ctx: Annotated[StaffContext, Depends(console.require_staff)], request: Request, status: str = ""
+        ctx: Annotated[StaffContext, Depends(console.require_staff)],
+        request: Request,
+        status: str = "",
+        q: str = "",
+        page: int = 1,
     ) -> Response:
-        """The station's applications, filtered by status."""
+        """The station's applications, newest first, a page at a time, filtered by status and searched by
+        reference, name or township; statuses in the staff member's language."""
         chosen = status if status in {s.value for s in ApplicationStatus} else ""
-        rows = await asyncio.to_thread(lambda: services.station_applications.list(ctx.scope, status=chosen or None))
+        page = max(page, 1)
+        rows, total = await asyncio.to_thread(
+            lambda: services.station_applications.page(
+                ctx.scope, status=chosen or None, search=q, page=page, per_page=PER_PAGE
+            )
+        )
         return console.render(
-            request, ctx, "applications.html", rows=rows, statuses=list(ApplicationStatus), chosen=chosen
+            request,
+            ctx,
+            "applications.html",
+            rows=rows,
+            statuses=list(ApplicationStatus),
+            chosen=chosen,
+            status_labels={s.value: s.label.get("en" if ctx.lang == "en" else "zh") for s in ApplicationStatus},
+            q=q,
+            page=page,
+            pages=max(1, -(-total // PER_PAGE)),
+            total=total,
         )
 
     @routes.get("/{reference}")

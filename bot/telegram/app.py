@@ -99,6 +99,9 @@ def build_telegram_application(
     application.add_handler(CallbackQueryHandler(channel.on_button))
     application.add_handler(MessageHandler(new_message & filters.COMMAND, channel.on_help))
     application.add_handler(MessageHandler(new_message & filters.TEXT, channel.on_text))
+    # An edited message is read as a new message (the farmer corrected what they wrote); edited commands are not.
+    edited = filters.UpdateType.EDITED_MESSAGE
+    application.add_handler(MessageHandler(edited & filters.TEXT & ~filters.COMMAND, channel.on_text))
     application.add_handler(MessageHandler(new_message & filters.PHOTO, channel.on_photo))
     application.add_handler(MessageHandler(new_message & filters.CONTACT, channel.on_contact))
     application.add_handler(MessageHandler(new_message & _SPOKEN, channel.on_voice))

@@ -161,7 +161,7 @@ class TelegramChannel:
             metadata["start_payload_rejected"] = True  # counted as an unknown campaign arrival
         if lang is not None:
             metadata["client_lang"] = lang
-        await self._converse(update, context, GREET_TURN, metadata)
+        await self._converse(update, context, GREET_TURN, metadata, lang=lang)
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`/help` and unknown commands: what the bot does and its commands."""
@@ -331,7 +331,11 @@ class TelegramChannel:
         context: ContextTypes.DEFAULT_TYPE,
         text: str,
         metadata: dict[str, object],
+        *,
+        lang: Lang | None = None,
     ) -> None:
+        """Send the farmer's turn to the dialogue and their replies back; `lang` (the app's language on `/start`)
+        stands when the farmer has not chosen one."""
         chat = update.effective_chat
         if chat is None:
             return
@@ -340,7 +344,7 @@ class TelegramChannel:
             sender_id=sender_id(chat.id),
             text=text,
             channel=CHANNEL,
-            lang=language.explicit,
+            lang=language.explicit or lang,
             metadata=metadata,
         )
         async with TypingIndicator(context.bot, chat.id, self._typing_interval):

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.arrivals import START_PAYLOAD
 from bot.dialogue import DialogueEngine
+from bot.form_guard import CLIENT_MESSAGE_ID
 from bot.limits import Decision, MemoryRateLimiter, RateLimiter, Rule, first_refusal
 from bot.messages import UserTurn
 from bot.privacy import mask_personal_data
@@ -127,6 +128,8 @@ def mount_chat(
         metadata: dict[str, object] = {}
         if body.start_payload:
             metadata[START_PAYLOAD] = body.start_payload
+        if body.message_id:
+            metadata[CLIENT_MESSAGE_ID] = body.message_id
         turn = UserTurn(
             sender_id=sender_id(CHANNEL, caller.chat_id),
             text=body.text,

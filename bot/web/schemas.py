@@ -34,6 +34,13 @@ class ChatRequest(BaseModel):
     start_payload: str | None = Field(
         default=None, max_length=256, description="Deep-link payload from the page's `?start=` parameter."
     )
+    message_id: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Optional id the client gives this message; sent again (a retry after a lost answer), the "
+        "bot returns the first answer and does not apply the message twice.",
+    )
 
 
 class ChatResponse(BaseModel):

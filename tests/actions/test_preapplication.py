@@ -187,7 +187,11 @@ async def test_a_village_typo_offers_did_you_mean_buttons_without_counting_a_fai
 
     assert slots["place"] is None and slots["form_failures"] is None
     payload = messages[0]["buttons"][0]["payload"]
-    assert payload.startswith("/inform") and json.loads(payload[len("/inform") :]) == {"choice": "ZJ-QS|东岭村"}
+    assert payload.startswith("/inform") and json.loads(payload[len("/inform") :]) == {
+        "choice": "ZJ-QS|东岭村",
+        "step": 4,
+        "form": "existing-token",
+    }
 
 
 async def test_a_tapped_choice_fills_the_slot(services: ReadyServices):
@@ -225,7 +229,7 @@ async def test_a_new_form_gets_a_token_once(services: ReadyServices):
 
     slots, _ = await validate(services, t)
 
-    assert slots["form_token"].startswith("pa-") and len(slots["form_token"]) == 35
+    assert slots["form_token"].startswith("pa-") and len(slots["form_token"]) == 15
 
 
 async def test_consent_records_the_wording_version_and_time(services: ReadyServices):
@@ -376,7 +380,7 @@ async def test_choice_questions_carry_their_buttons_in_the_farmers_language():
     assert dispatcher.messages[0]["response"] == "utter_ask_household_status"
     assert dispatcher.messages[0]["buttons"][0] == {
         "title": "Lifted out of poverty",
-        "payload": '/inform{"choice":"lifted_out"}',
+        "payload": '/inform{"choice":"lifted_out","step":5,"form":"existing-token"}',
     }
 
 

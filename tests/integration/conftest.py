@@ -62,6 +62,10 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
         NONGHUI_HOME=str(HOME),
         TOKENIZERS_PARALLELISM="false",
         NONGHUI_API_KEY=API_KEY,
+        # Tests check behaviour, not speed: a slow turn on a loaded machine must not turn into the outage
+        # fallback (a dead Rasa or action server still fails fast: refused connections, empty replies).
+        NONGHUI_RASA_TURN_BUDGET_SECONDS="60",
+        NONGHUI_ANSWER_WITHIN_SECONDS="61",
     )
     env.update(extra)
     return env

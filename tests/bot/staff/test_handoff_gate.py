@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.handoff.gate import HandoffGate, HandoffOptions, asks_for_person
 from bot.handoff.hours import OfficeHours
-from bot.handoff.texts import rating_payload
+from bot.handoff.texts import QUEUED_ACK, QUEUED_ACK_CLOSED, rating_payload
 from bot.messages import BotReply, IntentInfo, TurnResult, UserTurn
 from loans.stations import StationMatcher, load_stations
 from store.db import session_scope
@@ -90,7 +90,9 @@ async def test_while_open_the_bot_is_quiet_and_everything_is_kept_for_staff(serv
     photo = await gate.handle(turn("", media_type="photo", media_ref="photo-large"))
     contact = await gate.handle(turn("/share_contact", contact_phone="13812345678", contact_is_own=True))
     assert inner.turns == []
-    assert quiet.replies == [] and photo.replies == [] and contact.replies == []
+    # queued: every message is acknowledged (never "typing…" and nothing), none reaches the bot
+    assert [len(r.replies) for r in (quiet, photo, contact)] == [1, 1, 1]
+    assert "已经转给工作人员" in quiet.replies[0].text
     kept = [(m.text, m.media_type, m.media_ref) for m in farmer_messages(services)]
     assert kept == [("贷款的事情", None, None), ("", "photo", "photo-large"), ("📇 13812345678", "contact", None)]
     again = await gate.handle(turn("/human_handoff", lang="zh"))
@@ -205,7 +207,7 @@ async def test_a_message_that_is_not_a_question_during_a_waiting_handoff_only_go
 
     result = await gate.handle(turn("我叫王秀英"))
 
-    assert inner.turns == [] and result.replies == []
+    assert inner.turns == [] and [r.text for r in result.replies] == [QUEUED_ACK_CLOSED.zh]
     assert [m.text for m in farmer_messages(services)] == ["我叫王秀英"]
 
 
@@ -215,7 +217,7 @@ async def test_during_office_hours_the_bot_stays_quiet_even_for_questions(servic
 
     result = await gate.handle(turn("小额贷款要抵押吗"))
 
-    assert inner.turns == [] and result.replies == []
+    assert inner.turns == [] and [r.text for r in result.replies] == [QUEUED_ACK.zh]
 
 
 async def test_once_staff_have_replied_the_bot_stays_quiet_outside_office_hours_too(services, inner, accounts):
@@ -240,7 +242,7 @@ async def test_when_nlu_cannot_be_asked_a_waiting_handoff_only_keeps_the_message
 
     result = await gate.handle(turn("小额贷款要抵押吗"))
 
-    assert inner.turns == [] and result.replies == []
+    assert inner.turns == [] and [r.text for r in result.replies] == [QUEUED_ACK_CLOSED.zh]
     assert [m.text for m in farmer_messages(services)] == ["小额贷款要抵押吗"]
 
 
@@ -344,3 +346,12 @@ def test_the_pipeline_cleans_input_before_the_handoff_gate():
     )
 
     assert isinstance(pipeline.engine, InputHygiene) and seen
+
+
+async def test_are_you_there_at_night_while_queued_gets_an_answer(services, inner):
+    gate = waiting_gate(services, inner, "greet")
+    await gate.handle(turn("/human_handoff", lang="zh"))
+
+    result = await gate.handle(turn("有人吗"))
+
+    assert [r.text for r in result.replies] == [QUEUED_ACK_CLOSED.zh]

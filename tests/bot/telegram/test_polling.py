@@ -38,7 +38,7 @@ async def test_start_with_deep_link_records_payload_and_greets_through_dialogue(
     assert turn.text == "/greet"
     assert turn.sender_id == f"tg:{CHAT}"
     assert turn.channel == "telegram"
-    assert turn.lang is None
+    assert turn.lang == "zh"  # the app's language (zh-hans) until the farmer chooses
     assert turn.metadata["start_payload"] == "camp_X"
 
 
@@ -51,6 +51,7 @@ async def test_start_without_payload_records_none_and_english_client_language(
 
     assert contacts.records == [StartRecord("telegram", str(CHAT), None, "en")]
     assert dialogue.turns[0].metadata["start_payload"] is None
+    assert dialogue.turns[0].lang == "en"  # the first greeting follows the app's language
 
 
 async def test_start_with_malformed_payload_is_recorded_as_none(

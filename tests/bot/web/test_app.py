@@ -215,7 +215,7 @@ def test_openapi_documents_the_chat_request_and_response(client: TestClient) -> 
     ok_schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok_schema["$ref"].endswith("ChatResponse")
     components = schema["components"]["schemas"]
-    assert set(components["ChatRequest"]["properties"]) == {"sender_id", "text", "lang", "start_payload"}
+    assert set(components["ChatRequest"]["properties"]) == {"sender_id", "text", "lang", "start_payload", "message_id"}
     assert set(components["ChatResponse"]["properties"]) == {"replies", "intent", "lang", "scam"}
     assert "413" in operation["responses"]
 
