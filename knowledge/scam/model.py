@@ -265,8 +265,11 @@ class ScamModel:
             if self._pipelines is not None:
                 return
             cache_dir = self._cache_dir or default_cache_dir()
-            cache_path = cache_dir / f"scam-tfidf-lr-{self._fingerprint()}.pkl"
             key = self._cache_key or model_cache_key()
+            # The key's id is in the name: caches signed with other keys (other homes sharing the models
+            # directory) sit beside this one instead of being retrained over each other.
+            key_id = hashlib.sha256(key).hexdigest()[:8]
+            cache_path = cache_dir / f"scam-tfidf-lr-{self._fingerprint()}-{key_id}.signed"
             if cache_path.exists():
                 try:
                     artefact = read_signed_pickle(cache_path, key)

@@ -12,6 +12,8 @@ import pytest
 from tests.fakes.telegram_api import FakeTelegramServer, SentCall
 from tests.integration.conftest import Stack, free_port
 
+WEBHOOK_SECRET = "s3cret-token_Qm7xK2pZ9vL4wT8nB1cR6yH3"  # >= 32 random characters, as the bot requires
+
 pytestmark = pytest.mark.integration
 CHAT = 424242
 QUESTION = "小额信贷最多能贷多少钱"
@@ -96,11 +98,11 @@ def test_webhook_rejects_forged_updates_and_answers_real_ones(stack, start_bot, 
             NONGHUI_TELEGRAM_MODE="webhook",
             NONGHUI_TELEGRAM_WEBHOOK_URL=url,
             NONGHUI_TELEGRAM_WEBHOOK_PORT=str(port),
-            TELEGRAM_WEBHOOK_SECRET="s3cret-token",
+            TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET,
         ),
     )
     assert telegram_server.webhook_url == url
-    assert telegram_server.webhook_secret == "s3cret-token"
+    assert telegram_server.webhook_secret == WEBHOOK_SECRET
 
     forged = telegram_server.text_update(CHAT, QUESTION)
     assert asyncio.run(telegram_server.post_to_webhook(forged, secret="wrong")) == 403

@@ -253,3 +253,32 @@ def test_application_view_is_logged_only_after_the_scope_check_let_it_through(cl
     with session_scope(services.staff._sessions) as session:
         viewed = list(session.scalars(select(AuditEntry.target_id).where(AuditEntry.action == "application_view")))
     assert viewed == [mine]
+
+
+def test_audit_page_is_paged_and_filtered(client, services, accounts):
+    from store.staff import StaffScope
+
+    scope = StaffScope(
+        staff_id=accounts["qs"],
+        username="qs",
+        display_name="青山小王",
+        role="staff",
+        station_id=None,
+        station_code=None,
+        lang="zh",
+    )
+    for n in range(60):
+        services.staff.audit(scope, "application_view", target_type="application", target_id=f"ZJ-{n:04d}")
+    services.staff.audit(scope, "reveal_personal_data", target_type="application", target_id="ZJ-9999")
+    login(client, "admin")
+
+    first = client.get("/staff/admin/audit").text
+    second = client.get("/staff/admin/audit", params={"page": 2}).text
+    only_reveals = client.get("/staff/admin/audit", params={"action": "reveal_personal_data"}).text
+    by_user = client.get("/staff/admin/audit", params={"user": "adm"}).text
+
+    assert first.count("<tr><td>") == 50 and 'id="audit-next"' in first
+    assert "ZJ-9999" in first and "ZJ-0000" not in first  # newest first
+    assert "ZJ-0000" in second and 'id="audit-previous"' in second
+    assert only_reveals.count("<tr><td>") == 1 and "ZJ-9999" in only_reveals
+    assert "ZJ-0001" not in by_user and "login" in by_user

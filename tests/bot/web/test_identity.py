@@ -184,12 +184,12 @@ def test_trusted_integrations_are_not_rate_limited(browser: TestClient) -> None:
 
 def test_chunked_body_over_the_limit_is_refused_with_413(browser: TestClient, engine: RecordingEngine) -> None:
     def chunks() -> Iterator[bytes]:
-        yield b'{"text": "'
+        yield b'{"sender_id": "a", "text": "hi"'
         for _ in range(5 * 16):
-            yield b"a" * 65_536  # 5 MiB in all, without a Content-Length
-        yield b'"}'
+            yield b" " * 65_536  # 5 MiB of valid JSON whitespace in all, without a Content-Length
+        yield b"}"
 
-    response = browser.post("/api/chat", content=chunks(), headers={"content-type": "application/json"})
+    response = browser.post("/api/chat", content=chunks(), headers={"content-type": "application/json", **API_HEADERS})
 
     assert response.status_code == 413
     assert response.json()["error"] == "text_too_long"

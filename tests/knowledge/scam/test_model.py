@@ -34,7 +34,7 @@ def test_model_trains_into_cache_and_scores_scams_above_legit(tmp_path: Path) ->
     legit = model.predict("周末回家吃饭，妈")
     assert model.loaded
     assert scam > legit
-    assert len(list((tmp_path / "cache").glob("scam-tfidf-lr-*.pkl"))) == 1
+    assert len(list((tmp_path / "cache").glob("scam-tfidf-lr-*.signed"))) == 1
 
 
 def test_second_model_instance_loads_the_cached_artefact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,7 +55,7 @@ def test_changed_training_text_invalidates_the_cache(tmp_path: Path) -> None:
     ScamModel(files, cache_dir=tmp_path / "cache").warm_up()
     files[0].write_text(TINY_ZH + "\nlegit\tbank\t您的账户收入工资3000元\n", encoding="utf-8")
     ScamModel(files, cache_dir=tmp_path / "cache").warm_up()
-    assert len(list((tmp_path / "cache").glob("scam-tfidf-lr-*.pkl"))) == 2
+    assert len(list((tmp_path / "cache").glob("scam-tfidf-lr-*.signed"))) == 2
 
 
 def test_malformed_training_row_is_reported(tmp_path: Path) -> None:
@@ -184,7 +184,7 @@ def test_a_planted_cache_file_is_never_unpickled(tmp_path: Path, signed_with_oth
     files = _tiny_training(tmp_path)
     model = ScamModel(files, cache_dir=tmp_path / "cache", cache_key=b"k" * 32)
     model.warm_up()
-    [cache] = (tmp_path / "cache").glob("scam-tfidf-lr-*.pkl")
+    [cache] = (tmp_path / "cache").glob("scam-tfidf-lr-*.signed")
     marker = tmp_path / "unpickled"
     if signed_with_other_key:
         write_signed_pickle(cache, _Trap(marker), b"x" * 32)
