@@ -386,7 +386,7 @@ async def test_choice_questions_carry_their_buttons_in_the_farmers_language():
 
 def test_identity_of_an_unknown_channel_prefix_is_an_error_not_web():
     with pytest.raises(UnknownChannel):
-        farmer_identity(tracker("x", sender="wx:42"))
+        farmer_identity(tracker("x", sender="qq:42"))
 
 
 def test_identity_without_a_prefix_takes_the_channel_from_the_metadata():
@@ -397,7 +397,7 @@ async def test_submit_from_an_unknown_channel_keeps_the_answers_and_says_so(serv
     dispatcher = CollectingDispatcher()
 
     events = await SubmitPreApplication(services).run(
-        dispatcher, tracker("/inform", slots=COMPLETE, sender="wx:42"), DOMAIN
+        dispatcher, tracker("/inform", slots=COMPLETE, sender="qq:42"), DOMAIN
     )
 
     assert events == []

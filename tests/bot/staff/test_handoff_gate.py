@@ -338,6 +338,8 @@ def test_the_pipeline_cleans_input_before_the_handoff_gate():
             knowledge=None,
             scam_detector=None,  # type: ignore[arg-type]
             eraser=None,  # type: ignore[arg-type]
+            numbers=None,  # type: ignore[arg-type]
+            erasure_requests=None,  # type: ignore[arg-type]
             handoff_gate=gate,
             campaign_greeter=lambda inner: inner,
             transcript=None,  # type: ignore[arg-type]
