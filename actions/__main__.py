@@ -12,6 +12,7 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
 from actions.answer import AnswerOrExplain, AnswerQuestion, QuestionAnswerer
+from actions.answer_api import mount_answer_route
 from actions.applications import ApplicationStatusAction, DeleteFarmerData
 from actions.applications_deps import (
     ApplicationServices,
@@ -20,6 +21,7 @@ from actions.applications_deps import (
 )
 from actions.apply import ApplyLoanInfo
 from actions.deps import LazyKnowledgeService, build_knowledge_service
+from actions.guard import require_secret
 from actions.language import ValidateSlotMappings
 from actions.logsafe import redact
 from actions.preapplication import (
@@ -129,6 +131,8 @@ def build_app(settings: ActionSettings) -> Sanic:
     scam = LazyScamServices()
     applications = _default_application_services(settings)
     app = create_app(build_executor(knowledge, scam, applications), cors_origins=None)
+    require_secret(app, settings.resolved_action_secret())
+    mount_answer_route(app, knowledge)  # the bot's Rasa-down fallback asks this one loaded service
 
     async def start_warm_up(app: Sanic) -> None:
         app.add_task(_warm_up_in_background(knowledge, scam))

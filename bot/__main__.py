@@ -14,6 +14,7 @@ from bot.campaigns.wiring import CampaignParts
 from bot.channel import ChannelDeps
 from bot.channels import enabled_channels, running_channels
 from bot.handoff.wiring import HandoffParts
+from bot.knowledge_client import RemoteKnowledge, action_base_url
 from bot.pipeline import PipelineParts, build_pipeline
 from bot.rasa_client import RasaDialogue
 from bot.settings import BotSettings
@@ -22,7 +23,6 @@ from bot.staff.wiring import build_console
 from bot.web.app import create_app
 from core.errors import NonghuiError
 from knowledge.scam import ScamDetector
-from knowledge.service import build_knowledge_service
 from store.db import make_engine, migrate, session_factory
 from store.rasa_tracker import RasaTrackerEraser
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
@@ -49,11 +49,12 @@ async def serve(settings: BotSettings) -> None:
     )
     campaigns = CampaignParts.build(settings, sessions)
     campaigns.install_console(console)
-    knowledge = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model)
+    # The Rasa-down fallback asks the action server's knowledge service: no embedding model in this process.
+    knowledge = RemoteKnowledge(action_base_url(settings.resolved_action_url), settings.resolved_action_secret())
     contacts = SqlFarmerContacts(sessions)
-    token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+    token = settings.resolved_rasa_token()
     async with httpx.AsyncClient() as http:
-        rasa = RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds)
+        rasa = RasaDialogue(http, settings.resolved_rasa_urls, token, settings.rasa_timeout_seconds)
         pipeline = build_pipeline(
             PipelineParts(
                 rasa=rasa,

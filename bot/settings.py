@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from core.settings import NonghuiSettings
+from core.settings import NonghuiSettings, secret_or_dev_file, secret_value
 
 
 class BotSettings(NonghuiSettings):
@@ -17,6 +18,10 @@ class BotSettings(NonghuiSettings):
     web_port: int = 8000
 
     rasa_url: str = "http://127.0.0.1:5005"
+    # More Rasa servers (scale-out): each conversation goes to one of them by a stable hash of its sender id,
+    # to the next one while it is down. Empty: `rasa_url` alone.
+    rasa_urls: list[str] = Field(default_factory=list)
+    # NONGHUI_RASA_TOKEN: Rasa's API token and the secret of its Nonghui input channel (required in production).
     rasa_token: SecretStr | None = None
     rasa_timeout_seconds: float = 10.0
     # Rasa's SQL tracker store (nlu/endpoints.yml): erased for a farmer who asks to delete their data.
@@ -50,6 +55,23 @@ class BotSettings(NonghuiSettings):
     # Publicity campaigns: the key signing deep-link payloads, and where the links point.
     telegram_bot_username: str | None = None
     public_web_url: str | None = None
+
+    @property
+    def resolved_rasa_urls(self) -> list[str]:
+        """Every Rasa server the bot talks to (`rasa_urls`, else `rasa_url`)."""
+        return [url.rstrip("/") for url in self.rasa_urls] or [self.rasa_url.rstrip("/")]
+
+    def resolved_rasa_token(self) -> str:
+        """Rasa's token: the setting, else (development only) a file generated once under `home/secrets/`."""
+        return secret_or_dev_file(
+            secret_value(self.rasa_token),
+            name="rasa_token",
+            env=self.env,
+            home=self.home,
+            generate=lambda: secrets.token_urlsafe(32),
+            reason="Rasa's HTTP API and its input channel accept only callers that know it",
+            what="Rasa token",
+        )
 
     @property
     def resolved_rasa_tracker_url(self) -> str:

@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 
 from bot.settings import BotSettings
+from core.errors import NonghuiError
 
 ROOT = Path(__file__).resolve().parent.parent
 STOP_GRACE_SECONDS = 15.0
@@ -36,13 +37,36 @@ _PR_SET_PDEATHSIG = 1
 log = logging.getLogger("nonghui.supervisor")
 
 
+def keep_all(_: str) -> bool:
+    """Environment filter of the bot: it needs everything (channel tokens, keys)."""
+    return True
+
+
+# The Rasa server needs no key and no channel token: only these variables of the supervisor's environment.
+_RASA_ENV = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "NONGHUI_RASA_TRACKER_URL"})
+# The action server needs the database and its data key, but no channel token, campaign key or Rasa token.
+_NOT_FOR_ACTIONS = ("TELEGRAM_", "WECHAT_", "NONGHUI_CAMPAIGN_KEY", "NONGHUI_RASA_TOKEN", "NONGHUI_API_KEY")
+
+
+def rasa_env(name: str) -> bool:
+    """Environment filter of the Rasa server: locale and paths, Rasa's and Sanic's own settings."""
+    return name in _RASA_ENV or name.startswith(("LC_", "RASA_", "SANIC_"))
+
+
+def actions_env(name: str) -> bool:
+    """Environment filter of the action server: everything but channel tokens, the campaign key and Rasa's token."""
+    return not name.startswith(_NOT_FOR_ACTIONS)
+
+
 @dataclass(frozen=True)
 class ChildSpec:
-    """What to start: a name for messages and logs, the command line, and environment variables to add."""
+    """What to start: a name for messages and logs, the command line, environment variables to add, and which
+    of the supervisor's own environment variables the child inherits."""
 
     name: str
     args: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    inherit: Callable[[str], bool] = keep_all
 
 
 @dataclass(frozen=True)
@@ -79,8 +103,8 @@ class Child:
         return self.spec.name
 
 
-def _env(home: Path, extra: dict[str, str]) -> dict[str, str]:
-    env = dict(os.environ)
+def _env(home: Path, extra: dict[str, str], inherit: Callable[[str], bool] = keep_all) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if inherit(name)}
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         SANIC_HOST="127.0.0.1",
@@ -119,7 +143,7 @@ def _spawn(spec: ChildSpec, home: Path, logs: Path) -> tuple[subprocess.Popen[by
         process = subprocess.Popen(
             spec.args,
             cwd=ROOT,
-            env=_env(home, spec.env),
+            env=_env(home, spec.env, spec.inherit),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -256,25 +280,41 @@ def supervise(
             signal.signal(sig, handler)
 
 
+def rasa_command(home: Path, port: int, model: str, endpoints: str = "nlu/endpoints.yml") -> list[str]:
+    """Rasa's command line: `rasa run` through rasa_ext.serve, which adds the API token from the environment
+    (NONGHUI_RASA_TOKEN) inside the process, so the token never appears in the process list."""
+    return [
+        str(home / "rasa310" / "bin" / "python"), "-m", "rasa_ext.serve", "run", "--enable-api",
+        "-i", "127.0.0.1", "-p", str(port), "--model", model, "--endpoints", endpoints,
+        "--credentials", "nlu/credentials.yml",
+    ]  # fmt: skip
+
+
 def plan(settings: BotSettings) -> list[ChildSpec] | None:
-    """The three processes of a local deployment, or None when setup has not trained a Rasa model yet."""
+    """The three processes of a local deployment, or None when setup has not trained a Rasa model yet.
+
+    Secrets reach the children through their environment (development: generated under `home/secrets/`):
+    Rasa gets its token and the action server's secret only; the action server its secret and the data key."""
     home = settings.home
     model_file = home / "rasa-models" / "current"
     if not model_file.is_file():
         return None
     rasa_port = httpx.URL(settings.rasa_url).port or 5005
-    rasa_args = [
-        str(home / "rasa310" / "bin" / "rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
-        "--model", model_file.read_text().strip(), "--endpoints", "nlu/endpoints.yml",
-        "--credentials", "nlu/credentials.yml",
-    ]  # fmt: skip
-    if settings.rasa_token:
-        rasa_args += ["--auth-token", settings.rasa_token.get_secret_value()]
+    action_secret = settings.resolved_action_secret()
     return [
-        ChildSpec("actions", [sys.executable, "-m", "actions"]),
-        # Rasa reads the action server's address from the environment (nlu/endpoints.yml).
-        ChildSpec("rasa", rasa_args, env={"NONGHUI_ACTION_URL": settings.resolved_action_url}),
-        ChildSpec("bot", [sys.executable, "-m", "bot"]),
+        ChildSpec("actions", [sys.executable, "-m", "actions"], {"NONGHUI_ACTION_SECRET": action_secret}, actions_env),
+        # Rasa reads the action server's address and secret from the environment (nlu/endpoints.yml).
+        ChildSpec(
+            "rasa",
+            rasa_command(home, rasa_port, model_file.read_text().strip()),
+            {
+                "NONGHUI_ACTION_URL": settings.resolved_action_url,
+                "NONGHUI_ACTION_SECRET": action_secret,
+                "NONGHUI_RASA_TOKEN": settings.resolved_rasa_token(),
+            },
+            rasa_env,
+        ),
+        ChildSpec("bot", [sys.executable, "-m", "bot"], {"NONGHUI_ACTION_SECRET": action_secret}),
     ]
 
 
@@ -292,7 +332,11 @@ def configure_logging(logs: Path) -> None:
 def main() -> int:
     """Start Rasa, the action server and the bot, and supervise them until interrupted."""
     settings = BotSettings()
-    specs = plan(settings)
+    try:
+        specs = plan(settings)
+    except NonghuiError as err:
+        print(f"cannot start: {err}", file=sys.stderr)
+        return 2
     if specs is None:
         print("No trained Rasa model: run scripts/setup.sh first.", file=sys.stderr)
         return 2
@@ -305,7 +349,8 @@ def main() -> int:
         banner.append("  (Set TELEGRAM_BOT_TOKEN to serve Telegram as well.)")
     banner.append("  Ctrl-C stops everything.")
     print(f"Starting Rasa, the action server and the bot (logs in {settings.home / 'logs'}) …", flush=True)
-    return supervise(specs, settings.home, [f"{web}/healthz", f"{settings.rasa_url}/status"], banner=banner)
+    rasa_status = httpx.URL(f"{settings.rasa_url}/status", params={"token": settings.resolved_rasa_token()})
+    return supervise(specs, settings.home, [f"{web}/healthz", str(rasa_status)], banner=banner)
 
 
 if __name__ == "__main__":
