@@ -20,7 +20,7 @@ from actions.applications_deps import (
     build_application_services,
 )
 from actions.apply import ApplyLoanInfo
-from actions.deps import LazyKnowledgeService, build_knowledge_service
+from actions.deps import AnswerCache, LazyKnowledgeService, build_knowledge_service
 from actions.guard import require_secret
 from actions.language import ValidateSlotMappings
 from actions.logsafe import redact
@@ -105,7 +105,7 @@ def build_executor(
     return executor
 
 
-async def _warm_up_in_background(knowledge: LazyKnowledgeService, scam: LazyScamServices) -> None:
+async def _warm_up_in_background(knowledge: AnswersQuestions, scam: LazyScamServices) -> None:
     """Load the scam detector, index and embedding model after the server is up; failures are retried later."""
     try:
         await asyncio.to_thread(scam.warm_up)
@@ -125,8 +125,11 @@ async def _warm_up_in_background(knowledge: LazyKnowledgeService, scam: LazyScam
 
 def build_app(settings: ActionSettings) -> Sanic:
     """The rasa-sdk Sanic app serving our actions, warming the knowledge service once it is listening."""
-    knowledge = LazyKnowledgeService(
-        partial(build_knowledge_service, settings.resolved_index_dir, settings.resolved_embedding_model)
+    knowledge = AnswerCache(
+        LazyKnowledgeService(
+            partial(build_knowledge_service, settings.resolved_index_dir, settings.resolved_embedding_model)
+        ),
+        size=settings.answer_cache_size,
     )
     scam = LazyScamServices()
     applications = _default_application_services(settings)
