@@ -18,6 +18,7 @@ from bot.knowledge_client import RemoteKnowledge, action_base_url
 from bot.pipeline import PipelineParts, build_pipeline
 from bot.rasa_client import RasaDialogue
 from bot.settings import BotSettings
+from bot.shared_state import RedisLanguageMemory, redis_client
 from bot.shutdown import exit_quietly_on_signals
 from bot.staff.wiring import build_console
 from bot.web.app import create_app
@@ -65,6 +66,11 @@ async def serve(settings: BotSettings) -> None:
                 campaign_greeter=campaigns.greeter,
                 transcript=SqlTranscript(sessions),
                 contacts=contacts,
+                language_memory=(
+                    RedisLanguageMemory(redis_client(settings.redis_url), settings.redis_prefix)
+                    if settings.redis_url
+                    else None
+                ),
             )
         )
         threading.Thread(target=pipeline.scam_shield.warm_up, name="scam-warm-up", daemon=True).start()
@@ -81,7 +87,8 @@ async def serve(settings: BotSettings) -> None:
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)
         )
         async with running_channels(channels, deps, handoff.senders):
-            handoff.start_jobs()
+            if settings.background_jobs:
+                handoff.start_jobs()
             try:
                 await server.serve()
             finally:

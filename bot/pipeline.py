@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.arrivals import ArrivalRecorder, FarmerContacts
-from bot.conversation import Conversation
+from bot.conversation import Conversation, RemembersLanguages
 from bot.dialogue import DialogueEngine
 from bot.erasure import ConversationErasure, ErasesConversations
 from bot.fallback import ResilientDialogue
@@ -29,6 +29,7 @@ class PipelineParts:
     campaign_greeter: Stage
     transcript: RecordsTurns
     contacts: FarmerContacts
+    language_memory: RemembersLanguages | None = None  # shared (Redis) when several bot workers run
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,9 @@ class Pipeline:
 def build_pipeline(parts: PipelineParts) -> Pipeline:
     """The stages from the innermost (Rasa) outwards; a farmer's turn enters at the last line and goes up."""
     engine: DialogueEngine = ResilientDialogue(parts.rasa, parts.knowledge)  # Rasa; retrieval-only when it is down
-    engine = Conversation(engine)  # input hygiene (empty, over-long, control characters); the farmer's language
+    engine = Conversation(
+        engine, memory=parts.language_memory
+    )  # input hygiene (empty, over-long, control characters); the farmer's language
     engine = shield = ScamShield(engine, parts.scam_detector)  # a scam warning first when the text looks like one
     engine = ConversationErasure(engine, parts.eraser)  # a confirmed deletion also erases Rasa's conversation
     engine = parts.handoff_gate(engine)  # "talk to a person" opens a hand-off; turns then go to staff

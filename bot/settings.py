@@ -27,6 +27,12 @@ class BotSettings(NonghuiSettings):
     # Rasa's SQL tracker store (nlu/endpoints.yml): erased for a farmer who asks to delete their data.
     rasa_tracker_url: str | None = None
 
+    # Scale-out: Redis shared by the bot workers (language memory; `<redis_prefix>…` keys). None: one worker.
+    redis_url: str | None = None
+    redis_prefix: str = "nonghui:"
+    # Outbox delivery and the hand-off idle closer: exactly one bot worker runs them (the launcher sets this).
+    background_jobs: bool = True
+
     # Video catalogues `kb build` (and so setup) indexes with the corpus; an operator lists the ones with real
     # URLs here so a rebuild keeps them. Empty by default: knowledge/videos/catalogue.yaml is SAMPLE content.
     video_catalogues: list[Path] = Field(default_factory=list)
