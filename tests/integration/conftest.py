@@ -45,8 +45,8 @@ def rasa_status(rasa_url: str) -> str:
 
 
 def tracker_url(rasa_url: str, sender: str) -> str:
-    """Rasa's tracker API URL of one conversation, with the test token."""
-    return f"{rasa_url}/conversations/{sender}/tracker?token={RASA_TOKEN}"
+    """Rasa's tracker API URL of one conversation (send `token=RASA_TOKEN` among the query parameters)."""
+    return f"{rasa_url}/conversations/{sender}/tracker"
 
 
 def free_port() -> int:

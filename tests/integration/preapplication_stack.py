@@ -14,7 +14,16 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.conftest import Proc, free_port, rasa_args, rasa_status, start, tracker_url, wait_until
+from tests.integration.conftest import (
+    RASA_TOKEN,
+    Proc,
+    free_port,
+    rasa_args,
+    rasa_status,
+    start,
+    tracker_url,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_READY_SECONDS = 300
@@ -140,7 +149,9 @@ class FormStack:
 
     def slots(self, sender: str) -> dict[str, object]:
         """The Rasa tracker's slots of a web sender (`web:` prefix added)."""
-        response = httpx.get(tracker_url(self.rasa_url, f"web:{sender}"), params={"include_events": "NONE"})
+        response = httpx.get(
+            tracker_url(self.rasa_url, f"web:{sender}"), params={"include_events": "NONE", "token": RASA_TOKEN}
+        )
         response.raise_for_status()
         return dict(response.json().get("slots") or {})
 
