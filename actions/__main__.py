@@ -157,7 +157,11 @@ def main() -> None:
         except NonghuiError as err:
             logger.error("cannot start: %s", err)
             raise SystemExit(2) from None
-    app = build_app(settings)
+    try:
+        app = build_app(settings)  # needs NONGHUI_ACTION_SECRET in production
+    except NonghuiError as err:
+        logger.error("cannot start: %s", err)
+        raise SystemExit(2) from None
     logger.info("Action server listening on http://%s:%s", settings.action_host, settings.action_port)
     # One process: the executor and the lazy service live here; nothing is pickled or forked.
     app.run(host=settings.action_host, port=settings.action_port, single_process=True, access_log=False, motd=False)
