@@ -119,7 +119,7 @@ def test_killed_children_come_back_and_ctrl_c_stops_all_without_a_traceback(tmp_
         for name, marker, ready in (
             ("actions", "-m actions", lambda: _answers(f"http://127.0.0.1:{action_port}/health")),
             ("bot", "-m bot", lambda: _answers(f"{web}/healthz")),
-            ("rasa", "rasa run", rasa_ready),
+            ("rasa", "rasa_ext.serve run", rasa_ready),
         ):
             victim = _child(supervisor, marker)
             assert victim is not None, name
