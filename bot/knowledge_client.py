@@ -1,10 +1,13 @@
 """The bot's knowledge base for the Rasa-down fallback: the action server's loaded service, over HTTP.
 
 The bot then holds no embedding model of its own (one copy per machine, in the action server). When the action
-server cannot answer either, `answer` raises and the fallback apologises politely.
+server cannot answer either, `answer` logs a one-line warning and returns an empty, unconfident answer, so the
+fallback apologises politely.
 """
 
 from __future__ import annotations
+
+import logging
 
 import httpx
 
@@ -14,6 +17,7 @@ from knowledge.answer_types import Answer, SourceInfo
 
 ANSWER_PATH = "/nonghui/answer"  # actions/answer_api.py
 SECRET_HEADER = "X-Nonghui-Action-Token"  # actions/guard.py
+log = logging.getLogger(__name__)
 
 
 class KnowledgeUnavailable(NonghuiError):
@@ -43,7 +47,15 @@ class RemoteKnowledge:
         region: str | None = None,
         previous: str | None = None,
     ) -> Answer:
-        """The action server's answer to `question`; KnowledgeUnavailable when it cannot give one."""
+        """The action server's answer to `question`; an empty unconfident answer when it cannot give one."""
+        try:
+            return self._ask(question, lang)
+        except KnowledgeUnavailable as exc:
+            log.warning("knowledge fallback unavailable: %s", exc)
+            return Answer(text="", lang=lang, confident=False)
+
+    def _ask(self, question: str, lang: Lang) -> Answer:
+        """One request to the action server; KnowledgeUnavailable when it does not answer properly."""
         try:
             post = self._client.post if self._client is not None else httpx.post
             response = post(

@@ -5,7 +5,7 @@ import json
 import httpx
 import pytest
 
-from bot.knowledge_client import KnowledgeUnavailable, RemoteKnowledge, action_base_url
+from bot.knowledge_client import RemoteKnowledge, action_base_url
 
 
 def remote(handler) -> RemoteKnowledge:  # type: ignore[no-untyped-def]
@@ -39,17 +39,20 @@ def test_asks_the_action_server_with_its_secret_and_returns_the_answer() -> None
     "response",
     [httpx.Response(401, json={"error": "unauthorised"}), httpx.Response(200, content=b"<html>")],
 )
-def test_an_action_server_that_cannot_answer_raises(response: httpx.Response) -> None:
-    with pytest.raises(KnowledgeUnavailable):
-        remote(lambda request: response).answer("保险", lang="zh")
+def test_an_action_server_that_cannot_answer_gives_an_empty_unconfident_answer(response: httpx.Response) -> None:
+    answer = remote(lambda request: response).answer("保险", lang="zh")
+
+    assert (answer.text, answer.confident) == ("", False)
 
 
-def test_unreachable_action_server_raises() -> None:
+def test_unreachable_action_server_is_logged_in_one_line(caplog: pytest.LogCaptureFixture) -> None:
     def handle(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    with pytest.raises(KnowledgeUnavailable):
-        remote(handle).answer("保险", lang="zh")
+    answer = remote(handle).answer("保险", lang="zh")
+
+    assert answer.text == "" and not answer.confident
+    assert "Traceback" not in caplog.text and "unavailable" in caplog.text
 
 
 def test_base_url_comes_from_the_webhook_url() -> None:
