@@ -12,6 +12,7 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
 from actions.answer import AnswerOrExplain, AnswerQuestion, QuestionAnswerer
+from actions.answer_api import mount_answer_route
 from actions.applications import ApplicationStatusAction, DeleteFarmerData
 from actions.applications_deps import (
     ApplicationServices,
@@ -19,7 +20,8 @@ from actions.applications_deps import (
     build_application_services,
 )
 from actions.apply import ApplyLoanInfo
-from actions.deps import LazyKnowledgeService, build_knowledge_service
+from actions.deps import AnswerCache, LazyKnowledgeService, build_knowledge_service
+from actions.guard import require_secret
 from actions.language import ValidateSlotMappings
 from actions.logsafe import redact
 from actions.preapplication import (
@@ -94,7 +96,7 @@ def build_executor(
     return executor
 
 
-async def _warm_up_in_background(knowledge: LazyKnowledgeService, scam: LazyScamServices) -> None:
+async def _warm_up_in_background(knowledge: AnswersQuestions, scam: LazyScamServices) -> None:
     """Load the scam detector, index and embedding model after the server is up; failures are retried later."""
     try:
         await asyncio.to_thread(scam.warm_up)
@@ -114,12 +116,17 @@ async def _warm_up_in_background(knowledge: LazyKnowledgeService, scam: LazyScam
 
 def build_app(settings: ActionSettings) -> Sanic:
     """The rasa-sdk Sanic app serving our actions, warming the knowledge service once it is listening."""
-    knowledge = LazyKnowledgeService(
-        partial(build_knowledge_service, settings.resolved_index_dir, settings.resolved_embedding_model)
+    knowledge = AnswerCache(
+        LazyKnowledgeService(
+            partial(build_knowledge_service, settings.resolved_index_dir, settings.resolved_embedding_model)
+        ),
+        size=settings.answer_cache_size,
     )
     scam = LazyScamServices()
     applications = _default_application_services(settings)
     app = create_app(build_executor(knowledge, scam, applications), cors_origins=None)
+    require_secret(app, settings.resolved_action_secret())
+    mount_answer_route(app, knowledge)  # the bot's Rasa-down fallback asks this one loaded service
 
     async def start_warm_up(app: Sanic) -> None:
         app.add_task(_warm_up_in_background(knowledge, scam))
@@ -147,7 +154,11 @@ def main() -> None:
         except NonghuiError as err:
             logger.error("cannot start: %s", err)
             raise SystemExit(2) from None
-    app = build_app(settings)
+    try:
+        app = build_app(settings)  # needs NONGHUI_ACTION_SECRET in production
+    except NonghuiError as err:
+        logger.error("cannot start: %s", err)
+        raise SystemExit(2) from None
     logger.info("Action server listening on http://%s:%s", settings.action_host, settings.action_port)
     # One process: the executor and the lazy service live here; nothing is pickled or forked.
     app.run(host=settings.action_host, port=settings.action_port, single_process=True, access_log=False, motd=False)

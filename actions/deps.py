@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,52 @@ class LazyKnowledgeService:
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore an unbuilt service from its factory."""
         self.__init__(state["factory"])  # type: ignore[misc]
+
+
+class AnswerCache:
+    """Remembers the last `size` answers by (question, language, topic, region, previous question).
+
+    Campaign traffic repeats itself (a poster's question asked by a whole village): a repeated question skips
+    the query embedding, which is most of a knowledge answer's cost. Answers are immutable and the index is
+    loaded once per process, so a cached answer is the answer the service would give again."""
+
+    def __init__(self, inner: AnswersQuestions, size: int = 2048) -> None:
+        self._inner = inner
+        self._size = size
+        self._answers: OrderedDict[tuple[str, str, str | None, str | None, str | None], Answer] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def warm_up(self) -> None:
+        """Warm up the service behind the cache."""
+        self._inner.warm_up()
+
+    def answer(
+        self,
+        question: str,
+        *,
+        lang: Lang,
+        topic: str | None = None,
+        region: str | None = None,
+        previous: str | None = None,
+    ) -> Answer:
+        """The cached answer to this question in this context, else the service's (then remembered)."""
+        key = (" ".join(question.split()), lang, topic, region, previous.strip() if previous else None)
+        with self._lock:
+            cached = self._answers.get(key)
+            if cached is not None:
+                self._answers.move_to_end(key)
+                self.hits += 1
+                return cached
+            self.misses += 1
+        answer = self._inner.answer(question, lang=lang, topic=topic, region=region, previous=previous)
+        if self._size > 0:
+            with self._lock:
+                self._answers[key] = answer
+                while len(self._answers) > self._size:
+                    self._answers.popitem(last=False)
+        return answer
 
 
 def build_knowledge_service(index_dir: Path, embedding_model: str) -> AnswersQuestions:

@@ -8,7 +8,10 @@ from core.settings import NonghuiSettings, is_loopback
 
 
 class ActionSettings(NonghuiSettings):
-    """Settings of `python -m actions`; everything, including `action_host` and `action_port`, is in the base."""
+    """Settings of `python -m actions`: the shared base plus the size of the answer cache."""
+
+    # Knowledge answers remembered per process (actions/deps.py AnswerCache); 0 turns the cache off.
+    answer_cache_size: int = 2048
 
     @property
     def resolved_stations_file(self) -> Path:

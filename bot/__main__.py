@@ -17,19 +17,20 @@ from bot.channels import enabled_channels, running_channels
 from bot.erasure import AllErasers, TrackerSweeper
 from bot.fallback import OutagePolicy
 from bot.handoff.wiring import HandoffParts
+from bot.knowledge_client import RemoteKnowledge, action_base_url
 from bot.limits import MemoryRateLimiter
 from bot.pipeline import PipelineParts, build_pipeline
 from bot.rasa_client import RasaDialogue
 from bot.settings import BotSettings
-from bot.shared_state import open_shared_state
+from bot.shared_state import RedisLanguageMemory, open_shared_state, redis_client
 from bot.shutdown import exit_quietly_on_signals
 from bot.staff.wiring import build_console
 from bot.voice.wiring import build_voice_notes
 from bot.web.app import create_app
 from core.errors import NonghuiError
 from core.settings import keep_files_private, require_named_environment
+from knowledge.retriever import IndexSpeller
 from knowledge.scam import ScamDetector
-from knowledge.service import build_knowledge_service
 from store.crypto import cipher_from_settings
 from store.db import make_engine, migrate, session_factory
 from store.form_guard import SqlFormGuardStore
@@ -61,15 +62,16 @@ async def serve(settings: BotSettings) -> None:
     )
     campaigns = CampaignParts.build(settings, sessions)
     campaigns.install_console(console)
-    knowledge = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model)
+    # The Rasa-down fallback asks the action server's knowledge service: no embedding model in this process.
+    knowledge = RemoteKnowledge(action_base_url(settings.resolved_action_url), settings.resolved_action_secret())
     contacts = SqlFarmerContacts(sessions)
     numbers = NumberVault(sessions, cipher_from_settings(settings), ttl=timedelta(hours=settings.number_draft_hours))
     tracker_eraser = RasaTrackerEraser(tracker_engine)
     sweeper = TrackerSweeper(tracker_eraser, numbers, max_age=timedelta(days=settings.tracker_max_age_days))
     guard_store = SqlFormGuardStore(sessions)  # offered buttons, form steps, confirmations (bot/form_guard.py)
-    token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+    token = settings.resolved_rasa_token()
     async with httpx.AsyncClient() as http:
-        rasa = RasaDialogue(http, settings.rasa_url, token, settings.rasa_timeout_seconds)
+        rasa = RasaDialogue(http, settings.resolved_rasa_urls, token, settings.rasa_timeout_seconds)
         pipeline = build_pipeline(
             PipelineParts(
                 rasa=rasa,
@@ -89,9 +91,14 @@ async def serve(settings: BotSettings) -> None:
                     answer_within_seconds=settings.answer_within_seconds,
                     engine_budget_seconds=settings.rasa_turn_budget_seconds,
                 ),
+                language_memory=(
+                    RedisLanguageMemory(redis_client(settings.redis_url), settings.redis_prefix)
+                    if settings.redis_url
+                    else None
+                ),
             )
         )
-        voice = build_voice_notes(settings, knowledge.retriever.correct_spelling)
+        voice = build_voice_notes(settings, IndexSpeller(settings.resolved_index_dir))
         threading.Thread(target=pipeline.scam_shield.warm_up, name="scam-warm-up", daemon=True).start()
         threading.Thread(target=pipeline.fallback.warm_up, name="fallback-warm-up", daemon=True).start()
         deps = ChannelDeps(
@@ -113,12 +120,15 @@ async def serve(settings: BotSettings) -> None:
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)
         )
         async with running_channels(channels, deps, handoff.senders):
-            handoff.start_jobs()
-            sweeping = asyncio.create_task(sweeper.run(settings.tracker_sweep_minutes * 60), name="tracker-sweep")
+            sweeping: asyncio.Task[None] | None = None
+            if settings.background_jobs:  # one worker of several runs the jobs
+                handoff.start_jobs()
+                sweeping = asyncio.create_task(sweeper.run(settings.tracker_sweep_minutes * 60), name="tracker-sweep")
             try:
                 await server.serve()
             finally:
-                sweeping.cancel()
+                if sweeping is not None:
+                    sweeping.cancel()
                 await handoff.stop_jobs()
                 voice.close()
                 engine.dispose()

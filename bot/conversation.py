@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import OrderedDict
+from typing import Protocol
 
 from bot.dialogue import DialogueEngine
 from bot.messages import BotReply, TurnResult, UserTurn
@@ -19,12 +20,20 @@ _KEPT_CONTROLS = frozenset("\n\t")
 class Conversation:
     """Cleans a farmer's turn (empty, over-long, control characters) and remembers each farmer's language."""
 
-    def __init__(self, engine: DialogueEngine, *, max_chars: int = 1000, max_senders: int = 10_000) -> None:
+    def __init__(
+        self,
+        engine: DialogueEngine,
+        *,
+        max_chars: int = 1000,
+        max_senders: int = 10_000,
+        memory: RemembersLanguages | None = None,
+    ) -> None:
         if max_chars < 1 or max_senders < 1:
             raise ValueError("max_chars and max_senders must be positive")
         self._engine = engine
         self._max_chars = max_chars
-        self._langs = LanguageMemory(max_senders)
+        # In memory by default; several bot workers share one in Redis (bot/shared_state.py).
+        self._langs: RemembersLanguages = memory if memory is not None else LanguageMemory(max_senders)
 
     async def handle(self, turn: UserTurn) -> TurnResult:
         """Answer `turn` after cleaning it; empty turns get a topic prompt without calling the engine."""
@@ -60,6 +69,18 @@ class InputHygiene:
         if cleaned != turn.text:
             turn = turn.model_copy(update={"text": cleaned})
         return await self._engine.handle(turn)
+
+
+class RemembersLanguages(Protocol):
+    """Where the farmer's last reply language is kept (in this process, or shared between workers)."""
+
+    def get(self, sender_id: str) -> Lang | None:
+        """The sender's last language, or None."""
+        ...
+
+    def remember(self, sender_id: str, lang: Lang) -> None:
+        """Store the sender's language."""
+        ...
 
 
 class LanguageMemory:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.arrivals import ArrivalRecorder, FarmerContacts
 from bot.channel import OpenHandoffs
-from bot.conversation import Conversation, InputHygiene
+from bot.conversation import Conversation, InputHygiene, RemembersLanguages
 from bot.dialogue import DialogueEngine
 from bot.erasure import ConversationErasure, ErasesConversations, KeepsErasureRequests
 from bot.fallback import OutagePolicy, ResilientDialogue
@@ -40,6 +40,7 @@ class PipelineParts:
     voice_max_seconds: float = 60.0
     form_guard: FormGuardStore | None = None
     outage: OutagePolicy | None = None
+    language_memory: RemembersLanguages | None = None  # shared (Redis) when several bot workers run
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def build_pipeline(parts: PipelineParts) -> Pipeline:
     fallback = ResilientDialogue(parts.rasa, parts.knowledge, policy=parts.outage, in_form=in_form)
     engine: DialogueEngine = fallback  # Rasa; retrieval-only (fast) when it is down, slow or silent
     engine = NumberHandles(engine, parts.numbers)  # ID, phone and card numbers become handles; Rasa never sees them
-    engine = Conversation(engine)  # input hygiene (empty, over-long, control characters); the farmer's language
+    engine = Conversation(engine, memory=parts.language_memory)  # empty or over-long text; the farmer's language
     engine = shield = ScamShield(engine, parts.scam_detector)  # a scam warning first when the text looks like one
     engine = ConversationErasure(engine, parts.eraser, parts.erasure_requests)  # Rasa's conversation erased after
     # a confirmed deletion or a form sent or cancelled

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from core.settings import NonghuiSettings, is_loopback
+from core.settings import NonghuiSettings, is_loopback, secret_or_dev_file, secret_value
 
 
 class BotSettings(NonghuiSettings):
@@ -30,6 +31,10 @@ class BotSettings(NonghuiSettings):
     staff_concurrent_password_hashes: int = 2
 
     rasa_url: str = "http://127.0.0.1:5005"
+    # More Rasa servers (scale-out): each conversation goes to one of them by a stable hash of its sender id,
+    # to the next one while it is down. Empty: `rasa_url` alone.
+    rasa_urls: list[str] = Field(default_factory=list)
+    # NONGHUI_RASA_TOKEN: Rasa's API token and the secret of its Nonghui input channel (required in production).
     rasa_token: SecretStr | None = None
     rasa_timeout_seconds: float = 10.0
     # Outages fail fast (bot/fallback.py): a farmer is answered within `answer_within_seconds`; Rasa gets
@@ -41,6 +46,12 @@ class BotSettings(NonghuiSettings):
     # Every conversation's tracker events older than this are erased (bot/erasure.py), checked this often.
     tracker_max_age_days: float = 30.0
     tracker_sweep_minutes: float = 60.0
+
+    # Scale-out: Redis shared by the bot workers (language memory; `<redis_prefix>…` keys). None: one worker.
+    redis_url: str | None = None
+    redis_prefix: str = "nonghui:"
+    # Outbox delivery and the hand-off idle closer: exactly one bot worker runs them (the launcher sets this).
+    background_jobs: bool = True
 
     # Video catalogues `kb build` (and so setup) indexes with the corpus; an operator lists the ones with real
     # URLs here so a rebuild keeps them. Empty by default: knowledge/videos/catalogue.yaml is SAMPLE content.
@@ -117,6 +128,23 @@ class BotSettings(NonghuiSettings):
     def secure_cookies_web(self) -> bool:
         """Whether the web chat's cookie is marked Secure (default: in production)."""
         return self.web_cookie_secure if self.web_cookie_secure is not None else self.env == "production"
+
+    @property
+    def resolved_rasa_urls(self) -> list[str]:
+        """Every Rasa server the bot talks to (`rasa_urls`, else `rasa_url`)."""
+        return [url.rstrip("/") for url in self.rasa_urls] or [self.rasa_url.rstrip("/")]
+
+    def resolved_rasa_token(self) -> str:
+        """Rasa's token: the setting, else (development only) a file generated once under `home/secrets/`."""
+        return secret_or_dev_file(
+            secret_value(self.rasa_token),
+            name="rasa_token",
+            env=self.env,
+            home=self.home,
+            generate=lambda: secrets.token_urlsafe(32),
+            reason="Rasa's HTTP API and its input channel accept only callers that know it",
+            what="Rasa token",
+        )
 
     @property
     def resolved_rasa_tracker_url(self) -> str:

@@ -11,8 +11,10 @@ SIGTERM when the supervisor itself dies (Linux), so no orphan keeps a port a new
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import functools
+import json
 import logging
 import os
 import signal
@@ -38,13 +40,36 @@ _PR_SET_PDEATHSIG = 1
 log = logging.getLogger("nonghui.supervisor")
 
 
+def keep_all(_: str) -> bool:
+    """Environment filter of the bot: it needs everything (channel tokens, keys)."""
+    return True
+
+
+# The Rasa server needs no key and no channel token: only these variables of the supervisor's environment.
+_RASA_ENV = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "NONGHUI_RASA_TRACKER_URL"})
+# The action server needs the database and its data key, but no channel token, campaign key or Rasa token.
+_NOT_FOR_ACTIONS = ("TELEGRAM_", "WECHAT_", "NONGHUI_CAMPAIGN_KEY", "NONGHUI_RASA_TOKEN", "NONGHUI_API_KEY")
+
+
+def rasa_env(name: str) -> bool:
+    """Environment filter of the Rasa server: locale and paths, Rasa's and Sanic's own settings."""
+    return name in _RASA_ENV or name.startswith(("LC_", "RASA_", "SANIC_"))
+
+
+def actions_env(name: str) -> bool:
+    """Environment filter of the action server: everything but channel tokens, the campaign key and Rasa's token."""
+    return not name.startswith(_NOT_FOR_ACTIONS)
+
+
 @dataclass(frozen=True)
 class ChildSpec:
-    """What to start: a name for messages and logs, the command line, and environment variables to add."""
+    """What to start: a name for messages and logs, the command line, environment variables to add, and which
+    of the supervisor's own environment variables the child inherits."""
 
     name: str
     args: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    inherit: Callable[[str], bool] = keep_all
 
 
 @dataclass(frozen=True)
@@ -81,8 +106,8 @@ class Child:
         return self.spec.name
 
 
-def _env(home: Path, extra: dict[str, str]) -> dict[str, str]:
-    env = dict(os.environ)
+def _env(home: Path, extra: dict[str, str], inherit: Callable[[str], bool] = keep_all) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if inherit(name)}
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         SANIC_HOST="127.0.0.1",
@@ -121,7 +146,7 @@ def _spawn(spec: ChildSpec, home: Path, logs: Path) -> tuple[subprocess.Popen[by
         process = subprocess.Popen(
             spec.args,
             cwd=ROOT,
-            env=_env(home, spec.env),
+            env=_env(home, spec.env, spec.inherit),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -258,25 +283,41 @@ def supervise(
             signal.signal(sig, handler)
 
 
+def rasa_command(home: Path, port: int, model: str, endpoints: str = "nlu/endpoints.yml") -> list[str]:
+    """Rasa's command line: `rasa run` through rasa_ext.serve, which adds the API token from the environment
+    (NONGHUI_RASA_TOKEN) inside the process, so the token never appears in the process list."""
+    return [
+        str(home / "rasa310" / "bin" / "python"), "-m", "rasa_ext.serve", "run", "--enable-api",
+        "-i", "127.0.0.1", "-p", str(port), "--model", model, "--endpoints", endpoints,
+        "--credentials", "nlu/credentials.yml",
+    ]  # fmt: skip
+
+
 def plan(settings: BotSettings) -> list[ChildSpec] | None:
-    """The three processes of a local deployment, or None when setup has not trained a Rasa model yet."""
+    """The three processes of a local deployment, or None when setup has not trained a Rasa model yet.
+
+    Secrets reach the children through their environment (development: generated under `home/secrets/`):
+    Rasa gets its token and the action server's secret only; the action server its secret and the data key."""
     home = settings.home
     model_file = home / "rasa-models" / "current"
     if not model_file.is_file():
         return None
     rasa_port = httpx.URL(settings.rasa_url).port or 5005
-    rasa_args = [
-        str(home / "rasa310" / "bin" / "rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
-        "--model", model_file.read_text().strip(), "--endpoints", "nlu/endpoints.yml",
-        "--credentials", "nlu/credentials.yml",
-    ]  # fmt: skip
-    if settings.rasa_token:
-        rasa_args += ["--auth-token", settings.rasa_token.get_secret_value()]
+    action_secret = settings.resolved_action_secret()
     return [
-        ChildSpec("actions", [sys.executable, "-m", "actions"]),
-        # Rasa reads the action server's address from the environment (nlu/endpoints.yml).
-        ChildSpec("rasa", rasa_args, env={"NONGHUI_ACTION_URL": settings.resolved_action_url}),
-        ChildSpec("bot", [sys.executable, "-m", "bot"]),
+        ChildSpec("actions", [sys.executable, "-m", "actions"], {"NONGHUI_ACTION_SECRET": action_secret}, actions_env),
+        # Rasa reads the action server's address and secret from the environment (nlu/endpoints.yml).
+        ChildSpec(
+            "rasa",
+            rasa_command(home, rasa_port, model_file.read_text().strip()),
+            {
+                "NONGHUI_ACTION_URL": settings.resolved_action_url,
+                "NONGHUI_ACTION_SECRET": action_secret,
+                "NONGHUI_RASA_TOKEN": settings.resolved_rasa_token(),
+            },
+            rasa_env,
+        ),
+        ChildSpec("bot", [sys.executable, "-m", "bot"], {"NONGHUI_ACTION_SECRET": action_secret}),
     ]
 
 
@@ -291,29 +332,126 @@ def configure_logging(logs: Path) -> None:
     log.propagate = False
 
 
-def main() -> int:
-    """Start Rasa, the action server and the bot, and supervise them until interrupted."""
+class ScaleOutError(NonghuiError):
+    """The settings do not describe a topology several replicas can share."""
+
+
+def replica_endpoints(tracker_url: str, action_url: str, max_session_events: int = 60) -> str:
+    """Rasa's endpoints file for one replica: its action server (with the secret from the environment) and the
+    shared PostgreSQL tracker store (its password, if any, from NONGHUI_RASA_TRACKER_PASSWORD)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(tracker_url)
+    if not url.drivername.startswith("postgresql"):
+        raise ScaleOutError("replicas share Rasa's tracker store: NONGHUI_RASA_TRACKER_URL must be PostgreSQL")
+    lines = [
+        "action_endpoint:",
+        f'  url: "{action_url}"',
+        "  headers:",
+        "    X-Nonghui-Action-Token: ${NONGHUI_ACTION_SECRET}",
+        "tracker_store:",
+        "  type: rasa_ext.tracker_store.RollingSQLTrackerStore",
+        f"  max_session_events: {max_session_events}",
+        '  dialect: "postgresql"',
+        f'  url: "{url.host or "127.0.0.1"}"',
+        f"  port: {url.port or 5432}",
+        f'  db: "{url.database}"',
+        f'  username: "{url.username or "postgres"}"',
+    ]
+    if url.password:
+        lines.append("  password: ${NONGHUI_RASA_TRACKER_PASSWORD}")
+    return "\n".join(lines) + "\n"
+
+
+def scaled_plan(settings: BotSettings, replicas: int) -> list[ChildSpec]:
+    """N Rasa servers, N action servers and N bot workers on one machine, sharing PostgreSQL and Redis.
+
+    Replica i listens on the configured port + i (Rasa, actions, web). Every bot worker knows every Rasa server
+    and routes each conversation to one by a stable hash of its sender id (bot/rasa_client.py); Rasa i calls
+    action server i; only worker 0 runs the background jobs (outbox delivery, idle hand-offs) and Telegram
+    polling (several workers need Telegram's webhook mode behind the load balancer)."""
+    from sqlalchemy.engine import make_url
+
+    if replicas < 1:
+        raise ScaleOutError("--replicas must be at least 1")
+    if not make_url(settings.resolved_database_url).drivername.startswith("postgresql"):
+        raise ScaleOutError("replicas share the app database: NONGHUI_DATABASE_URL must be PostgreSQL")
+    if not settings.rasa_tracker_url or not settings.redis_url:
+        raise ScaleOutError("replicas need NONGHUI_RASA_TRACKER_URL (PostgreSQL) and NONGHUI_REDIS_URL")
+    home = settings.home
+    model_file = home / "rasa-models" / "current"
+    if not model_file.is_file():
+        raise ScaleOutError("no trained Rasa model: run scripts/setup.sh first")
+    model = model_file.read_text().strip()
+    rasa_port = httpx.URL(settings.rasa_url).port or 5005
+    action_secret, token = settings.resolved_action_secret(), settings.resolved_rasa_token()
+    rasa_urls = [f"http://127.0.0.1:{rasa_port + i}" for i in range(replicas)]
+    run_dir = home / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    tracker_password = make_url(settings.rasa_tracker_url).password
+    specs: list[ChildSpec] = []
+    for i in range(replicas):
+        action_port = settings.action_port + i
+        action_url = f"http://127.0.0.1:{action_port}/webhook"
+        endpoints = run_dir / f"endpoints-replica-{i}.yml"
+        endpoints.write_text(replica_endpoints(settings.rasa_tracker_url, action_url), encoding="utf-8")
+        rasa_vars = {"NONGHUI_ACTION_SECRET": action_secret, "NONGHUI_RASA_TOKEN": token}
+        if tracker_password:
+            rasa_vars["NONGHUI_RASA_TRACKER_PASSWORD"] = str(tracker_password)
+        actions_vars = {"NONGHUI_ACTION_SECRET": action_secret, "NONGHUI_ACTION_PORT": str(action_port)}
+        bot_vars = {
+            "NONGHUI_ACTION_SECRET": action_secret,
+            "NONGHUI_ACTION_PORT": str(action_port),
+            "NONGHUI_WEB_PORT": str(settings.web_port + i),
+            "NONGHUI_RASA_URLS": json.dumps(rasa_urls),
+            "NONGHUI_BACKGROUND_JOBS": "true" if i == 0 else "false",
+        }
+        bot_inherit = keep_all if i == 0 or settings.telegram_mode == "webhook" else _no_polling
+        specs += [
+            ChildSpec(f"actions-{i}", [sys.executable, "-m", "actions"], actions_vars, actions_env),
+            ChildSpec(f"rasa-{i}", rasa_command(home, rasa_port + i, model, str(endpoints)), rasa_vars, rasa_env),
+            ChildSpec(f"bot-{i}", [sys.executable, "-m", "bot"], bot_vars, bot_inherit),
+        ]
+    return specs
+
+
+def _no_polling(name: str) -> bool:
+    """Environment filter of bot workers after the first in polling mode: no Telegram token (one poller only)."""
+    return name != "TELEGRAM_BOT_TOKEN"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start Rasa, the action server and the bot (or `--replicas N` of each), and supervise them until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m bot.supervisor", description=__doc__)
+    parser.add_argument("--replicas", type=int, default=0, help="N Rasa servers, action servers and bot workers")
+    args = parser.parse_args(argv)
     keep_files_private()  # databases, logs and keys of every process: 0600
     settings = BotSettings()
     try:
         require_named_environment(settings, exposed=settings.reachable_from_outside)
+        specs = scaled_plan(settings, args.replicas) if args.replicas else plan(settings)
     except NonghuiError as err:
         print(f"cannot start: {err}", file=sys.stderr)
         return 2
-    specs = plan(settings)
     if specs is None:
         print("No trained Rasa model: run scripts/setup.sh first.", file=sys.stderr)
         return 2
     configure_logging(settings.home / "logs")
-    web = f"http://{settings.web_host}:{settings.web_port}"
-    banner = [f"  Chat in your browser: {web}"]
+    replicas = max(1, args.replicas)
+    webs = [f"http://{settings.web_host}:{settings.web_port + i}" for i in range(replicas)]
+    banner = [f"  Chat in your browser: {', '.join(webs)}"]
     if settings.telegram_bot_token:
         banner.append(f"  Telegram ({settings.telegram_mode}) is on as well.")
     else:
         banner.append("  (Set TELEGRAM_BOT_TOKEN to serve Telegram as well.)")
     banner.append("  Ctrl-C stops everything.")
     print(f"Starting Rasa, the action server and the bot (logs in {settings.home / 'logs'}) …", flush=True)
-    return supervise(specs, settings.home, [f"{web}/healthz", f"{settings.rasa_url}/status"], banner=banner)
+    rasa_port = httpx.URL(settings.rasa_url).port or 5005
+    token = settings.resolved_rasa_token()
+    ready = [f"{web}/healthz" for web in webs] + [
+        str(httpx.URL(f"http://127.0.0.1:{rasa_port + i}/status", params={"token": token})) for i in range(replicas)
+    ]
+    return supervise(specs, settings.home, ready, banner=banner)
 
 
 if __name__ == "__main__":

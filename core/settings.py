@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -81,6 +82,8 @@ class NonghuiSettings(BaseSettings):
     # NONGHUI_ACTION_URL, which the supervisor sets from `resolved_action_url`).
     action_host: str = "127.0.0.1"
     action_port: int = 5055
+    # NONGHUI_ACTION_SECRET: Rasa sends it with every action call, the action server refuses calls without it.
+    action_secret: SecretStr | None = None
     data_key: SecretStr | None = None  # NONGHUI_DATA_KEY: encrypts personal data (store/crypto.py)
     campaign_key: SecretStr | None = None  # NONGHUI_CAMPAIGN_KEY: signs campaign links (bot/campaigns/keys.py)
     # NONGHUI_DATA_KEYS_PREVIOUS: earlier data keys (comma-separated), still opening values sealed before a rotation.
@@ -119,6 +122,18 @@ class NonghuiSettings(BaseSettings):
     def resolved_action_url(self) -> str:
         """The action server's webhook URL, as Rasa's endpoint configuration needs it."""
         return f"http://{self.action_host}:{self.action_port}/webhook"
+
+    def resolved_action_secret(self) -> str:
+        """The secret Rasa sends to the action server: the setting, else (development only) a generated file."""
+        return secret_or_dev_file(
+            secret_value(self.action_secret),
+            name="action_secret",
+            env=self.env,
+            home=self.home,
+            generate=lambda: secrets.token_urlsafe(32),
+            reason="the action server accepts calls only from the Rasa server that knows it",
+            what="action-server secret",
+        )
 
     @property
     def models_dir(self) -> Path:

@@ -460,3 +460,22 @@ def _ranks_of(
     if lexical is not None and lexical[chunk] > 0:
         ranks["bm25"] = int(np.count_nonzero(lexical > lexical[chunk])) + 1
     return ranks
+
+
+class IndexSpeller:
+    """The same-sound speller over an index's own vocabulary, on its own (no embedding model): for a process that
+    corrects text, e.g. voice transcripts, without searching. Loads the index on first use."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self._index_dir = index_dir
+        self._speller: DomainSpeller | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> str:
+        """`text` with same-sound slips fixed (see knowledge/spelling.py)."""
+        if self._speller is None:
+            with self._lock:
+                if self._speller is None:
+                    index = KnowledgeIndex.load(self._index_dir, mmap=True)
+                    self._speller = DomainSpeller.from_texts(_vocabulary_texts(index), known=NEIGHBOUR_TERMS)
+        return self._speller.correct(text)

@@ -10,5 +10,5 @@ export PYTHONPATH="$ROOT"
 echo "== ruff"
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
-echo "== mypy"; "$PY" -m mypy core bot actions knowledge store loans
+echo "== mypy"; "$PY" -m mypy core bot actions knowledge store loans rasa_ext
 echo "== import layers"; "$NONGHUI_HOME/py311/bin/lint-imports"

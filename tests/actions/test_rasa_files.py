@@ -195,7 +195,9 @@ def test_every_intent_has_a_rule(domain: dict[str, Any]):
 def test_conversations_are_kept_in_the_sql_tracker_store_under_nonghui_home():
     text = (NLU / "endpoints.yml").read_text(encoding="utf-8")
 
-    assert load(NLU / "endpoints.yml")["tracker_store"]["type"] == "SQL"
+    store = load(NLU / "endpoints.yml")["tracker_store"]
+    # Rasa's SQL store with a session roll-over (rasa_ext/tracker_store.py), on the same SQLite file.
+    assert store["type"] == "rasa_ext.tracker_store.RollingSQLTrackerStore" and store["dialect"] == "sqlite"
     # Unquoted: Rasa expands ${...} only in plain YAML scalars and silently falls back to memory otherwise.
     assert re.search(r"^\s+db: \$\{NONGHUI_HOME\}/rasa-tracker\.db$", text, re.MULTILINE)
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.errors import DialogueUnavailable
 from bot.messages import SourceRef, UserTurn
-from bot.rasa_client import RasaDialogue
+from bot.rasa_client import TOKEN_HEADER, TURN_PATH, RasaDialogue, replica_order
 from core.errors import NonghuiError
 
 BASE = "http://rasa.test:5005"
@@ -15,21 +15,22 @@ BASE = "http://rasa.test:5005"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def tracker(intent: str | None = "ask_loan", confidence: float = 0.93, lang: str | None = "zh") -> dict:
+def answer(
+    messages: list[dict], intent: str | None = "ask_loan", confidence: float = 0.93, lang: str | None = "zh"
+) -> dict:
+    """What the Nonghui input channel (rasa_ext/channel.py) answers to one turn."""
     return {
-        "sender_id": "web:abc",
-        "slots": {"lang": lang},
-        "latest_message": {"text": "x", "intent": {"name": intent, "confidence": confidence}},
+        "messages": messages,
+        "intent": {"name": intent, "confidence": confidence} if intent else None,
+        "lang": lang,
     }
 
 
-def rasa_handler(webhook_body: object, tracker_body: object, seen: list[httpx.Request]) -> Handler:
+def rasa_handler(body: object, seen: list[httpx.Request]) -> Handler:
     def handle(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        if request.method == "POST" and request.url.path == "/webhooks/rest/webhook":
-            return httpx.Response(200, json=webhook_body)
-        if request.method == "GET" and request.url.path.endswith("/tracker"):
-            return httpx.Response(200, json=tracker_body)
+        if request.method == "POST" and request.url.path == TURN_PATH:
+            return httpx.Response(200, json=body)
         return httpx.Response(404, json={"error": "not found"})
 
     return handle
@@ -40,19 +41,19 @@ def dialogue(handler: Handler, token: str | None = None) -> RasaDialogue:
     return RasaDialogue(client, BASE, token, timeout=5.0)
 
 
-def turn(text: str = "我想贷款", lang: str | None = None, **metadata: object) -> UserTurn:
-    return UserTurn(sender_id="web:abc", text=text, channel="web", lang=lang, metadata=metadata)  # type: ignore[arg-type]
+def turn(text: str = "我想贷款", lang: str | None = None, sender: str = "web:abc", **metadata: object) -> UserTurn:
+    return UserTurn(sender_id=sender, text=text, channel="web", lang=lang, metadata=metadata)  # type: ignore[arg-type]
 
 
-async def test_posts_sender_message_and_metadata_to_rest_webhook() -> None:
+async def test_posts_sender_message_and_metadata_to_the_nonghui_channel() -> None:
     seen: list[httpx.Request] = []
-    engine = dialogue(rasa_handler([{"recipient_id": "web:abc", "text": "好的"}], tracker(), seen))
+    engine = dialogue(rasa_handler(answer([{"recipient_id": "web:abc", "text": "好的"}]), seen))
 
     await engine.handle(turn("我想贷款", lang="zh", start_payload="station_12"))
 
     post = seen[0]
     assert post.method == "POST"
-    assert str(post.url) == f"{BASE}/webhooks/rest/webhook"
+    assert str(post.url).startswith(f"{BASE}/webhooks/nonghui/turn")
     assert json.loads(post.content) == {
         "sender": "web:abc",
         "message": "我想贷款",
@@ -60,34 +61,32 @@ async def test_posts_sender_message_and_metadata_to_rest_webhook() -> None:
     }
 
 
-async def test_reads_tracker_of_the_same_sender_without_events() -> None:
+async def test_one_request_per_turn_no_tracker_read() -> None:
     seen: list[httpx.Request] = []
-    engine = dialogue(rasa_handler([], tracker(), seen))
+    engine = dialogue(rasa_handler(answer([{"text": "好的"}]), seen))
 
     await engine.handle(turn())
 
-    get = seen[1]
-    assert get.method == "GET"
-    assert get.url.path == "/conversations/web:abc/tracker"
-    assert get.url.params["include_events"] == "NONE"
+    assert [(r.method, r.url.path) for r in seen] == [("POST", TURN_PATH)]
 
 
-async def test_token_is_sent_as_query_parameter_when_configured() -> None:
+async def test_token_is_sent_in_the_channel_header_when_configured() -> None:
     seen: list[httpx.Request] = []
-    engine = dialogue(rasa_handler([], tracker(), seen), token="s3cret")
+    engine = dialogue(rasa_handler(answer([]), seen), token="s3cret")
 
     await engine.handle(turn())
 
-    assert [request.url.params.get("token") for request in seen] == ["s3cret", "s3cret"]
+    assert seen[0].headers[TOKEN_HEADER] == "s3cret"
 
 
-async def test_no_token_parameter_without_token() -> None:
+async def test_no_token_header_without_token() -> None:
     seen: list[httpx.Request] = []
-    engine = dialogue(rasa_handler([], tracker(), seen))
+    engine = dialogue(rasa_handler(answer([]), seen))
 
     await engine.handle(turn())
 
-    assert all("token" not in request.url.params for request in seen)
+    assert TOKEN_HEADER not in seen[0].headers
+    assert "token" not in seen[0].url.params
 
 
 async def test_text_and_buttons_become_one_reply() -> None:
@@ -101,7 +100,7 @@ async def test_text_and_buttons_become_one_reply() -> None:
             ],
         }
     ]
-    engine = dialogue(rasa_handler(messages, tracker(), []))
+    engine = dialogue(rasa_handler(answer(messages), []))
 
     result = await engine.handle(turn())
 
@@ -131,7 +130,7 @@ async def test_custom_with_only_sources_attaches_them_to_the_preceding_reply() -
             },
         },
     ]
-    engine = dialogue(rasa_handler(messages, tracker(), []))
+    engine = dialogue(rasa_handler(answer(messages), []))
 
     result = await engine.handle(turn())
 
@@ -155,7 +154,7 @@ async def test_custom_with_its_own_text_becomes_a_reply() -> None:
             },
         }
     ]
-    engine = dialogue(rasa_handler(messages, tracker(lang="en"), []))
+    engine = dialogue(rasa_handler(answer(messages, lang="en"), []))
 
     result = await engine.handle(turn("is this a scam", lang="en"))
 
@@ -170,15 +169,15 @@ async def test_sources_arriving_before_any_reply_go_to_the_next_reply() -> None:
         {"recipient_id": "web:abc", "custom": {"sources": [{"title": "指南", "locator": "1"}]}},
         {"recipient_id": "web:abc", "text": "回答"},
     ]
-    engine = dialogue(rasa_handler(messages, tracker(), []))
+    engine = dialogue(rasa_handler(answer(messages), []))
 
     result = await engine.handle(turn())
 
     assert [s.title for s in result.replies[0].sources] == ["指南"]
 
 
-async def test_intent_and_lang_come_from_the_tracker() -> None:
-    engine = dialogue(rasa_handler([{"text": "hi"}], tracker("ask_insurance", 0.81, lang="en"), []))
+async def test_intent_and_lang_come_from_the_channel_answer() -> None:
+    engine = dialogue(rasa_handler(answer([{"text": "hi"}], "ask_insurance", 0.81, lang="en"), []))
 
     result = await engine.handle(turn("保险", lang="zh"))
 
@@ -189,32 +188,19 @@ async def test_intent_and_lang_come_from_the_tracker() -> None:
 
 
 async def test_lang_falls_back_to_turn_then_detection_then_chinese() -> None:
-    engine = dialogue(rasa_handler([{"text": "ok"}], tracker(lang=None), []))
+    engine = dialogue(rasa_handler(answer([{"text": "ok"}], lang=None), []))
 
     assert (await engine.handle(turn("保险", lang="en"))).lang == "en"
     assert (await engine.handle(turn("how do I apply for a loan"))).lang == "en"
     assert (await engine.handle(turn("👍"))).lang == "zh"
 
 
-async def test_tracker_without_intent_gives_no_intent() -> None:
-    engine = dialogue(rasa_handler([{"text": "ok"}], {"slots": {}, "latest_message": {}}, []))
+async def test_answer_without_intent_gives_no_intent() -> None:
+    engine = dialogue(rasa_handler(answer([{"text": "ok"}], intent=None), []))
 
     result = await engine.handle(turn())
 
     assert result.intent is None
-
-
-async def test_unreadable_tracker_keeps_the_replies_without_intent() -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
-        if request.method == "POST":
-            return httpx.Response(200, json=[{"text": "您好"}])
-        return httpx.Response(403, json={"message": "forbidden"})
-
-    result = await dialogue(handle).handle(turn())
-
-    assert [r.text for r in result.replies] == ["您好"]
-    assert result.intent is None
-    assert result.lang == "zh"
 
 
 def closed_port() -> int:
@@ -254,9 +240,9 @@ async def test_malformed_json_raises_dialogue_unavailable() -> None:
         await dialogue(handle).handle(turn())
 
 
-async def test_webhook_body_that_is_not_a_list_raises_dialogue_unavailable() -> None:
+async def test_channel_body_without_messages_raises_dialogue_unavailable() -> None:
     def handle(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"error": "channel disabled"})
+        return httpx.Response(200, json=[{"text": "a REST-channel list"}])
 
     with pytest.raises(DialogueUnavailable):
         await dialogue(handle).handle(turn())
@@ -276,3 +262,63 @@ async def test_message_text_is_not_logged_at_info(caplog: pytest.LogCaptureFixtu
 
     assert "13812345678" not in caplog.text
     assert "110101199003074518" not in caplog.text
+
+
+def test_replica_order_is_stable_per_sender_and_spreads_senders() -> None:
+    urls = ["http://a:5005", "http://b:5005"]
+
+    firsts = {replica_order(f"web:farmer-{n}", urls)[0] for n in range(40)}
+
+    assert replica_order("web:x", urls) == replica_order("web:x", list(reversed(urls)))
+    assert firsts == set(urls)
+
+
+def test_removing_a_replica_moves_only_its_own_senders() -> None:
+    urls = ["http://a", "http://b", "http://c"]
+    senders = [f"tg:{n}" for n in range(60)]
+
+    before = {s: replica_order(s, urls)[0] for s in senders}
+    after = {s: replica_order(s, ["http://a", "http://c"])[0] for s in senders}
+
+    assert all(after[s] == before[s] for s in senders if before[s] != "http://b")
+
+
+async def test_turn_fails_over_to_the_next_replica_when_one_refuses_connections() -> None:
+    urls = ["http://a.test", "http://b.test"]
+    sender = next(f"web:f{n}" for n in range(100) if replica_order(f"web:f{n}", urls)[0] == "http://a.test")
+    hosts: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        hosts.append(request.url.host)
+        if request.url.host == "a.test":
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, json=answer([{"text": "来自b"}]))
+
+    clock = [100.0]
+    engine = RasaDialogue(
+        httpx.AsyncClient(transport=httpx.MockTransport(handle)), urls, None, 5.0, clock=lambda: clock[0]
+    )
+
+    first = await engine.handle(turn(sender=sender))
+    second = await engine.handle(turn(sender=sender))
+    clock[0] += 60  # the failed replica is tried first again after its pause: it takes its share back
+    await engine.handle(turn(sender=sender))
+
+    assert [r.text for r in first.replies] == ["来自b"] and [r.text for r in second.replies] == ["来自b"]
+    assert hosts == ["a.test", "b.test", "b.test", "a.test", "b.test"]
+    assert engine.fail_overs == 2
+
+
+async def test_read_timeout_is_not_sent_to_another_replica() -> None:
+    hosts: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        hosts.append(request.url.host)
+        raise httpx.ReadTimeout("slow", request=request)
+
+    engine = RasaDialogue(httpx.AsyncClient(transport=httpx.MockTransport(handle)), ["http://a", "http://b"], None, 5.0)
+
+    with pytest.raises(DialogueUnavailable, match="timed out"):
+        await engine.handle(turn())
+
+    assert len(hosts) == 1

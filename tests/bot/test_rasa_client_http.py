@@ -1,4 +1,4 @@
-"""RasaDialogue against a real HTTP server that speaks Rasa's REST channel and tracker API."""
+"""RasaDialogue against a real HTTP server that speaks the Nonghui input channel and Rasa's parse API."""
 
 import socket
 import threading
@@ -21,30 +21,20 @@ pytestmark = pytest.mark.integration
 
 
 def fake_rasa() -> Starlette:
-    """A Rasa look-alike: echoes the language, splits text+buttons and sources into two messages."""
+    """A Rasa look-alike with the Nonghui channel: echoes the language, splits text+buttons and sources in two."""
     last: dict[str, dict] = {}
 
-    async def webhook(request: Request) -> JSONResponse:
-        if request.query_params.get("token") != "tok":
-            return JSONResponse({"message": "unauthorised"}, status_code=401)
+    async def turn(request: Request) -> JSONResponse:
+        if request.headers.get("X-Nonghui-Token") != "tok":
+            return JSONResponse({"error": "unauthorised"}, status_code=401)
         body = await request.json()
         last[body["sender"]] = body
         lang = body["metadata"].get("lang") or "zh"
-        return JSONResponse(
-            [
-                {"recipient_id": body["sender"], "text": f"echo:{body['message']}", "buttons": []},
-                {"recipient_id": body["sender"], "custom": {"sources": [{"title": "指南", "locator": lang}]}},
-            ]
-        )
-
-    async def tracker(request: Request) -> JSONResponse:
-        sender = request.path_params["sender"]
-        if request.query_params.get("token") != "tok" or sender not in last:
-            return JSONResponse({"message": "unknown"}, status_code=404)
-        lang = last[sender]["metadata"].get("lang") or "zh"
-        return JSONResponse(
-            {"slots": {"lang": lang}, "latest_message": {"intent": {"name": "ask_loan", "confidence": 0.7}}}
-        )
+        messages = [
+            {"recipient_id": body["sender"], "text": f"echo:{body['message']}", "buttons": []},
+            {"recipient_id": body["sender"], "custom": {"sources": [{"title": "指南", "locator": lang}]}},
+        ]
+        return JSONResponse({"messages": messages, "intent": {"name": "ask_loan", "confidence": 0.7}, "lang": lang})
 
     async def parse(request: Request) -> JSONResponse:
         if request.query_params.get("token") != "tok":
@@ -56,8 +46,7 @@ def fake_rasa() -> Starlette:
     return Starlette(
         routes=[
             Route("/model/parse", parse, methods=["POST"]),
-            Route("/webhooks/rest/webhook", webhook, methods=["POST"]),
-            Route("/conversations/{sender}/tracker", tracker, methods=["GET"]),
+            Route("/webhooks/nonghui/turn", turn, methods=["POST"]),
         ]
     )
 

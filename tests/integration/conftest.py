@@ -22,6 +22,35 @@ HOME = Path(os.environ.get("NONGHUI_HOME", Path.home() / ".cache" / "nonghui"))
 
 pytestmark = pytest.mark.integration
 
+# The secrets every test stack shares: Rasa's token (API and the Nonghui input channel) and the action server's.
+RASA_TOKEN = "test-rasa-token-0123456789abcdef0123456789"
+ACTION_SECRET = "test-action-secret-0123456789abcdef012345"
+
+
+def rasa_args(port: int, endpoints: Path | str) -> list[str]:
+    """Rasa's command line as the supervisor builds it (token from the environment, not the command line)."""
+    from bot.supervisor import rasa_command
+
+    return rasa_command(HOME, port, str(rasa_model()), str(endpoints))
+
+
+def endpoints_yml(action_port: int) -> str:
+    """An endpoints file for a test stack: the action server on `action_port` with its secret, in-memory tracker."""
+    return (
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'  headers:\n    X-Nonghui-Action-Token: "{ACTION_SECRET}"\n'
+    )
+
+
+def rasa_status(rasa_url: str) -> str:
+    """Rasa's /status URL with the test token (the API requires it)."""
+    return f"{rasa_url}/status?token={RASA_TOKEN}"
+
+
+def tracker_url(rasa_url: str, sender: str) -> str:
+    """Rasa's tracker API URL of one conversation (send `token=RASA_TOKEN` among the query parameters)."""
+    return f"{rasa_url}/conversations/{sender}/tracker"
+
 
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
@@ -66,6 +95,8 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
         # fallback (a dead Rasa or action server still fails fast: refused connections, empty replies).
         NONGHUI_RASA_TURN_BUDGET_SECONDS="60",
         NONGHUI_ANSWER_WITHIN_SECONDS="61",
+        NONGHUI_RASA_TOKEN=RASA_TOKEN,
+        NONGHUI_ACTION_SECRET=ACTION_SECRET,
     )
     env.update(extra)
     return env
@@ -108,6 +139,7 @@ class Stack:
 
     rasa_url: str
     logs: Path
+    action_url: str = ""
 
 
 @pytest.fixture(scope="session")
@@ -120,34 +152,20 @@ def stack(logs_dir: Path) -> Iterator[Stack]:
     """Action server and Rasa server with the setup's model, on free ports."""
     action_port, rasa_port = free_port(), free_port()
     endpoints = logs_dir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
+    endpoints.write_text(endpoints_yml(action_port), encoding="utf-8")
     actions = start("actions", [sys.executable, "-m", "actions"], logs_dir, {"NONGHUI_ACTION_PORT": str(action_port)})
-    rasa = start(
-        "rasa",
-        [
-            str(HOME / "rasa310" / "bin" / "rasa"),
-            "run",
-            "--enable-api",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(rasa_port),
-            "--model",
-            str(rasa_model()),
-            "--endpoints",
-            str(endpoints),
-            "--credentials",
-            "nlu/credentials.yml",
-        ],
-        logs_dir,
-        {},
-    )
+    rasa = start("rasa", rasa_args(rasa_port, endpoints), logs_dir, {})
     try:
         wait_until(actions, f"http://127.0.0.1:{action_port}/health", timeout=120)
         wait_until(
-            rasa, f"http://127.0.0.1:{rasa_port}/status", timeout=240, ok=lambda r: bool(r.json().get("model_file"))
+            rasa,
+            rasa_status(f"http://127.0.0.1:{rasa_port}"),
+            timeout=240,
+            ok=lambda r: bool(r.json().get("model_file")),
         )
-        yield Stack(rasa_url=f"http://127.0.0.1:{rasa_port}", logs=logs_dir)
+        yield Stack(
+            rasa_url=f"http://127.0.0.1:{rasa_port}", logs=logs_dir, action_url=f"http://127.0.0.1:{action_port}"
+        )
     finally:
         rasa.stop()
         actions.stop()

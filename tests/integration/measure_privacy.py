@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from loans.validation import PROVINCE_CODES, id_check_char
-from tests.integration.conftest import HOME, chat
+from tests.integration.conftest import HOME, RASA_TOKEN, chat
 from tests.integration.preapplication_stack import FormStack, sync_sample_stations
 from tests.integration.test_privacy_numbers import leaks
 
@@ -109,7 +109,7 @@ def main() -> None:
             for sender, *_ in farmers:
                 url = f"{stack.rasa_url}/conversations/web:{sender}/tracker"
                 hits[f"tracker API web:{sender}"] = leaks(
-                    httpx.get(url, params={"include_events": "ALL"}).content, numbers, typed
+                    httpx.get(url, params={"include_events": "ALL", "token": RASA_TOKEN}).content, numbers, typed
                 )
             stored = len(stack.applications())
         finally:

@@ -14,7 +14,16 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.conftest import HOME, Proc, free_port, rasa_model, start, wait_until
+from tests.integration.conftest import (
+    RASA_TOKEN,
+    Proc,
+    free_port,
+    rasa_args,
+    rasa_status,
+    start,
+    tracker_url,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 RASA_READY_SECONDS = 300
@@ -81,21 +90,7 @@ class FormStack:
         )
         self.procs["rasa"] = start(
             "rasa",
-            [
-                str(HOME / "rasa310" / "bin" / "rasa"),
-                "run",
-                "--enable-api",
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(self.rasa_port),
-                "--model",
-                str(rasa_model()),
-                "--endpoints",
-                str(self._endpoints()),
-                "--credentials",
-                "nlu/credentials.yml",
-            ],
+            rasa_args(self.rasa_port, self._endpoints()),
             logs,
             # nlu/endpoints.yml reads both: the tracker store path and the action server URL.
             {"NONGHUI_HOME": str(self.work), "NONGHUI_ACTION_URL": f"http://127.0.0.1:{self.action_port}/webhook"},
@@ -115,7 +110,7 @@ class FormStack:
         wait_until(self.procs["actions"], f"http://127.0.0.1:{self.action_port}/health", timeout=120)
         wait_until(
             self.procs["rasa"],
-            f"{self.rasa_url}/status",
+            rasa_status(self.rasa_url),
             timeout=RASA_READY_SECONDS,
             ok=lambda r: bool(r.json().get("model_file")),
         )
@@ -154,7 +149,9 @@ class FormStack:
 
     def slots(self, sender: str) -> dict[str, object]:
         """The Rasa tracker's slots of a web sender (`web:` prefix added)."""
-        response = httpx.get(f"{self.rasa_url}/conversations/web:{sender}/tracker", params={"include_events": "NONE"})
+        response = httpx.get(
+            tracker_url(self.rasa_url, f"web:{sender}"), params={"include_events": "NONE", "token": RASA_TOKEN}
+        )
         response.raise_for_status()
         return dict(response.json().get("slots") or {})
 

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.integration.conftest import chat
+from bot.rasa_client import TOKEN_HEADER, TURN_PATH
+from tests.integration.conftest import RASA_TOKEN, chat
 from tests.integration.preapplication_stack import FormStack, sync_sample_stations
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -128,7 +129,9 @@ def test_typed_rasa_commands_are_read_as_text(forms: FormStack):
     say(forms, sender, "/restart")
     say(forms, sender, "/confirm_delete_data")
 
-    tracker = httpx.get(f"{forms.rasa_url}/conversations/web:{sender}/tracker", timeout=30).json()
+    tracker = httpx.get(
+        f"{forms.rasa_url}/conversations/web:{sender}/tracker", params={"token": RASA_TOKEN}, timeout=30
+    ).json()
     events = tracker["events"]
     said = [e for e in events if e["event"] == "user"]
     # Neither reached Rasa as a command: no restart, no confirmed deletion (which would also erase the tracker).
@@ -145,7 +148,10 @@ def test_a_confirmation_committed_while_the_bot_was_down_answers_with_its_refere
     confirm = tap(to_summary(forms, sender), "yes")
     # Rasa processes the tap and commits, but the bot dies before the farmer sees the answer.
     httpx.post(
-        f"{forms.rasa_url}/webhooks/rest/webhook", json={"sender": f"web:{sender}", "message": confirm}, timeout=60
+        f"{forms.rasa_url}{TURN_PATH}",
+        json={"sender": f"web:{sender}", "message": confirm},
+        headers={TOKEN_HEADER: RASA_TOKEN},
+        timeout=60,
     ).raise_for_status()
     forms.kill_all()
     forms.start_all()

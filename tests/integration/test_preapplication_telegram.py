@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.fakes.telegram_api import FakeTelegramServer, SentCall
+from tests.integration.conftest import RASA_TOKEN, tracker_url
 from tests.integration.preapplication_stack import FormStack, sync_sample_stations
 
 pytestmark = pytest.mark.integration
@@ -58,7 +59,9 @@ def test_the_phone_question_offers_contact_sharing_and_a_shared_contact_fills_it
     ask_id = wait_for(server, before, "第 3 步")
 
     assert ask_id.params["reply_markup"] == {"remove_keyboard": True}
-    tracker = httpx.get(f"{stack.rasa_url}/conversations/tg:{CHAT}/tracker", params={"include_events": "ALL"})
+    tracker = httpx.get(
+        tracker_url(stack.rasa_url, f"tg:{CHAT}"), params={"include_events": "ALL", "token": RASA_TOKEN}
+    )
     assert tracker.json()["slots"]["phone"].startswith("⟦phone:")  # Rasa holds a handle, never the number
     assert "1234" not in tracker.text
 
@@ -70,6 +73,8 @@ def test_the_phone_question_offers_contact_sharing_and_a_shared_contact_fills_it
     before = sent_count(server)
     server.push_callback(CHAT, "/confirm_delete_data")
     wait_for(server, before, "删除")
-    events = httpx.get(f"{stack.rasa_url}/conversations/tg:{CHAT}/tracker", params={"include_events": "ALL"}).json()
+    events = httpx.get(
+        tracker_url(stack.rasa_url, f"tg:{CHAT}"), params={"include_events": "ALL", "token": RASA_TOKEN}
+    ).json()
     typed = " ".join(str(e.get("text") or "") for e in events["events"] if e.get("event") == "user")
     assert "13812345678" not in typed and "王秀英" not in typed

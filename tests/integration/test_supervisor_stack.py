@@ -16,7 +16,17 @@ import httpx
 import psutil
 import pytest
 
-from tests.integration.conftest import HOME, ROOT, chat, free_port, rasa_model
+from tests.integration.conftest import (
+    ACTION_SECRET,
+    HOME,
+    RASA_TOKEN,
+    ROOT,
+    chat,
+    endpoints_yml,
+    free_port,
+    rasa_args,
+    rasa_status,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -62,24 +72,21 @@ def _child(supervisor: psutil.Process, marker: str) -> psutil.Process | None:
 def test_killed_children_come_back_and_ctrl_c_stops_all_without_a_traceback(tmp_path: Path):
     action_port, rasa_port, web_port = free_port(), free_port(), free_port()
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n', encoding="utf-8")
+    endpoints.write_text(endpoints_yml(action_port), encoding="utf-8")
     rasa_url, web = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}"
-    rasa_args = [
-        str(HOME / "rasa310" / "bin" / "rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
-        "--model", str(rasa_model()), "--endpoints", str(endpoints), "--credentials", "nlu/credentials.yml",
-    ]  # fmt: skip
+    rasa_command = rasa_args(rasa_port, endpoints)
     logs = tmp_path / "logs"
     config = {
         "home": str(HOME),
         "logs": str(logs),
-        "ready": [f"{web}/healthz", f"{rasa_url}/status"],
+        "ready": [f"{web}/healthz", rasa_status(rasa_url)],
         "specs": [
             {
                 "name": "actions",
                 "args": [sys.executable, "-m", "actions"],
                 "env": {"NONGHUI_ACTION_PORT": str(action_port)},
             },
-            {"name": "rasa", "args": rasa_args, "env": {}},
+            {"name": "rasa", "args": rasa_command, "env": {}},
             {
                 "name": "bot",
                 "args": [sys.executable, "-m", "bot"],
@@ -93,6 +100,7 @@ def test_killed_children_come_back_and_ctrl_c_stops_all_without_a_traceback(tmp_
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NONGHUI_"))}
     env.update(PYTHONPATH=str(ROOT), NONGHUI_HOME=str(HOME), RASA_TELEMETRY_ENABLED="false")
+    env.update(NONGHUI_RASA_TOKEN=RASA_TOKEN, NONGHUI_ACTION_SECRET=ACTION_SECRET)
     out = (tmp_path / "supervisor.out").open("w")
     driver = subprocess.Popen(
         [sys.executable, "-c", DRIVER, json.dumps(config)],
@@ -103,7 +111,7 @@ def test_killed_children_come_back_and_ctrl_c_stops_all_without_a_traceback(tmp_
         start_new_session=True,  # its own process group, so the Ctrl-C below reaches nothing else
     )
     supervisor = psutil.Process(driver.pid)
-    rasa_ready = lambda: _answers(f"{rasa_url}/status", lambda r: bool(r.json().get("model_file")))  # noqa: E731
+    rasa_ready = lambda: _answers(rasa_status(rasa_url), lambda r: bool(r.json().get("model_file")))  # noqa: E731
     try:
         _wait(lambda: _answers(f"{web}/healthz") and rasa_ready(), 300, "the stack", logs)
         assert chat(web, "sup-1", "你好")["replies"]
@@ -111,7 +119,7 @@ def test_killed_children_come_back_and_ctrl_c_stops_all_without_a_traceback(tmp_
         for name, marker, ready in (
             ("actions", "-m actions", lambda: _answers(f"http://127.0.0.1:{action_port}/health")),
             ("bot", "-m bot", lambda: _answers(f"{web}/healthz")),
-            ("rasa", "rasa run", rasa_ready),
+            ("rasa", "rasa_ext.serve run", rasa_ready),
         ):
             victim = _child(supervisor, marker)
             assert victim is not None, name

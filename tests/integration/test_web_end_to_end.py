@@ -71,8 +71,11 @@ def test_bad_input_gets_polite_replies_not_errors(web: str):
     assert too_long.json()["message"]["zh"]
 
 
-def test_rasa_down_still_gets_a_retrieval_answer(start_bot):  # type: ignore[no-untyped-def]
-    base, _ = start_bot("bot-no-rasa", {"NONGHUI_RASA_URL": f"http://127.0.0.1:{free_port()}"})
+def test_rasa_down_still_gets_a_retrieval_answer(start_bot, stack):  # type: ignore[no-untyped-def]
+    # The bot asks the action server's knowledge service (it loads no embedding model of its own).
+    action_port = stack.action_url.rsplit(":", 1)[1]
+    env = {"NONGHUI_RASA_URL": f"http://127.0.0.1:{free_port()}", "NONGHUI_ACTION_PORT": action_port}
+    base, _ = start_bot("bot-no-rasa", env)
     body = chat(base, "e2e-down", "小额信贷最多能贷多少")
     assert body["intent"] is None
     texts = "\n".join(r["text"] for r in body["replies"])
@@ -85,3 +88,11 @@ def test_repayment_question_gets_a_calculated_schedule(web: str):
     text = body["replies"][0]["text"]
     assert "30,000" in text
     assert "等额本息" in text
+
+
+def test_rasa_and_action_server_down_get_the_polite_apology(start_bot):  # type: ignore[no-untyped-def]
+    env = {"NONGHUI_RASA_URL": f"http://127.0.0.1:{free_port()}", "NONGHUI_ACTION_PORT": str(free_port())}
+    base, _ = start_bot("bot-nothing-behind", env)
+    body = chat(base, "e2e-all-down", "小额信贷最多能贷多少")
+    assert body["intent"] is None
+    assert "96110" in body["replies"][0]["text"]

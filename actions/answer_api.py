@@ -1,0 +1,43 @@
+"""POST /nonghui/answer on the action server: the bot's Rasa-down fallback asks the one loaded knowledge service.
+
+So the bot process loads no embedding model of its own. The route sits behind the action server's secret
+(actions/guard.py), like the action webhook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse, json
+
+from knowledge.answer_types import AnswersQuestions
+
+ANSWER_PATH = "/nonghui/answer"
+MAX_QUESTION_CHARS = 2000
+
+
+def answer_body(answer: Any) -> dict[str, Any]:
+    """The JSON form of a knowledge Answer: text, confidence, topic and sources."""
+    return {
+        "text": answer.text,
+        "lang": answer.lang,
+        "confident": answer.confident,
+        "topic": answer.topic,
+        "sources": [{"title": s.title, "locator": s.locator, "url": s.url} for s in answer.sources],
+    }
+
+
+def mount_answer_route(app: Sanic, knowledge: AnswersQuestions) -> None:
+    """Add POST /nonghui/answer ({"question", "lang"} → the answer's JSON; 400 on a malformed body)."""
+
+    async def answer(request: Request) -> HTTPResponse:
+        body = request.json if isinstance(request.json, dict) else {}
+        question, lang = body.get("question"), body.get("lang")
+        if not isinstance(question, str) or len(question) > MAX_QUESTION_CHARS or lang not in ("zh", "en"):
+            return json({"error": "expected {question: string, lang: zh|en}"}, status=400)
+        result = await asyncio.to_thread(knowledge.answer, question, lang=lang, topic=None)
+        return json(answer_body(result))
+
+    app.add_route(answer, ANSWER_PATH, methods=["POST"], name="nonghui_answer")
