@@ -135,9 +135,9 @@ async def handle_turn(
 ) -> tuple[object, object, object]:
     """Run the turn as `Agent.handle_message` does (same lock, same steps) and keep the tracker it ends with.
 
-    Returns the latest message's intent, the `lang` slot and the pre-application form's token and asked step; adds each step's time to `clock`. Should the
-    processor not have the steps of Rasa 3.6 (another Rasa version), the turn goes through `on_new_message`
-    and the tracker is read back once."""
+    Returns the latest message's intent, the `lang` slot and the pre-application form's token and asked step;
+    adds each step's time to `clock`. Should the processor not have the steps of Rasa 3.6 (another Rasa
+    version), the turn goes through `on_new_message` and the tracker is read back once."""
     clock = clock or StageClock()
     processor = agent.processor
     steps = (

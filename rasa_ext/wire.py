@@ -3,7 +3,8 @@
 The bot (bot/rasa_client.py) and the channel (rasa_ext/channel.py) agree on this: POST
 `/webhooks/nonghui/turn` with the header `X-Nonghui-Token` and `{"sender", "message", "metadata"}`; the answer
 is `{"messages": [...as Rasa's REST channel sends them...], "intent": {"name", "confidence"} | null,
-"lang": "zh" | "en" | null, "form": {"token", "step"} | null}`, so one round trip gives the replies and what the bot needs from the tracker.
+"lang": "zh" | "en" | null, "form": {"token", "step"} | null}`, so one round trip gives the replies and what the
+bot needs from the tracker.
 """
 
 from __future__ import annotations
