@@ -170,7 +170,10 @@ async def measure(rasa_url: str, farmers: int, messages: int, workdir: Path) -> 
     from bot.web.app import create_app
     from knowledge.scam import ScamDetector
     from knowledge.service import build_knowledge_service
+    from store.crypto import cipher_from_settings
     from store.db import make_engine, migrate, session_factory
+    from store.form_guard import SqlFormGuardStore
+    from store.number_drafts import NumberVault
     from store.rasa_tracker import RasaTrackerEraser
     from store.repository import SqlFarmerContacts, SqlSeenUpdates
     from store.transcript import SqlTranscript
@@ -184,6 +187,7 @@ async def measure(rasa_url: str, farmers: int, messages: int, workdir: Path) -> 
     handoff = HandoffParts.build(settings, sessions)
     campaigns = CampaignParts.build(settings, sessions)
     contacts = SqlFarmerContacts(sessions)
+    numbers = NumberVault(sessions, cipher_from_settings(settings))
     token = settings.resolved_rasa_token()
     knowledge = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model)
     async with httpx.AsyncClient(timeout=60) as http:
@@ -196,10 +200,14 @@ async def measure(rasa_url: str, farmers: int, messages: int, workdir: Path) -> 
                 ),
                 scam_detector=ScamDetector.default(),
                 eraser=RasaTrackerEraser(make_engine(f"sqlite:///{workdir / 'tracker.db'}")),
+                numbers=numbers,
+                erasure_requests=numbers,
                 handoff_gate=partial(handoff.gate, understand=rasa.understand),
                 campaign_greeter=campaigns.greeter,
                 transcript=SqlTranscript(sessions),
                 contacts=contacts,
+                handoffs=handoff.handoffs,
+                form_guard=SqlFormGuardStore(sessions),
             )
         )
         pipeline.scam_shield.warm_up()
