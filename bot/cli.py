@@ -33,7 +33,7 @@ def _dense_search(settings: BotSettings) -> DenseSearchSettings:
 def _embedder(settings: BotSettings) -> SentenceTransformerEmbedder:
     """The configured sentence-transformers embedder (model converted on demand when it is the default).
 
-    Building embeds batches on every core at once, one torch thread each (knowledge/README.md, *Building*)."""
+    Building embeds batches on every core at once, one torch thread each (knowledge/README.md, *Capacity*)."""
     return SentenceTransformerEmbedder(settings.resolved_embedding_model, num_threads=1, workers=os.cpu_count() or 1)
 
 
