@@ -31,9 +31,9 @@ class DenseSearchSettings:
     scalar-quantised codes (a quarter of the float size); candidates are rescored exactly from the vectors.
     Chosen by `python -m knowledge.bench_index` on this 2-core host: at 100,000 chunks both reach recall@10 ≥ 0.999
     (HNSW searches faster, 0.3 ms vs 1.1 ms, but takes 6× longer to build); at 1,000,000 IVF with nprobe 64 reaches
-    0.993 at 9.4 / 11.0 ms CPU time per query (p50 / p95) and builds in 17 s of CPU time, while an HNSW build did
-    not finish in 25 minutes at load ≈ 20 (knowledge/README.md). The flat index costs 11.8 ms CPU per query at
-    100,000 chunks, hence the limit at 50,000.
+    0.993 at 10.7 / 12.5 ms per query (p50 / p95, load ≈ 4.5) and builds in 25 s, while HNSW (efSearch 96) reached
+    only 0.919 after a 320 s build (knowledge/README.md). The flat index costs 11.6 ms CPU per query at 100,000
+    chunks, hence the limit at 50,000.
     `search_threads`: FAISS's OpenMP threads in a searching process. One: measured on this shared 2-core host at
     load ≈ 16, a single query on a 10,000-vector flat index took 66 ms at the median with two threads (the
     threads wait for each other's pre-empted peer) and 0.27 ms with one."""
