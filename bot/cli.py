@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,8 +31,10 @@ def _dense_search(settings: BotSettings) -> DenseSearchSettings:
 
 
 def _embedder(settings: BotSettings) -> SentenceTransformerEmbedder:
-    """The configured sentence-transformers embedder (model converted on demand when it is the default)."""
-    return SentenceTransformerEmbedder(settings.resolved_embedding_model)
+    """The configured sentence-transformers embedder (model converted on demand when it is the default).
+
+    Building embeds batches on every core at once, one torch thread each (knowledge/README.md, *Capacity*)."""
+    return SentenceTransformerEmbedder(settings.resolved_embedding_model, num_threads=1, workers=os.cpu_count() or 1)
 
 
 class _Bar(Progress):

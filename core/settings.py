@@ -76,7 +76,7 @@ class NonghuiSettings(BaseSettings):
     # The knowledge index's dense search structure, chosen when the index is built (knowledge/dense_search.py):
     # exact inner product up to this many chunks, the approximate kind above.
     exact_search_limit: int = 50_000
-    approximate_index: Literal["hnsw", "ivf"] = "hnsw"
+    approximate_index: Literal["hnsw", "ivf"] = "ivf"
     stations_file: Path | None = None
     # The action server: where `python -m actions` listens and where Rasa calls it (nlu/endpoints.yml reads
     # NONGHUI_ACTION_URL, which the supervisor sets from `resolved_action_url`).

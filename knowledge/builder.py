@@ -21,7 +21,7 @@ from knowledge.types import Chunk, Embedder
 
 log = logging.getLogger(__name__)
 CHUNKER_VERSION = "md-sections-v5-statutes"
-# Texts handed to the embedder at a time (measured in knowledge/README.md, *Building the index*).
+# Texts handed to the embedder at a time (knowledge/README.md, *Capacity*).
 EMBED_BATCH = 64
 ProgressFactory = Callable[[int, str], "Progress"]
 

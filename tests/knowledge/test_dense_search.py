@@ -63,12 +63,12 @@ def test_a_saved_approximate_index_is_loaded_and_searched_as_built(corpus: Path,
         built.chunks, built.vectors, built.manifest, built.ask_vectors, dense_search=DenseSearchSettings(exact_limit=2)
     )
     approximate.save(tmp_path / "approximate")
-    assert kind_of(KnowledgeIndex.load(tmp_path / "approximate").dense) == "hnsw"
+    assert kind_of(KnowledgeIndex.load(tmp_path / "approximate").dense) == "ivf"
     assert kind_of(built.dense) == "exact"
     exact = HybridRetriever(tmp_path / "exact", embedder)
-    through_hnsw = HybridRetriever(tmp_path / "approximate", embedder)
+    through_ivf = HybridRetriever(tmp_path / "approximate", embedder)
     for question in ("贷款要抵押吗", "先交保证金是骗子吗", "How soon must I report a crop loss?"):
-        assert [p.chunk.chunk_id for p in through_hnsw.search(question, 3)] == [
+        assert [p.chunk.chunk_id for p in through_ivf.search(question, 3)] == [
             p.chunk.chunk_id for p in exact.search(question, 3)
         ]
 
@@ -77,7 +77,7 @@ def test_the_builder_writes_the_approximate_index_above_the_configured_limit(cor
     build_from_corpus(
         corpus, tmp_path / "index", HashingEmbedder(dimension=64), dense_search=DenseSearchSettings(exact_limit=1)
     )
-    assert kind_of(KnowledgeIndex.load(tmp_path / "index").dense) == "hnsw"
+    assert kind_of(KnowledgeIndex.load(tmp_path / "index").dense) == "ivf"
 
 
 def test_fused_scores_equal_the_exhaustive_z_score_mix_of_every_chunk(corpus: Path, tmp_path: Path):
