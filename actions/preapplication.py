@@ -254,8 +254,11 @@ class ValidatePreApplicationForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Extract and validate, and give a new form instance its token."""
+        # Numbers whose sealed draft expired before this turn are asked again (checked first: a confirmation in
+        # this turn stores the application and then lets its numbers go).
+        lapsed = lapsed_numbers(self._services.numbers, tracker)
         events = await super().run(dispatcher, tracker, domain)
-        events += [SlotSet(name, None) for name in lapsed_numbers(self._services.numbers, tracker)]
+        events += [SlotSet(name, None) for name in lapsed]
         started_over = latest_intent(tracker) == Intent.INFORM and (
             latest_entity(tracker, CHOICE_ENTITY) == RESTART_FORM.value and not stale_button(tracker, _asked(tracker))
         )

@@ -14,7 +14,7 @@ import uvicorn
 from bot.campaigns.wiring import CampaignParts
 from bot.channel import ChannelDeps
 from bot.channels import enabled_channels, running_channels
-from bot.erasure import AllErasers, TrackerSweeper
+from bot.erasure import TrackerSweeper
 from bot.fallback import OutagePolicy
 from bot.handoff.wiring import HandoffParts
 from bot.knowledge_client import RemoteKnowledge, action_base_url
@@ -77,7 +77,7 @@ async def serve(settings: BotSettings) -> None:
                 rasa=rasa,
                 knowledge=knowledge,
                 scam_detector=ScamDetector.default(),
-                eraser=AllErasers(tracker_eraser, guard_store),
+                eraser=tracker_eraser,
                 numbers=numbers,
                 erasure_requests=numbers,
                 handoff_gate=partial(handoff.gate, understand=rasa.understand),

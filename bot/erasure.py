@@ -67,14 +67,20 @@ class KeepsErasureRequests(Protocol):
 
 class ConversationErasure:
     """A DialogueEngine decorator: after a confirmed deletion, or a form sent or cancelled (the action server
-    asked for it), the conversation is erased from Rasa once Rasa has saved the turn."""
+    asked for it), the conversation is erased from Rasa once Rasa has saved the turn. A deletion also erases what
+    `also_on_deletion` keeps (the form guard's memory, which a sent form still needs to answer a re-tap)."""
 
     def __init__(
-        self, inner: DialogueEngine, eraser: ErasesConversations, requests: KeepsErasureRequests | None = None
+        self,
+        inner: DialogueEngine,
+        eraser: ErasesConversations,
+        requests: KeepsErasureRequests | None = None,
+        also_on_deletion: ErasesOneConversation | None = None,
     ) -> None:
         self._inner = inner
         self._eraser = eraser
         self._requests = requests
+        self._also = also_on_deletion
 
     async def handle(self, turn: UserTurn) -> TurnResult:
         """Answer the turn; erase the conversation when due, and say so honestly when a deletion's erasure failed."""
@@ -82,6 +88,8 @@ class ConversationErasure:
         deletion = result.intent is not None and result.intent.name == CONFIRM_DELETE_INTENT
         if deletion or await asyncio.to_thread(self._requested, turn.sender_id):
             erased = await asyncio.to_thread(erase_conversation, self._eraser, self._requests, turn.sender_id)
+            if deletion and self._also is not None:
+                erased = await asyncio.to_thread(_erase_more, self._also, turn.sender_id) and erased
             if deletion and not erased:
                 note = BotReply(text=text("tracker_not_erased", result.lang))
                 result = result.model_copy(update={"replies": [*result.replies, note]})
@@ -184,18 +192,11 @@ class ErasesOneConversation(Protocol):
         ...
 
 
-class AllErasers:
-    """Erases a conversation from Rasa's tracker and the other stores that keep some of it, in turn; old events
-    (the age sweep) are Rasa's tracker's alone."""
-
-    def __init__(self, tracker: ErasesConversations, *others: ErasesOneConversation) -> None:
-        self._tracker = tracker
-        self._others = others
-
-    def erase(self, sender_id: str) -> int:
-        """Erase `sender_id` from every store; the records erased in all."""
-        return self._tracker.erase(sender_id) + sum(other.erase(sender_id) for other in self._others)
-
-    def erase_older_than(self, cutoff: datetime) -> int:
-        """Delete every conversation's tracker events from before `cutoff`."""
-        return self._tracker.erase_older_than(cutoff)
+def _erase_more(store: ErasesOneConversation, sender_id: str) -> bool:
+    """Erase the conversation from one more store; False (logged) when that failed."""
+    try:
+        store.erase(sender_id)
+        return True
+    except Exception as exc:
+        log.error("could not erase a conversation from a store: %s", type(exc).__name__)
+        return False

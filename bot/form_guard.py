@@ -44,6 +44,10 @@ _CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "确定", "发�
 class FormGuardStore(Protocol):
     """What the guard remembers per conversation (store.form_guard.SqlFormGuardStore in production)."""
 
+    def erase(self, sender_id: str) -> int:
+        """Forget everything kept of the conversation (a data deletion)."""
+        ...
+
     def record_offers(self, sender_id: str, payloads: list[str]) -> None:
         """Remember the payloads offered now."""
         ...
@@ -114,7 +118,7 @@ class FormGuard:
         result = await self._guarded(turn)
         if isinstance(key, str) and key:
             # Kept to answer a re-send; numbers masked, erased with the farmer's data.
-            kept = mask_personal_data(result.model_dump_json())
+            kept = _masked(result).model_dump_json()
             await self._db(self._store.save_message_result, turn.sender_id, key, kept)
         return result
 
@@ -287,3 +291,9 @@ def _result(message: str, lang: Lang) -> TurnResult:
 
 def _prepend(replies: list[BotReply], result: TurnResult) -> TurnResult:
     return result.model_copy(update={"replies": [*replies, *result.replies]})
+
+
+def _masked(result: TurnResult) -> TurnResult:
+    """The result with personal numbers masked in its texts (masking the JSON itself would mangle its numbers)."""
+    replies = [reply.model_copy(update={"text": mask_personal_data(reply.text)}) for reply in result.replies]
+    return result.model_copy(update={"replies": replies})

@@ -61,8 +61,9 @@ def build_pipeline(parts: PipelineParts) -> Pipeline:
     engine = NumberHandles(engine, parts.numbers)  # ID, phone and card numbers become handles; Rasa never sees them
     engine = Conversation(engine, memory=parts.language_memory)  # empty or over-long text; the farmer's language
     engine = shield = ScamShield(engine, parts.scam_detector)  # a scam warning first when the text looks like one
-    engine = ConversationErasure(engine, parts.eraser, parts.erasure_requests)  # Rasa's conversation erased after
-    # a confirmed deletion or a form sent or cancelled
+    engine = ConversationErasure(  # Rasa's conversation erased after a confirmed deletion or a form sent or cancelled
+        engine, parts.eraser, parts.erasure_requests, also_on_deletion=parts.form_guard
+    )
     engine = parts.handoff_gate(engine)  # "talk to a person" opens a hand-off; turns then go to staff
     engine = VoiceReadBack(engine, parts.handoffs, max_seconds=parts.voice_max_seconds)  # voice: read back first
     engine = parts.campaign_greeter(engine)  # a deep-link payload is verified, counted and greeted by topic

@@ -9,6 +9,9 @@ Lang = Literal["zh", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
 DEFAULT_LANG: Final[Lang] = "zh"
 
+# A placeholder the bot put in for something the farmer typed (a personal number's handle, `⟦id:7f3a…⟧`): it
+# says nothing about the farmer's language.
+_PLACEHOLDER = re.compile(r"⟦[^⟧]*⟧")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -24,7 +27,7 @@ def as_lang(value: object, default: Lang = DEFAULT_LANG) -> Lang:
 
 def detect_lang(text: str) -> Lang | None:
     """Return "zh" or "en" when the text shows a language, None for emoji, numbers or payloads."""
-    stripped = text.strip()
+    stripped = _PLACEHOLDER.sub(" ", text).strip()
     if not stripped or stripped.startswith("/"):
         return None
     cjk = len(_CJK.findall(stripped))

@@ -91,6 +91,7 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
         NONGHUI_HOME=str(HOME),
         TOKENIZERS_PARALLELISM="false",
         NONGHUI_API_KEY=API_KEY,
+        NONGHUI_ENV="development",  # named explicitly, as a deployment reachable from other machines must
         # Tests check behaviour, not speed: a slow turn on a loaded machine must not turn into the outage
         # fallback (a dead Rasa or action server still fails fast: refused connections, empty replies).
         NONGHUI_RASA_TURN_BUDGET_SECONDS="60",

@@ -178,4 +178,7 @@ def test_a_question_during_a_handoff_waiting_outside_office_hours_is_answered_wi
     assert answered(body)
     assert "工作人员上班后会在这里回复您" in body["replies"][-1]["text"]
     chitchat = chat(base, "af-wait", "我叫王秀英")
-    assert chitchat["replies"] == []  # not a question: it only goes to the staff
+    # Not a question: it goes to the staff, and the farmer only hears that it was passed on.
+    assert [r["text"] for r in chitchat["replies"]] == [
+        "收到，已经转给工作人员。现在是下班时间，工作人员上班后会在这里回复您。"
+    ]

@@ -25,7 +25,7 @@ import psutil
 import pytest
 
 from bot.rasa_client import replica_order
-from tests.integration.conftest import ACTION_SECRET, HOME, RASA_TOKEN, ROOT, rasa_model
+from tests.integration.conftest import ACTION_SECRET, API_HEADERS, API_KEY, HOME, RASA_TOKEN, ROOT, rasa_model
 from tests.integration.preapplication_stack import sync_sample_stations
 
 pytestmark = pytest.mark.integration
@@ -141,6 +141,8 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         NONGHUI_ACTION_PORT=str(action),
         NONGHUI_RASA_TOKEN=RASA_TOKEN,
         NONGHUI_ACTION_SECRET=ACTION_SECRET,
+        NONGHUI_API_KEY=API_KEY,
+        NONGHUI_ENV="development",  # named explicitly: the replicas share database servers
     )
     out = (logs / "supervisor.out").open("wb")
     supervisor = subprocess.Popen(
@@ -188,7 +190,9 @@ class Farmer:
             web = self.topo.webs[self.turn % 2]
             self.turn += 1
             try:
-                response = httpx.post(f"{web}/api/chat", json={"sender_id": self.sender, "text": text}, timeout=120)
+                response = httpx.post(
+                    f"{web}/api/chat", json={"sender_id": self.sender, "text": text}, headers=API_HEADERS, timeout=120
+                )
                 body = response.json() if response.is_success else {"replies": []}
             except httpx.HTTPError:
                 body = {"replies": []}

@@ -56,6 +56,8 @@ def test_pasted_bank_repayment_reminder_gets_no_warning(web: str):
 
 
 def test_button_payload_is_not_scored(web: str):
+    greeting = chat(web, "scam-e2e-5", "你好")  # offers the topic buttons; only offered payloads are commands
+    assert "/ask_scam" in [b["payload"] for reply in greeting["replies"] for b in reply["buttons"]]
     assert chat(web, "scam-e2e-5", "/ask_scam")["scam"] is None
 
 

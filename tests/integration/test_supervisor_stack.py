@@ -18,6 +18,7 @@ import pytest
 
 from tests.integration.conftest import (
     ACTION_SECRET,
+    API_KEY,
     HOME,
     RASA_TOKEN,
     ROOT,
@@ -100,7 +101,7 @@ def test_killed_children_come_back_and_ctrl_c_stops_all_without_a_traceback(tmp_
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NONGHUI_"))}
     env.update(PYTHONPATH=str(ROOT), NONGHUI_HOME=str(HOME), RASA_TELEMETRY_ENABLED="false")
-    env.update(NONGHUI_RASA_TOKEN=RASA_TOKEN, NONGHUI_ACTION_SECRET=ACTION_SECRET)
+    env.update(NONGHUI_RASA_TOKEN=RASA_TOKEN, NONGHUI_ACTION_SECRET=ACTION_SECRET, NONGHUI_API_KEY=API_KEY)
     out = (tmp_path / "supervisor.out").open("w")
     driver = subprocess.Popen(
         [sys.executable, "-c", DRIVER, json.dumps(config)],
