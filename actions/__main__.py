@@ -40,7 +40,7 @@ from actions.preapplication import (
 from actions.scam import CheckLender, CheckMessage, LazyScamServices, ScamServices
 from actions.settings import ActionSettings
 from core.errors import NonghuiError
-from core.settings import keep_files_private, require_named_environment, secret_value
+from core.settings import keep_files_private, require_named_environment
 from knowledge.answer_types import AnswersQuestions
 from loans.quotes import QuotesRepayments, RepaymentQuotes
 
@@ -145,15 +145,17 @@ def main() -> None:
     except NonghuiError as err:
         logger.error("cannot start: %s", err)
         raise SystemExit(2) from None
-    if settings.env == "production":
-        from store.crypto import require_key
+    from store.crypto import action_keys_from_settings
 
-        try:
-            # Refuse to start without the data key rather than fail at the first form.
-            require_key(settings.env, value=secret_value(settings.data_key), home=settings.home)
-        except NonghuiError as err:
+    try:
+        # The keys the supervisor derived for this process (never the data key): refuse to start without them in
+        # production rather than fail at the first form; development warns and starts (knowledge answers work).
+        action_keys_from_settings(settings)
+    except NonghuiError as err:
+        if settings.env == "production":
             logger.error("cannot start: %s", err)
             raise SystemExit(2) from None
+        logger.warning("pre-applications will not work: %s", err)
     try:
         app = build_app(settings)  # needs NONGHUI_ACTION_SECRET in production
     except NonghuiError as err:

@@ -68,19 +68,22 @@ class LazyApplicationServices:
 
 
 def build_application_services(settings: ActionSettings) -> ReadyServices:
-    """The real services: the station registry file, the database (migrated), the data key, the number vault."""
+    """The real services: the station registry file, the database (migrated), the number vault.
+
+    Keys: the ones the supervisor derived for the action server (store/crypto.py), never the data key: the
+    application store only seals (it cannot open a stored application), the vault opens short-lived drafts."""
     from loans.stations import StationMatcher, load_stations
-    from store.crypto import cipher_from_settings
+    from store.crypto import action_keys_from_settings
     from store.db import make_engine, migrate, session_factory
     from store.number_drafts import NumberVault
 
+    keys = action_keys_from_settings(settings)
     stations = load_stations(settings.resolved_stations_file)
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
-    cipher = cipher_from_settings(settings)
     sessions = session_factory(engine)
     return ReadyServices(
         form=PreApplicationService(matcher=StationMatcher(stations), stations=stations),
-        store=ApplicationStore(sessions, cipher),
-        numbers=NumberVault(sessions, cipher, ttl=timedelta(hours=settings.number_draft_hours)),
+        store=ApplicationStore(sessions, keys.sealer()),
+        numbers=NumberVault(sessions, keys.draft_cipher(), ttl=timedelta(hours=settings.number_draft_hours)),
     )

@@ -31,7 +31,7 @@ from core.errors import NonghuiError
 from core.settings import keep_files_private, require_named_environment
 from knowledge.retriever import IndexSpeller
 from knowledge.scam import ScamDetector
-from store.crypto import cipher_from_settings
+from store.crypto import draft_cipher_from_settings
 from store.db import make_engine, migrate, session_factory
 from store.form_guard import SqlFormGuardStore
 from store.number_drafts import NumberVault
@@ -65,7 +65,10 @@ async def serve(settings: BotSettings) -> None:
     # The Rasa-down fallback asks the action server's knowledge service: no embedding model in this process.
     knowledge = RemoteKnowledge(action_base_url(settings.resolved_action_url), settings.resolved_action_secret())
     contacts = SqlFarmerContacts(sessions)
-    numbers = NumberVault(sessions, cipher_from_settings(settings), ttl=timedelta(hours=settings.number_draft_hours))
+    # Drafts use their own derived key, the one the action server opens them with (store/crypto.py).
+    numbers = NumberVault(
+        sessions, draft_cipher_from_settings(settings), ttl=timedelta(hours=settings.number_draft_hours)
+    )
     tracker_eraser = RasaTrackerEraser(tracker_engine)
     sweeper = TrackerSweeper(tracker_eraser, numbers, max_age=timedelta(days=settings.tracker_max_age_days))
     guard_store = SqlFormGuardStore(sessions)  # offered buttons, form steps, confirmations (bot/form_guard.py)

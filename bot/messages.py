@@ -50,6 +50,10 @@ class UserTurn(BaseModel):
     channel: Channel
     lang: Lang | None = None
     metadata: dict[str, object] = Field(default_factory=dict)
+    # The network address a browser turn came from (web channel, untrusted callers only), for per-IP abuse
+    # limits (bot/handoff/gate.py). A typed field, not metadata: metadata goes on to Rasa and its tracker store,
+    # this never does, and it is left out of dumps and reprs so it is never logged or stored.
+    client_ip: str | None = Field(default=None, exclude=True, repr=False)
 
     @property
     def external_id(self) -> str:

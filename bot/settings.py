@@ -22,11 +22,12 @@ class BotSettings(NonghuiSettings):
     # NONGHUI_WEB_SESSION_KEY: signs the web chat's chat-id cookies (development: generated under home/secrets).
     web_session_key: SecretStr | None = None
     web_cookie_secure: bool | None = None
-    # Abuse limits (bot/limits.py): browser chat turns per minute, hand-off requests per conversation per hour,
-    # staff log-in attempts per minute and concurrent password hashes.
+    # Abuse limits (bot/limits.py): browser chat turns per minute, hand-off requests per conversation and per
+    # browser IP per hour, staff log-in attempts per minute and concurrent password hashes.
     chat_turns_per_ip_minute: int = 60
     chat_turns_per_conversation_minute: int = 20
     handoff_requests_per_hour: int = 5
+    handoff_requests_per_ip_hour: int = 20
     staff_logins_per_ip_minute: int = 30
     staff_concurrent_password_hashes: int = 2
 

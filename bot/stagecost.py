@@ -170,7 +170,7 @@ async def measure(rasa_url: str, farmers: int, messages: int, workdir: Path) -> 
     from bot.web.app import create_app
     from knowledge.scam import ScamDetector
     from knowledge.service import build_knowledge_service
-    from store.crypto import cipher_from_settings
+    from store.crypto import draft_cipher_from_settings
     from store.db import make_engine, migrate, session_factory
     from store.form_guard import SqlFormGuardStore
     from store.number_drafts import NumberVault
@@ -187,7 +187,7 @@ async def measure(rasa_url: str, farmers: int, messages: int, workdir: Path) -> 
     handoff = HandoffParts.build(settings, sessions)
     campaigns = CampaignParts.build(settings, sessions)
     contacts = SqlFarmerContacts(sessions)
-    numbers = NumberVault(sessions, cipher_from_settings(settings))
+    numbers = NumberVault(sessions, draft_cipher_from_settings(settings))
     token = settings.resolved_rasa_token()
     knowledge = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model)
     async with httpx.AsyncClient(timeout=60) as http:

@@ -25,12 +25,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import get_args
 
 import httpx
+from pydantic import SecretStr
 
 from bot.settings import BotSettings
 from core.errors import NonghuiError
-from core.settings import keep_files_private, require_named_environment
+from core.settings import ENV_PREFIX, keep_files_private, require_named_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 STOP_GRACE_SECONDS = 15.0
@@ -47,8 +49,18 @@ def keep_all(_: str) -> bool:
 
 # The Rasa server needs no key and no channel token: only these variables of the supervisor's environment.
 _RASA_ENV = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "NONGHUI_RASA_TRACKER_URL"})
-# The action server needs the database and its data key, but no channel token, campaign key or Rasa token.
-_NOT_FOR_ACTIONS = ("TELEGRAM_", "WECHAT_", "NONGHUI_CAMPAIGN_KEY", "NONGHUI_RASA_TOKEN", "NONGHUI_API_KEY")
+# The action server needs the database and the keys the supervisor derives for it (store/crypto.py
+# derive_action_keys), but no data key, channel token, campaign key, web or Rasa secret: variables with these
+# prefixes never reach it, nor any other secret setting of the bot (`_secret_variables`).
+_NOT_FOR_ACTIONS = (
+    "TELEGRAM_",
+    "WECHAT_",
+    f"{ENV_PREFIX}WECHAT_",
+    f"{ENV_PREFIX}DATA_KEY",  # NONGHUI_DATA_KEY and NONGHUI_DATA_KEYS_PREVIOUS
+    f"{ENV_PREFIX}RASA_TRACKER_PASSWORD",
+)
+# The secret settings the action server is given (its own secret and the derived keys).
+_ACTIONS_SECRETS = frozenset({"action_secret", "draft_key", "lookup_key"})
 
 
 def rasa_env(name: str) -> bool:
@@ -56,9 +68,30 @@ def rasa_env(name: str) -> bool:
     return name in _RASA_ENV or name.startswith(("LC_", "RASA_", "SANIC_"))
 
 
+@functools.cache
+def _secret_variables() -> frozenset[str]:
+    """The environment variables of the bot's secret settings the action server must not see."""
+    names = set()
+    for name, info in BotSettings.model_fields.items():
+        if name in _ACTIONS_SECRETS or SecretStr not in (info.annotation, *get_args(info.annotation)):
+            continue
+        alias = info.validation_alias
+        names.add(alias if isinstance(alias, str) else f"{ENV_PREFIX}{name.upper()}")
+    return frozenset(names)
+
+
 def actions_env(name: str) -> bool:
-    """Environment filter of the action server: everything but channel tokens, the campaign key and Rasa's token."""
-    return not name.startswith(_NOT_FOR_ACTIONS)
+    """Environment filter of the action server: everything but the data keys, channel tokens and the bot's other
+    secrets (campaign key, API key, web session key, Rasa's token)."""
+    return not name.startswith(_NOT_FOR_ACTIONS) and name not in _secret_variables()
+
+
+def action_keys(settings: BotSettings) -> dict[str, str]:
+    """The action server's keys (public sealing key, draft key, lookup key) derived from the data key, as its
+    environment: it stores applications it cannot read back and never holds the data key."""
+    from store.crypto import data_key_from_settings, derive_action_keys
+
+    return derive_action_keys(data_key_from_settings(settings)).environment()
 
 
 @dataclass(frozen=True)
@@ -297,15 +330,19 @@ def plan(settings: BotSettings) -> list[ChildSpec] | None:
     """The three processes of a local deployment, or None when setup has not trained a Rasa model yet.
 
     Secrets reach the children through their environment (development: generated under `home/secrets/`):
-    Rasa gets its token and the action server's secret only; the action server its secret and the data key."""
+    Rasa gets its token and the action server's secret only; the action server its secret and the keys derived
+    for it (never the data key: it seals applications it cannot open, `action_keys`)."""
     home = settings.home
     model_file = home / "rasa-models" / "current"
     if not model_file.is_file():
         return None
     rasa_port = httpx.URL(settings.rasa_url).port or 5005
-    action_secret = settings.resolved_action_secret()
+    action_secret, token = settings.resolved_action_secret(), settings.resolved_rasa_token()
+    keys = action_keys(settings)
     return [
-        ChildSpec("actions", [sys.executable, "-m", "actions"], {"NONGHUI_ACTION_SECRET": action_secret}, actions_env),
+        ChildSpec(
+            "actions", [sys.executable, "-m", "actions"], {"NONGHUI_ACTION_SECRET": action_secret, **keys}, actions_env
+        ),
         # Rasa reads the action server's address and secret from the environment (nlu/endpoints.yml).
         ChildSpec(
             "rasa",
@@ -313,7 +350,7 @@ def plan(settings: BotSettings) -> list[ChildSpec] | None:
             {
                 "NONGHUI_ACTION_URL": settings.resolved_action_url,
                 "NONGHUI_ACTION_SECRET": action_secret,
-                "NONGHUI_RASA_TOKEN": settings.resolved_rasa_token(),
+                "NONGHUI_RASA_TOKEN": token,
             },
             rasa_env,
         ),
@@ -385,6 +422,7 @@ def scaled_plan(settings: BotSettings, replicas: int) -> list[ChildSpec]:
     model = model_file.read_text().strip()
     rasa_port = httpx.URL(settings.rasa_url).port or 5005
     action_secret, token = settings.resolved_action_secret(), settings.resolved_rasa_token()
+    keys = action_keys(settings)
     rasa_urls = [f"http://127.0.0.1:{rasa_port + i}" for i in range(replicas)]
     run_dir = home / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -398,7 +436,7 @@ def scaled_plan(settings: BotSettings, replicas: int) -> list[ChildSpec]:
         rasa_vars = {"NONGHUI_ACTION_SECRET": action_secret, "NONGHUI_RASA_TOKEN": token}
         if tracker_password:
             rasa_vars["NONGHUI_RASA_TRACKER_PASSWORD"] = str(tracker_password)
-        actions_vars = {"NONGHUI_ACTION_SECRET": action_secret, "NONGHUI_ACTION_PORT": str(action_port)}
+        actions_vars = {"NONGHUI_ACTION_SECRET": action_secret, "NONGHUI_ACTION_PORT": str(action_port), **keys}
         bot_vars = {
             "NONGHUI_ACTION_SECRET": action_secret,
             "NONGHUI_ACTION_PORT": str(action_port),

@@ -88,6 +88,12 @@ class NonghuiSettings(BaseSettings):
     campaign_key: SecretStr | None = None  # NONGHUI_CAMPAIGN_KEY: signs campaign links (bot/campaigns/keys.py)
     # NONGHUI_DATA_KEYS_PREVIOUS: earlier data keys (comma-separated), still opening values sealed before a rotation.
     data_keys_previous: SecretStr | None = None
+    # The action server's keys, derived from the data key by the supervisor (store/crypto.py derive_action_keys)
+    # and given to the action server instead of it: NONGHUI_SEAL_PUBLIC_KEY (seals stored applications, opens
+    # nothing), NONGHUI_DRAFT_KEY (opens short-lived number drafts), NONGHUI_LOOKUP_KEY (look-up hashes).
+    seal_public_key: str | None = None
+    draft_key: SecretStr | None = None
+    lookup_key: SecretStr | None = None
     # How long a personal number typed in the chat stays sealed behind its handle (store/number_drafts.py).
     number_draft_hours: float = 72.0
 

@@ -6,7 +6,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, cast
+from typing import Any, Protocol, cast, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, func, select, update
@@ -25,7 +25,6 @@ from loans.forms import PreApplicationForm
 from loans.status import ApplicationStatus, can_change
 from loans.validation import mask_phone, term_text
 from store.campaigns import attribute_application
-from store.crypto import FieldCipher
 from store.db import as_utc, session_scope
 from store.models import (
     ConsentRecord,
@@ -155,11 +154,39 @@ DELETION_DONE = bi(
 )
 
 
+class SealsFields(Protocol):
+    """What storing an application needs of the cryptography: seal a field, hash a look-up value.
+
+    store.crypto.FieldSealer (the action server: public key and lookup key only) or store.crypto.FieldCipher."""
+
+    def seal(self, plaintext: str, *, field: str, context: str = "") -> bytes:
+        """Encrypt one value so that only the data key's holder opens it."""
+        ...
+
+    def lookup_hash(self, value: str, *, field: str) -> str:
+        """Keyed hash of a normalised value, to find records without opening them."""
+        ...
+
+
+@runtime_checkable
+class OpensFields(SealsFields, Protocol):
+    """A cipher that can open stored values as well (store.crypto.FieldCipher: the bot's staff console)."""
+
+    def decrypt(self, blob: bytes, *, field: str, context: str = "") -> str:
+        """Open a stored value of the same field and context."""
+        ...
+
+
+class ContactSealedError(ApplicationError):
+    """This process seals personal data but holds no key to open it (the action server)."""
+
+
 class ApplicationStore:
-    """Pre-application storage; personal data encrypted with `cipher`, times from `clock`."""
+    """Pre-application storage; personal fields sealed with `cipher` (only the data key opens them), times from
+    `clock`. Given an encrypt-only sealer, the store writes and counts but never reveals a contact."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], cipher: FieldCipher, clock: Callable[[], datetime] = utcnow
+        self, sessions: sessionmaker[Session], cipher: SealsFields, clock: Callable[[], datetime] = utcnow
     ) -> None:
         self._sessions = sessions
         self._cipher = cipher
@@ -199,9 +226,9 @@ class ApplicationStore:
             station_id=station.id,
             lang=form.lang,
             applicant_name=form.name,
-            phone_enc=self._cipher.encrypt(form.phone, field=PHONE_FIELD, context=reference),
+            phone_enc=self._cipher.seal(form.phone, field=PHONE_FIELD, context=reference),
             phone_masked=mask_phone(form.phone),
-            resident_id_enc=self._cipher.encrypt(resident.number, field=RESIDENT_ID_FIELD, context=reference),
+            resident_id_enc=self._cipher.seal(resident.number, field=RESIDENT_ID_FIELD, context=reference),
             resident_id_hash=self._cipher.lookup_hash(resident.number, field=RESIDENT_ID_FIELD),
             resident_id_masked=resident.masked,
             age_at_submission=resident.age_on(now.astimezone(CHINA_TIME).date()),
@@ -279,14 +306,19 @@ class ApplicationStore:
             return [_view(session, app) for app in apps]
 
     def reveal_contact(self, reference: str) -> tuple[str, str] | None:
-        """(phone, resident ID) in clear for the station that must call the farmer; None once deleted."""
+        """(phone, resident ID) in clear for the station that must call the farmer; None once deleted.
+
+        ContactSealedError when this store only seals (the action server holds no key that opens them)."""
+        opener = self._cipher
+        if not isinstance(opener, OpensFields):
+            raise ContactSealedError("this process holds no key that opens stored personal data")
         with session_scope(self._sessions) as session:
             app = session.scalar(select(PreApplication).where(PreApplication.reference == reference))
             if app is None or app.phone_enc is None or app.resident_id_enc is None:
                 return None
             return (
-                self._cipher.decrypt(app.phone_enc, field=PHONE_FIELD, context=app.reference),
-                self._cipher.decrypt(app.resident_id_enc, field=RESIDENT_ID_FIELD, context=app.reference),
+                opener.decrypt(app.phone_enc, field=PHONE_FIELD, context=app.reference),
+                opener.decrypt(app.resident_id_enc, field=RESIDENT_ID_FIELD, context=app.reference),
             )
 
     def change_status(

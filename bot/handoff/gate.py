@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import math
 import re
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +17,7 @@ from typing import Protocol
 from bot.dialogue import DialogueEngine
 from bot.handoff import texts
 from bot.handoff.hours import OfficeHours
-from bot.limits import MemoryRateLimiter, RateLimiter, Rule
+from bot.limits import Decision, MemoryRateLimiter, RateLimiter, Rule
 from bot.messages import BotReply, IntentInfo, TurnResult, UserTurn
 from bot.privacy import mask_personal_data
 from core.channels import staff_alert_channel
@@ -103,6 +106,8 @@ class HandoffOptions:
     console_url: str | None = None
     # New hand-off requests per conversation (each one alerts the staff): at most this many per hour.
     requests_per_hour: int = 5
+    # ... and from one network address (browsers; several farmers may share one, so more than per conversation).
+    requests_per_ip_hour: int = 20
 
 
 def asks_for_person(text: str) -> bool:
@@ -153,6 +158,7 @@ class HandoffGate:
     ) -> None:
         self._inner = inner
         self._limiter = limiter or MemoryRateLimiter()
+        self._address_secret = secrets.token_bytes(32)  # per process: address keys mean nothing elsewhere
         self._understand = understand
         self._store = store
         self._matcher = matcher
@@ -261,12 +267,12 @@ class HandoffGate:
         *,
         intent: TurnResult | None,
     ) -> TurnResult:
-        rule = Rule(limit=self._options.requests_per_hour, window_seconds=3600)
-        decision = self._limiter.hit(f"handoff:{channel}:{external_id}", rule)
-        if not decision.allowed:
+        refusal = self._refusal(turn, channel, external_id)
+        if refusal is not None:
+            text_for, decision = refusal
             minutes = max(1, math.ceil(decision.retry_after / 60))
-            refusal = BotReply(text=texts.TOO_MANY_REQUESTS.get(lang).format(minutes=minutes))
-            return TurnResult(replies=[refusal], intent=intent.intent if intent else None, lang=lang)
+            reply = BotReply(text=text_for.get(lang).format(minutes=minutes))
+            return TurnResult(replies=[reply], intent=intent.intent if intent else None, lang=lang)
         station = await asyncio.to_thread(self._store.station_of_latest_application, channel, external_id)
         if station is None and text and not text.startswith("/"):
             station = await self._named_station(text)
@@ -293,6 +299,23 @@ class HandoffGate:
             lang=lang,
             scam=intent.scam if intent else None,
         )
+
+    def _refusal(self, turn: UserTurn, channel: str, external_id: str) -> tuple[Bilingual, Decision] | None:
+        """Count a new hand-off request per conversation, then per client address (when the channel knows it);
+        the farmer's text and the refusal when one limit is reached, else None."""
+        per_conversation = Rule(limit=self._options.requests_per_hour, window_seconds=3600)
+        decision = self._limiter.hit(f"handoff:{channel}:{external_id}", per_conversation)
+        if not decision.allowed:
+            return texts.TOO_MANY_REQUESTS, decision
+        if turn.client_ip is None:
+            return None
+        per_ip = Rule(limit=self._options.requests_per_ip_hour, window_seconds=3600)
+        decision = self._limiter.hit(f"handoff-ip:{self._address_key(turn.client_ip)}", per_ip)
+        return None if decision.allowed else (texts.TOO_MANY_FROM_HERE, decision)
+
+    def _address_key(self, address: str) -> str:
+        """A keyed hash of a client address: the limiter never holds the address itself."""
+        return hmac.new(self._address_secret, address.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
     def _alerts(self, view: HandoffView) -> list[NewMessage]:
         key = view.station.code if view.station else "default"

@@ -27,6 +27,11 @@ TOO_MANY_REQUESTS = bi(
     "You have asked for a person several times just now; please try again in {minutes} minutes. "
     "In an emergency such as a scam, please call 96110 or 110 directly.",
 )
+TOO_MANY_FROM_HERE = bi(
+    "您所在的网络刚才发出的人工服务请求太多了，请过 {minutes} 分钟再试。如遇诈骗等紧急情况，请直接拨打 96110 或 110。",
+    "Too many requests for a person have come from your network just now; please try again in {minutes} minutes. "
+    "In an emergency such as a scam, please call 96110 or 110 directly.",
+)
 KEEP_SENDING = bi(
     "您可以继续发文字、照片或语音，工作人员都能看到。",
     "You can keep sending text, photos or voice messages; the staff will see them.",

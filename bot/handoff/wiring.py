@@ -60,6 +60,7 @@ class HandoffParts:
             staff_groups=dict(self.settings.handoff_staff_groups),
             console_url=self.settings.public_web_url.rstrip("/") if self.settings.public_web_url else None,
             requests_per_hour=self.settings.handoff_requests_per_hour,
+            requests_per_ip_hour=self.settings.handoff_requests_per_ip_hour,
         )
         return HandoffGate(
             inner,

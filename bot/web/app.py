@@ -116,8 +116,8 @@ def mount_chat(
         caller = resolve_chat_caller(identity, request, body.sender_id)
         if isinstance(caller, JSONResponse):
             return caller
-        if not caller.trusted:
-            ip = request.client.host if request.client else "unknown"
+        ip = client_ip(request) if not caller.trusted else None
+        if ip is not None:
             decision = first_refusal(
                 limiter, [(f"chat-ip:{ip}", limits.per_ip), (f"chat-conv:{caller.chat_id}", limits.per_chat)]
             )
@@ -136,6 +136,7 @@ def mount_chat(
             channel=CHANNEL,
             lang=body.lang,
             metadata=metadata,
+            client_ip=ip,
         )
         result = await conversation.handle(turn)
         answer = ChatResponse(replies=result.replies, intent=result.intent, lang=result.lang, scam=result.scam)
@@ -144,6 +145,11 @@ def mount_chat(
         response = JSONResponse(answer.model_dump(mode="json"))
         identity.set_cookie(response, caller.new_cookie)
         return response
+
+
+def client_ip(request: Request) -> str:
+    """The address a browser request came from ("unknown" when the server cannot tell), for per-IP limits."""
+    return request.client.host if request.client else "unknown"
 
 
 def resolve_chat_caller(identity: WebIdentity, request: Request, claimed: str | None) -> Caller | JSONResponse:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from bot.dialogue import DialogueEngine
 from bot.messages import UserTurn
 from bot.voice.listener import VOICE_KEY, Heard, VoiceNotes
-from bot.web.app import error_response, resolve_chat_caller
+from bot.web.app import client_ip, error_response, resolve_chat_caller
 from bot.web.identity import WebIdentity
 from bot.web.schemas import MAX_VOICE_BYTES, SENDER_ID_PATTERN, ChatResponse, ErrorBody
 from core.channels import sender_id
@@ -65,6 +65,7 @@ def voice_router(dialogue: DialogueEngine, voice: VoiceNotes | None, identity: W
             channel=CHANNEL,
             lang=lang,
             metadata={VOICE_KEY: heard.metadata(), "media_type": "voice"},
+            client_ip=None if caller.trusted else client_ip(request),
         )
         result = await dialogue.handle(turn)
         answer = VoiceResponse(

@@ -61,6 +61,15 @@ async def test_posts_sender_message_and_metadata_to_the_nonghui_channel() -> Non
     }
 
 
+async def test_the_farmers_network_address_never_reaches_rasa() -> None:
+    seen: list[httpx.Request] = []
+    engine = dialogue(rasa_handler(answer([{"recipient_id": "web:abc", "text": "好的"}]), seen))
+
+    await engine.handle(turn("我要找人").model_copy(update={"client_ip": "203.0.113.7"}))
+
+    assert b"203.0.113.7" not in seen[0].content and b"client_ip" not in seen[0].content
+
+
 async def test_one_request_per_turn_no_tracker_read() -> None:
     seen: list[httpx.Request] = []
     engine = dialogue(rasa_handler(answer([{"text": "好的"}]), seen))

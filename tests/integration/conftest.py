@@ -103,6 +103,15 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def action_keys_env() -> dict[str, str]:
+    """The action server's keys, derived from the test home's data key exactly as the supervisor does: the
+    action servers started here get these and never the data key (its file under HOME is not theirs to read)."""
+    from bot.settings import BotSettings
+    from bot.supervisor import action_keys
+
+    return action_keys(BotSettings(home=HOME, env="development", data_key=None))
+
+
 def start(name: str, args: list[str], logs: Path, env: dict[str, str]) -> Proc:
     """Start a child process in the repo root with its output in a log file."""
     log = logs / f"{name}.log"
@@ -154,7 +163,12 @@ def stack(logs_dir: Path) -> Iterator[Stack]:
     action_port, rasa_port = free_port(), free_port()
     endpoints = logs_dir / "endpoints.yml"
     endpoints.write_text(endpoints_yml(action_port), encoding="utf-8")
-    actions = start("actions", [sys.executable, "-m", "actions"], logs_dir, {"NONGHUI_ACTION_PORT": str(action_port)})
+    actions = start(
+        "actions",
+        [sys.executable, "-m", "actions"],
+        logs_dir,
+        {"NONGHUI_ACTION_PORT": str(action_port), **action_keys_env()},
+    )
     rasa = start("rasa", rasa_args(rasa_port, endpoints), logs_dir, {})
     try:
         wait_until(actions, f"http://127.0.0.1:{action_port}/health", timeout=120)

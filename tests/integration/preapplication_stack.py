@@ -17,6 +17,7 @@ import httpx
 from tests.integration.conftest import (
     RASA_TOKEN,
     Proc,
+    action_keys_env,
     free_port,
     rasa_args,
     rasa_status,
@@ -86,7 +87,10 @@ class FormStack:
         logs.mkdir(parents=True, exist_ok=True)
         env = {"NONGHUI_DATABASE_URL": self.database_url}
         self.procs["actions"] = start(
-            "actions", [sys.executable, "-m", "actions"], logs, {**env, "NONGHUI_ACTION_PORT": str(self.action_port)}
+            "actions",
+            [sys.executable, "-m", "actions"],
+            logs,
+            {**env, "NONGHUI_ACTION_PORT": str(self.action_port), **action_keys_env()},
         )
         self.procs["rasa"] = start(
             "rasa",

@@ -173,14 +173,22 @@ def test_a_telegram_farmer_typing_and_sharing_numbers_leaves_no_number_anywhere(
 
 
 def _contacts(forms: FormStack, references: list[str]) -> list[tuple[str, str]]:
-    """(phone, resident ID) of each stored application, decrypted as the station sees them."""
+    """(phone, resident ID) of each stored application, decrypted as the station sees them (the console's cipher of
+    the data key); the action server, which holds no data key, sealed them to its public key (format 3)."""
+    from sqlalchemy import select
+
     from store.applications import ApplicationStore
     from store.crypto import FieldCipher, require_key
-    from store.db import make_engine, session_factory
+    from store.db import make_engine, session_factory, session_scope
+    from store.models import PreApplication
 
     engine = make_engine(forms.database_url)
-    store = ApplicationStore(session_factory(engine), FieldCipher(require_key("development", value=None, home=HOME)))
+    sessions = session_factory(engine)
+    store = ApplicationStore(sessions, FieldCipher(require_key("development", value=None, home=HOME)))
     try:
+        with session_scope(sessions) as session:
+            rows = session.scalars(select(PreApplication).where(PreApplication.reference.in_(references))).all()
+            assert rows and all(row.phone_enc[:1] == row.resident_id_enc[:1] == b"\x03" for row in rows)
         return [store.reveal_contact(ref) or ("", "") for ref in references]
     finally:
         engine.dispose()

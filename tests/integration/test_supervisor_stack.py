@@ -22,6 +22,7 @@ from tests.integration.conftest import (
     HOME,
     RASA_TOKEN,
     ROOT,
+    action_keys_env,
     chat,
     endpoints_yml,
     free_port,
@@ -85,7 +86,7 @@ def test_killed_children_come_back_and_ctrl_c_stops_all_without_a_traceback(tmp_
             {
                 "name": "actions",
                 "args": [sys.executable, "-m", "actions"],
-                "env": {"NONGHUI_ACTION_PORT": str(action_port)},
+                "env": {"NONGHUI_ACTION_PORT": str(action_port), **action_keys_env()},
             },
             {"name": "rasa", "args": rasa_command, "env": {}},
             {

@@ -12,11 +12,12 @@ from loans.stations import load_stations
 from loans.status import ApplicationStatus as S
 from store.applications import (
     ApplicationStore,
+    ContactSealedError,
     StatusTransitionError,
     UnknownApplicationError,
     UnknownStationError,
 )
-from store.crypto import FieldCipher, decode_key, generate_key
+from store.crypto import FieldCipher, decode_key, derive_action_keys, generate_key
 from store.db import session_scope
 from store.handoffs import SqlHandoffs
 from store.models import (
@@ -83,6 +84,48 @@ def test_application_is_found_by_resident_id_through_its_keyed_hash(store):
     store.submit_application(form())
     assert [a.reference for a in store.find_by_resident_id(RESIDENT_ID)] == ["ZJ-2026-000001"]
     assert store.find_by_resident_id("11010519491231002X") == []
+
+
+@pytest.fixture
+def data_key() -> bytes:
+    return decode_key(generate_key())
+
+
+@pytest.fixture
+def sealing_store(sessions, data_key):
+    """The store as the action server has it: the public key and the lookup key only."""
+    with session_scope(sessions) as session:
+        sync_stations(session, load_stations())
+    return ApplicationStore(sessions, derive_action_keys(data_key).sealer())
+
+
+def test_an_application_stored_by_the_action_server_opens_only_in_the_console(sealing_store, sessions, data_key):
+    reference = sealing_store.submit_application(form()).application.reference
+
+    with session_scope(sessions) as session:
+        row = session.scalar(select(PreApplication))
+        assert row is not None and row.phone_enc[:1] == b"\x03" and row.resident_id_enc[:1] == b"\x03"
+    with pytest.raises(ContactSealedError):
+        sealing_store.reveal_contact(reference)
+    console = ApplicationStore(sessions, FieldCipher(data_key))
+    assert console.reveal_contact(reference) == (PHONE, RESIDENT_ID)
+    rotated = ApplicationStore(sessions, FieldCipher(decode_key(generate_key()), previous=(data_key,)))
+    assert rotated.reveal_contact(reference) == (PHONE, RESIDENT_ID)
+    assert [a.reference for a in console.find_by_resident_id(RESIDENT_ID)] == [reference]
+    assert [a.reference for a in sealing_store.find_by_resident_id(RESIDENT_ID)] == [reference]
+
+
+def test_applications_stored_in_the_earlier_format_still_open_and_are_found(sealing_store, sessions, data_key):
+    reference = sealing_store.submit_application(form()).application.reference
+    earlier = FieldCipher(data_key)
+    with session_scope(sessions) as session:  # as an application stored before public-key sealing
+        row = session.scalar(select(PreApplication))
+        assert row is not None
+        row.phone_enc = earlier.encrypt(PHONE, field="phone", context=reference)
+        row.resident_id_enc = earlier.encrypt(RESIDENT_ID, field="resident_id", context=reference)
+
+    assert ApplicationStore(sessions, earlier).reveal_contact(reference) == (PHONE, RESIDENT_ID)
+    assert [a.reference for a in sealing_store.find_by_resident_id(RESIDENT_ID)] == [reference]
 
 
 def test_double_tap_returns_the_existing_application(store, sessions):

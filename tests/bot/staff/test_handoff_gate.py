@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.handoff.gate import HandoffGate, HandoffOptions, asks_for_person
 from bot.handoff.hours import OfficeHours
 from bot.handoff.texts import QUEUED_ACK, QUEUED_ACK_CLOSED, rating_payload
+from bot.limits import MemoryRateLimiter
 from bot.messages import BotReply, IntentInfo, TurnResult, UserTurn
 from loans.stations import StationMatcher, load_stations
 from store.db import session_scope
@@ -25,6 +26,11 @@ SUNDAY_10 = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
 def turn(text: str, sender: str = "tg:100", lang=None, **metadata) -> UserTurn:
     channel = "web" if sender.startswith("web:") else "telegram"
     return UserTurn(sender_id=sender, text=text, channel=channel, lang=lang, metadata=metadata)
+
+
+def browser_turn(sender: str, address: str, lang) -> UserTurn:
+    """A hand-off request from a browser at `address`."""
+    return turn("/human_handoff", sender=sender, lang=lang).model_copy(update={"client_ip": address})
 
 
 @pytest.fixture
@@ -308,6 +314,43 @@ async def test_repeated_handoff_requests_are_limited_per_conversation_with_a_pol
     assert services.handoffs.open_for("telegram", "100") is None  # no third alert for the staff
     assert services.handoffs.open_for("telegram", "200") is not None
     assert "minutes" not in other_farmer.replies[0].text
+
+
+async def test_handoff_requests_are_limited_per_browser_address_across_conversations(services, gate_for, inner):
+    gate = gate_for(requests_per_hour=5, requests_per_ip_hour=2)
+    for sender in ("web:a1", "web:a2"):
+        await gate.handle(
+            turn("/human_handoff", lang="zh", sender=sender).model_copy(update={"client_ip": "203.0.113.7"})
+        )
+
+    third = await gate.handle(browser_turn("web:a3", "203.0.113.7", lang="zh"))
+    english = await gate.handle(browser_turn("web:a4", "203.0.113.7", lang="en"))
+    elsewhere = await gate.handle(browser_turn("web:b1", "198.51.100.9", lang="zh"))
+
+    refused = third.replies[0].text
+    assert "您所在的网络" in refused and "分钟" in refused and "96110" in refused
+    assert "from your network" in english.replies[0].text and "minutes" in english.replies[0].text
+    assert services.handoffs.open_for("web", "a3") is None and services.handoffs.open_for("web", "a4") is None
+    assert services.handoffs.open_for("web", "b1") is not None and "分钟" not in elsewhere.replies[0].text
+
+
+async def test_the_per_address_limit_keeps_no_address_in_clear_and_spares_turns_without_one(services, inner):
+    limiter = MemoryRateLimiter()
+    gate = HandoffGate(inner, services.handoffs, options=HandoffOptions(requests_per_ip_hour=1), limiter=limiter)
+
+    await gate.handle(browser_turn("web:a1", "203.0.113.7", lang="zh"))
+    for sender in ("tg:301", "tg:302"):  # a channel that knows no farmer's address is limited per conversation only
+        await gate.handle(turn("/human_handoff", lang="zh", sender=sender))
+
+    assert services.handoffs.open_for("telegram", "302") is not None
+    assert limiter._events and not any("203.0.113.7" in key for key in limiter._events)
+
+
+def test_the_client_address_of_a_turn_is_never_dumped_or_shown() -> None:
+    sent = browser_turn("web:a1", "203.0.113.7", lang="zh")
+
+    assert "203.0.113.7" not in repr(sent) and "203.0.113.7" not in sent.model_dump_json()
+    assert "client_ip" not in sent.metadata
 
 
 async def test_control_characters_never_reach_the_staff_when_the_pipeline_cleans_first(services, gate_for, inner):

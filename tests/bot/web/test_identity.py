@@ -203,3 +203,15 @@ def test_interactive_docs_are_off_in_production_only() -> None:
     assert production.get("/docs").status_code == 404
     assert production.get("/redoc").status_code == 404
     assert development.get("/docs").status_code == 200
+
+
+def test_browser_turns_carry_the_client_address_for_the_abuse_limits_and_trusted_calls_none(
+    browser: TestClient, engine: RecordingEngine, identity: WebIdentity
+) -> None:
+    trusted = TestClient(create_web_app(engine, identity=identity), headers=API_HEADERS)
+
+    browser.post("/api/chat", json={"text": "我要找人"})
+    trusted.post("/api/chat", json={"sender_id": "eval-1", "text": "我要找人"})
+
+    assert [turn.client_ip for turn in engine.turns] == ["testclient", None]
+    assert all("testclient" not in str(turn.metadata) for turn in engine.turns)  # metadata goes on to Rasa
