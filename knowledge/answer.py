@@ -30,13 +30,17 @@ DOMAIN_MARGIN = 0.02
 # the ranking is still sure which section it asks about. CLEAR_WINNER_MARGIN 0.03 → 0.06 (session 5): on the blind
 # dev split wrongly abstained 0.019 → 0.009; 0.04–0.08 refused exactly the same out-of-scope questions (golden,
 # blind, both calibration sets, CLINC150).
-CLEAR_WINNER_SCORE = 2.5
+# Session 6: CLEAR_WINNER_SCORE 2.5 → 2.0 and CLEAR_WINNER_GAP 0.4 → 0.2, so that the decision leans less on the
+# dev-fitted cosine floor and more on our vocabulary: of every out-of-scope question on the golden, blind dev, both
+# calibration and CLINC150 sets, only one uses our topics' words without naming another programme ("What is the best
+# car loan for a new pickup", fused gap 0.05); no out-of-scope figure moved, blind dev wrongly abstained 0.009 → 0.
+CLEAR_WINNER_SCORE = 2.0
 # A runner-up section within ALSO_MARGIN fused units of the best adds its most relevant sentence in one line. On the
 # blind dev split 0.15 / 0.3 / 0.5 / 0.7 gave key fact 0.729 / 0.738 / 0.766 / 0.785 (off: 0.720) and 0.5 was kept
 # at first; with the longer lists of ways farmers ask (session 5) 0.5 / 0.7 / 1.0 gave 0.785 / 0.804 / 0.822 on dev
 # (the golden dev key fact unchanged), and 0.7 is kept: 1.0 adds the line to many more answers.
 ALSO_MARGIN: float | None = 0.7
-CLEAR_WINNER_GAP = 0.4
+CLEAR_WINNER_GAP = 0.2
 CLEAR_WINNER_MARGIN = 0.06
 # Where a farmer confirms a rule that differs by county, by the topic of the passage (loan rules are the default).
 VARIES_NOTE = bi(

@@ -119,6 +119,13 @@ def test_a_clear_winner_in_our_vocabulary_is_answered_a_little_below_the_floor()
     assert not composer.compose("what is the weather tomorrow", clear, "en").confident
 
 
+def test_a_modest_lead_in_our_vocabulary_is_enough_below_the_floor():
+    composer = AnswerComposer(min_dense=0.87, min_dense_en=0.85)
+    modest = _ranked("It may only be used for production.", dense=0.82, score=2.2, runner_up=1.95)
+    assert composer.compose("can I borrow for my son's college fees", modest, "en").confident
+    assert not composer.compose("how long is the flight to Beijing", modest, "en").confident
+
+
 def test_questions_about_other_programmes_are_declined_whatever_the_score():
     composer = AnswerComposer()
     passages = [_passage("保费由政府补贴一部分。", dense=0.95)]
