@@ -11,7 +11,7 @@ from knowledge.answer_kind import AnswerKind, asked_kind, states_kind
 from knowledge.answer_types import Answer, SourceInfo
 from knowledge.ingest.timestamps import format_timestamp, timestamp_url
 from knowledge.legal_basis import LegalBasisSelector, citation
-from knowledge.scope import about_other_programme, topics_named
+from knowledge.scope import about_other_programme, in_our_vocabulary
 from knowledge.tokenize import tokenize
 from knowledge.types import Passage
 
@@ -144,7 +144,7 @@ class AnswerComposer:
             return False
         top = passages[0]
         floor = self._floors[lang]
-        if question is not None and topics_named(question):
+        if question is not None and in_our_vocabulary(question):
             floor -= self._domain_margin
             if _clear_winner(passages) and top.dense_score >= floor - CLEAR_WINNER_MARGIN:
                 return True
