@@ -165,6 +165,11 @@ def test_a_distant_runner_up_adds_nothing():
     assert "另见" not in answer.text and len(answer.sources) == 1
 
 
+def test_by_default_a_runner_up_within_one_fused_unit_adds_its_line():
+    assert "另见「二、贷多久」" in AnswerComposer().compose("能贷多少", _two_sections(0.9), "zh").text
+    assert "另见" not in AnswerComposer().compose("能贷多少", _two_sections(1.2), "zh").text
+
+
 def test_a_see_also_line_never_stops_at_a_sentence_that_only_announces_what_follows():
     doc = DocumentMeta(doc_id="d", title="Repaying", lang="en", topic="loan")  # type: ignore[arg-type]
     first = Passage(Chunk(0, doc, "Misuse", "Misuse breaks the contract."), score=3.0, rank=1, dense_score=0.95)
