@@ -57,12 +57,12 @@ class RemoteKnowledge:
 
     def _ask(self, question: str, lang: Lang, previous: str | None = None) -> Answer:
         """One request to the action server; KnowledgeUnavailable when it does not answer properly."""
-        body: dict[str, str] = {"question": question, "lang": lang}
+        payload: dict[str, str] = {"question": question, "lang": lang}
         if previous and previous.strip():
-            body["previous"] = previous
+            payload["previous"] = previous
         try:
             post = self._client.post if self._client is not None else httpx.post
-            response = post(self._url, json=body, headers=self._headers, timeout=self._timeout)
+            response = post(self._url, json=payload, headers=self._headers, timeout=self._timeout)
             response.raise_for_status()
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:

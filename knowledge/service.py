@@ -78,7 +78,6 @@ class KnowledgeService:
         log.debug("answer confident=%s top=%s", answer.confident, passages[0].doc_id if passages else None)
         return answer
 
-
     def _answered_by(self, previous: str, lang: Lang, region: str | None) -> str | None:
         """The document whose section comes first for the previous question (remembered for a few questions)."""
         key = (previous, lang, region)

@@ -65,9 +65,7 @@ def test_a_follow_up_is_answered_from_the_previous_questions_subject(service: Kn
 
 
 @pytest.mark.parametrize("previous_doc", ["scam-zh", "loan-zh"])
-def test_the_document_that_answered_the_previous_turn_ranks_first(
-    service: KnowledgeService, previous_doc: str
-) -> None:
+def test_the_document_that_answered_the_previous_turn_ranks_first(service: KnowledgeService, previous_doc: str) -> None:
     followed = service.retriever.search("那咋整呢", 3, context="对方让我先交钱 那咋整呢", previous_doc=previous_doc)
     assert followed[0].doc_id == previous_doc
 

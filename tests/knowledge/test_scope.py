@@ -42,7 +42,8 @@ def test_scam_and_station_questions_naming_them_stay_in_scope(question: str) -> 
 
 
 @pytest.mark.parametrize(
-    "question", ["咋知道补贴到没到账", "公安打电话让转账", "they pay old investors with money from new ones", "明天下雨吗"]
+    "question",
+    ["咋知道补贴到没到账", "公安打电话让转账", "they pay old investors with money from new ones", "明天下雨吗"],
 )
 def test_words_our_topics_share_are_in_our_vocabulary_without_naming_a_topic(question: str) -> None:
     assert topics_named(question) == []
