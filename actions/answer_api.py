@@ -30,14 +30,17 @@ def answer_body(answer: Any) -> dict[str, Any]:
 
 
 def mount_answer_route(app: Sanic, knowledge: AnswersQuestions) -> None:
-    """Add POST /nonghui/answer ({"question", "lang"} → the answer's JSON; 400 on a malformed body)."""
+    """Add POST /nonghui/answer ({"question", "lang", optional "previous": the farmer's previous question} → the
+    answer's JSON; 400 on a malformed body)."""
 
     async def answer(request: Request) -> HTTPResponse:
         body = request.json if isinstance(request.json, dict) else {}
-        question, lang = body.get("question"), body.get("lang")
+        question, lang, previous = body.get("question"), body.get("lang"), body.get("previous")
         if not isinstance(question, str) or len(question) > MAX_QUESTION_CHARS or lang not in ("zh", "en"):
             return json({"error": "expected {question: string, lang: zh|en}"}, status=400)
-        result = await asyncio.to_thread(knowledge.answer, question, lang=lang, topic=None)
+        if previous is not None and (not isinstance(previous, str) or len(previous) > MAX_QUESTION_CHARS):
+            return json({"error": "previous must be a string"}, status=400)
+        result = await asyncio.to_thread(knowledge.answer, question, lang=lang, topic=None, previous=previous)
         return json(answer_body(result))
 
     app.add_route(answer, ANSWER_PATH, methods=["POST"], name="nonghui_answer")

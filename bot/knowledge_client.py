@@ -47,20 +47,22 @@ class RemoteKnowledge:
         region: str | None = None,
         previous: str | None = None,
     ) -> Answer:
-        """The action server's answer to `question`; an empty unconfident answer when it cannot give one."""
+        """The action server's answer to `question` (a follow-up read with the `previous` question); an empty
+        unconfident answer when it cannot give one."""
         try:
-            return self._ask(question, lang)
+            return self._ask(question, lang, previous)
         except KnowledgeUnavailable as exc:
             log.warning("knowledge fallback unavailable: %s", exc)
             return Answer(text="", lang=lang, confident=False)
 
-    def _ask(self, question: str, lang: Lang) -> Answer:
+    def _ask(self, question: str, lang: Lang, previous: str | None = None) -> Answer:
         """One request to the action server; KnowledgeUnavailable when it does not answer properly."""
+        payload: dict[str, str] = {"question": question, "lang": lang}
+        if previous and previous.strip():
+            payload["previous"] = previous
         try:
             post = self._client.post if self._client is not None else httpx.post
-            response = post(
-                self._url, json={"question": question, "lang": lang}, headers=self._headers, timeout=self._timeout
-            )
+            response = post(self._url, json=payload, headers=self._headers, timeout=self._timeout)
             response.raise_for_status()
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:

@@ -11,7 +11,7 @@ from knowledge.answer_kind import AnswerKind, asked_kind, states_kind
 from knowledge.answer_types import Answer, SourceInfo
 from knowledge.ingest.timestamps import format_timestamp, timestamp_url
 from knowledge.legal_basis import LegalBasisSelector, citation
-from knowledge.scope import about_other_programme, topics_named
+from knowledge.scope import about_other_programme, in_our_vocabulary
 from knowledge.tokenize import tokenize
 from knowledge.types import Passage
 
@@ -30,13 +30,20 @@ DOMAIN_MARGIN = 0.02
 # the ranking is still sure which section it asks about. CLEAR_WINNER_MARGIN 0.03 → 0.06 (session 5): on the blind
 # dev split wrongly abstained 0.019 → 0.009; 0.04–0.08 refused exactly the same out-of-scope questions (golden,
 # blind, both calibration sets, CLINC150).
-CLEAR_WINNER_SCORE = 2.5
+# Session 6: CLEAR_WINNER_SCORE 2.5 → 2.0 and CLEAR_WINNER_GAP 0.4 → 0.2, so that the decision leans less on the
+# dev-fitted cosine floor and more on our vocabulary: of every out-of-scope question on the golden, blind dev, both
+# calibration and CLINC150 sets, only one uses our topics' words without naming another programme ("What is the best
+# car loan for a new pickup", fused gap 0.05); no out-of-scope figure moved, blind dev wrongly abstained 0.009 → 0.
+CLEAR_WINNER_SCORE = 2.0
 # A runner-up section within ALSO_MARGIN fused units of the best adds its most relevant sentence in one line. On the
 # blind dev split 0.15 / 0.3 / 0.5 / 0.7 gave key fact 0.729 / 0.738 / 0.766 / 0.785 (off: 0.720) and 0.5 was kept
 # at first; with the longer lists of ways farmers ask (session 5) 0.5 / 0.7 / 1.0 gave 0.785 / 0.804 / 0.822 on dev
-# (the golden dev key fact unchanged), and 0.7 is kept: 1.0 adds the line to many more answers.
-ALSO_MARGIN: float | None = 0.7
-CLEAR_WINNER_GAP = 0.4
+# (the golden dev key fact unchanged), and 0.7 was kept: 1.0 adds the line to many more answers. Session 6, with the
+# follow-up prior and the shared vocabulary: 0.7 / 0.85 / 1.0 gave blind dev 0.832 / 0.841 / 0.850 and golden dev
+# 0.957 / 0.961 / 0.961; answers with the line 40 % / 46 % / 50 %, mean answer 233 / 238 / 241 characters. 1.0 kept:
+# most remaining misses are a neighbouring section ranked first, and the line is where the right one is heard.
+ALSO_MARGIN: float | None = 1.0
+CLEAR_WINNER_GAP = 0.2
 CLEAR_WINNER_MARGIN = 0.06
 # Where a farmer confirms a rule that differs by county, by the topic of the passage (loan rules are the default).
 VARIES_NOTE = bi(
@@ -140,7 +147,7 @@ class AnswerComposer:
             return False
         top = passages[0]
         floor = self._floors[lang]
-        if question is not None and topics_named(question):
+        if question is not None and in_our_vocabulary(question):
             floor -= self._domain_margin
             if _clear_winner(passages) and top.dense_score >= floor - CLEAR_WINNER_MARGIN:
                 return True

@@ -185,9 +185,10 @@ def summarise(evaluation: Evaluation, split: str | None) -> dict[str, float | in
     return figures
 
 
-def render_table(evaluation: Evaluation) -> str:
-    """The Markdown table printed and written to REPORT.md."""
-    columns = {name: summarise(evaluation, split) for name, split in SPLIT_COLUMNS}
+def render_table(evaluation: Evaluation, only: str | None = None) -> str:
+    """The Markdown table printed and written to REPORT.md (`only`: that split's column alone)."""
+    splits = [(name, split) for name, split in SPLIT_COLUMNS if only is None or split == only]
+    columns = {name: summarise(evaluation, split) for name, split in splits}
 
     def fmt(key: str, kind: str = "rate") -> str:
         cells = []
@@ -203,7 +204,7 @@ def render_table(evaluation: Evaluation) -> str:
                 cells.append(f"{value:.3f}")
         return " | ".join(cells)
 
-    lines = ["| metric | dev | test | all |", "|---|---|---|---|"]
+    lines = ["| metric | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     lines.append(f"| in-scope questions | {fmt('questions', 'int')} |")
     for by, prefix in (("doc+locator", ""), ("doc", "doc_")):
         for mode in MODES:
@@ -355,9 +356,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", help="embedding model path (default: the configured model, core/settings.py)")
     parser.add_argument("--synthetic", type=int, default=SYNTHETIC_CHUNKS, help="chunks in the latency index; 0 skips")
     parser.add_argument("--failures", action="store_true", help="list the dev questions that missed")
+    parser.add_argument("--split", choices=("dev", "test"), help="run only this split (tune on dev alone)")
     args = parser.parse_args(argv)
+    if args.split and args.write:
+        parser.error("--write needs every split")
 
-    golden = load_golden(args.golden)
+    golden = [q for q in load_golden(args.golden) if args.split is None or q.split == args.split]
     embedder = embedder_for(args.model)
     with evaluation_index(args.index, args.corpus, embedder) as index_dir:
         if not args.eval_dir.is_dir():
@@ -371,9 +375,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             calibration_oos=calibration_oos_questions(),
             calibration_oos_en=calibration_oos_questions(CALIBRATION_OOS_EN_FILE),
         )
-    table = render_table(evaluation)
+    table = render_table(evaluation, args.split)
     print(table)
-    if args.failures:
+    if args.failures and args.split != "test":
         print("\n".join(failures(evaluation, "dev", limit=200)))
     if args.write:
         REPORT_DIR.mkdir(parents=True, exist_ok=True)

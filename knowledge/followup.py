@@ -1,9 +1,12 @@
 """Follow-up questions that lean on the question before them ("那要多久还？", "what about the interest?").
 
-A second turn that names no subject of its own is searched together with the farmer's previous question, so
-"那要几年还清" after "脱贫户能借几万" is read as a question about the microcredit's term. A turn counts as a
-follow-up when it opens or closes the way a follow-up does (那…, 如果…, …呢, "what about", "and …"), points back
-("这个", "it", "that"), or is so short that it cannot carry a subject of its own.
+A second turn that names no subject of its own is answered within the subject of the previous question: the document
+that answered the previous question lifts its sections, and the follow-up's own words pick among them, so "那要几年
+还清" after "脱贫户能借几万" is read as a question about the microcredit's term, not the amount again
+(knowledge/service.py, knowledge/retriever.py). The previous question and the follow-up together (`with_context`) are
+what the confidence floor reads. A follow-up naming another topic ("那保险呢") switches to it (`topic_switch`). A turn
+counts as a follow-up when it opens or closes the way a follow-up does (那…, 如果…, …呢, "what about", "and …"),
+points back ("这个", "it", "that"), or is so short that it cannot carry a subject of its own.
 """
 
 from __future__ import annotations

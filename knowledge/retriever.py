@@ -23,10 +23,14 @@ from knowledge.tokenize import bm25_tokens, tokenize
 from knowledge.types import Embedder, Passage
 
 MODES = ("hybrid", "dense", "bm25")
-# How much a follow-up's own scores count beside its scores read with the previous question. On the blind dev
-# split's two-turn dialogues 1.0 / 0.7 / 0.5 resolved 0.615, 0.3 and 0.0 resolved 0.692: a follow-up names little
-# of its own ("要带啥去"), and what it names is also in the context text.
-FOLLOW_UP_WEIGHT = 0.3
+# A follow-up is ranked by its own scores, plus PREVIOUS_DOC_BONUS (z units) for the chunks of the document that
+# answered the previous turn, plus CONTEXT_WEIGHT times its scores read together with the previous question. Session 6,
+# blind dev two-turn dialogues (13) and knowledge/eval/followups.yaml (38 sections): the old mix (context 1.0 + own
+# 0.3, no document prior) resolved 0.615 / 0.842; own + document bonus 0.5 / 1.0 / 1.5 with no context text 0.769 /
+# 0.921 each (context 0.15–0.5 beside them: 0.692 / 0.921). The previous question's words dominated the context text
+# and pulled its own section back to the top ("那利息谁出" after "最多能贷多少" answered the amount again).
+PREVIOUS_DOC_BONUS = 1.0
+CONTEXT_WEIGHT = 0.0
 # A follow-up that names another topic than the question before it ("贷款要抵押吗" → "那保险呢") switches topic: the
 # context text still leans to the old topic, so chunks of the new one gain this much (z units).
 # 1.0 → 2.0 (session 5): with the longer lists of ways to ask, the previous question's section out-scored the new
@@ -103,7 +107,8 @@ class HybridRetriever:
         ask_offset: float | None = -0.045,
         kind_bonus: float = 0.3,
         spelling: bool = True,
-        follow_up_weight: float = FOLLOW_UP_WEIGHT,
+        context_weight: float = CONTEXT_WEIGHT,
+        previous_doc_bonus: float = PREVIOUS_DOC_BONUS,
         law_bonus: float = 3.0,
         article_bonus: float = 1.0,
         law_min_word_share: float = 0.4,
@@ -121,7 +126,8 @@ class HybridRetriever:
         self._ask_offset = ask_offset
         self._kind_bonus = kind_bonus
         self._spelling = spelling
-        self._follow_up_weight = follow_up_weight
+        self._context_weight = context_weight
+        self._previous_doc_bonus = previous_doc_bonus
         self._speller: DomainSpeller | None = None
         self._law = LawBoost(law_bonus=law_bonus, article_bonus=article_bonus, min_word_share=law_min_word_share)
         self._index: KnowledgeIndex | None = None
@@ -143,7 +149,8 @@ class HybridRetriever:
             "ask_offset": self._ask_offset,
             "kind_bonus": self._kind_bonus,
             "spelling": self._spelling,
-            "follow_up_weight": self._follow_up_weight,
+            "context_weight": self._context_weight,
+            "previous_doc_bonus": self._previous_doc_bonus,
             "candidates": self._candidates_k,
             "dense_search": self._dense_settings.describe(),
             **self._law.describe(),
@@ -194,14 +201,17 @@ class HybridRetriever:
         mode: str = "hybrid",
         context: str | None = None,
         topics: tuple[str, ...] = (),
+        previous_doc: str | None = None,
     ) -> list[Passage]:
         """Return the k best passages; mode is "hybrid", "dense" or "bm25".
 
         `context`: for a follow-up, the text it leans on (the previous question followed by this one). Each chunk
-        then scores its fused score for the context plus `follow_up_weight` times its score for the follow-up alone,
-        so "要带啥去" after "被骗了要去派出所报案吗" finds what to bring to the police, not to the bank.
-        `topics`: the topics a follow-up switches to ("那保险呢" after a loan question); their chunks gain
-        TOPIC_SWITCH_BONUS."""
+        then scores its fused score for the follow-up alone plus `context_weight` times its score for the context;
+        the cosine and BM25 scores it reports (which the answer's confidence floor reads) are the higher of the two.
+        `previous_doc`: for a follow-up, the document that answered the previous turn; its chunks gain
+        `previous_doc_bonus`, so "那要几年还清" after a question about the amount stays with the same programme
+        while its own words pick the section. `topics`: the topics a follow-up switches to ("那保险呢" after a loan
+        question); their chunks gain TOPIC_SWITCH_BONUS, and the previous document none."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         index = self.index
@@ -221,10 +231,13 @@ class HybridRetriever:
                 asked=np.maximum(scores.asked, with_context.asked),
                 matched=np.maximum(scores.matched, with_context.matched),
                 lexical=np.maximum(scores.lexical, with_context.lexical),
-                fused=self._follow_up_weight * scores.fused + with_context.fused,
+                fused=scores.fused + self._context_weight * with_context.fused,
                 has_tokens=scores.has_tokens or with_context.has_tokens,
             )
         fused = scores.fused + self._adjustments(index, ids, lang, region)
+        if previous_doc is not None and not topics and self._previous_doc_bonus:
+            same = [index.chunks[i].doc.doc_id == previous_doc for i in ids]
+            fused += self._previous_doc_bonus * np.array(same, dtype=np.float32)
         if topics:
             fused += TOPIC_SWITCH_BONUS * np.array([index.chunks[i].doc.topic in topics for i in ids], dtype=np.float32)
         kind = asked_kind(query) if mode == "hybrid" and self._kind_bonus else None

@@ -21,6 +21,8 @@ TOPIC_TERMS: dict[Topic, re.Pattern[str]] = {
         r"扶贫|脱贫|监测户|监测对象|边缘户|过渡期|评级|信用户|信用村|公示|风险补偿|"
         r"\bloans?\b|\bborrow|\bcredit\b|\binterest\b|\brepay|\boverdue\b|\bcollateral\b|\bguarant|\bmicrocredit\b|"
         r"\bpoverty\b|\btransition period\b|\blpr\b|"
+        # credit files and ratings, and the programme's English names
+        r"信用档案|信用等级|信用报告|信用记录|\bmicroloans?\b|\bmonitor(?:ing|ed)? households?\b|\brisk fund\b|"
         r"\bxindai\b|\bdaikuan\b|\bzhengxin\b|\btiexi\b)",
         re.IGNORECASE,
     ),
@@ -45,6 +47,15 @@ TOPIC_TERMS: dict[Topic, re.Pattern[str]] = {
     ),
 }
 
+# Words our topics share (a subsidy may be an interest subsidy, a premium subsidy or a scammer's bait; the police are
+# impersonated in scams and also where a scam is reported): a question using them is in our vocabulary, but they name
+# no one topic, so a follow-up saying them does not switch topic (knowledge/followup.py).
+SHARED_TERMS = re.compile(
+    r"(补贴|理财|投资|公安|警察|派出所|扫码|银行卡|"
+    r"\bsubsid|\binvest|\bpolice\b|\bcaller\b|\bsms code\b|\bbank card\b)",
+    re.IGNORECASE,
+)
+
 # Words of the neighbouring programmes, known to the speller so that a slip (新农和) is read as the programme
 # and declined, and the programme's name is never "corrected" into one of ours (交强险 is not 抢险).
 NEIGHBOUR_TERMS = ("医保", "医疗保险", "新农合", "合作医疗", "大病保险", "养老保险", "养老金", "社保", "车险", "交强险")
@@ -60,6 +71,11 @@ OTHER_PROGRAMMES = re.compile(
 def topics_named(question: str) -> list[Topic]:
     """The knowledge topics whose vocabulary the question uses, in a fixed order."""
     return [topic for topic, pattern in TOPIC_TERMS.items() if pattern.search(question)]
+
+
+def in_our_vocabulary(question: str) -> bool:
+    """Whether the question uses the words of our topics or the words they share."""
+    return bool(topics_named(question)) or bool(SHARED_TERMS.search(question))
 
 
 def about_other_programme(question: str) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,8 @@ from knowledge.types import Embedder
 log = logging.getLogger(__name__)
 # Threads for embedding one short query: measured on this 2-core host (see knowledge/eval/REPORT.md).
 DEFAULT_QUERY_THREADS = 1
+# Previous questions whose answering document is remembered (a follow-up usually comes right after its question).
+PREVIOUS_DOCS_REMEMBERED = 256
 
 
 class KnowledgeService:
@@ -27,6 +31,8 @@ class KnowledgeService:
         self._retriever = retriever
         self._composer = composer
         self._k = k
+        self._previous_docs: OrderedDict[tuple[str, Lang, str | None], str | None] = OrderedDict()
+        self._lock = threading.Lock()
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -52,18 +58,40 @@ class KnowledgeService:
     ) -> Answer:
         """Return a short sourced answer, or `confident=False` when nothing in the corpus fits.
 
-        `previous`: the farmer's previous question in this conversation; a follow-up ("那要多久还？") is searched
-        together with it, while the kind of value asked for still comes from the follow-up itself."""
+        `previous`: the farmer's previous question in this conversation. A follow-up ("那要多久还？") is ranked by its
+        own words within the document that answered the previous question (that document's sections gain a bonus),
+        unless it names another topic ("那保险呢"); its confidence is read together with the previous question, and
+        the kind of value asked for still comes from the follow-up itself."""
         query, context = question, None
         switched: tuple[str, ...] = ()
+        previous_doc = None
         if previous and previous.strip() and is_follow_up(question, lang):
             query = context = with_context(previous, question)
             switched = topic_switch(previous, question)
-        passages = self._retriever.search(question, self._k, lang=lang, region=region, context=context, topics=switched)
+            if not switched:
+                previous_doc = self._answered_by(previous.strip(), lang, region)
+        passages = self._retriever.search(
+            question, self._k, lang=lang, region=region, context=context, topics=switched, previous_doc=previous_doc
+        )
         read = self._retriever.correct_spelling(normalize_query(query))
         answer = self._composer.compose(read, passages, lang, focus=question)
         log.debug("answer confident=%s top=%s", answer.confident, passages[0].doc_id if passages else None)
         return answer
+
+    def _answered_by(self, previous: str, lang: Lang, region: str | None) -> str | None:
+        """The document whose section comes first for the previous question (remembered for a few questions)."""
+        key = (previous, lang, region)
+        with self._lock:
+            if key in self._previous_docs:
+                self._previous_docs.move_to_end(key)
+                return self._previous_docs[key]
+        found = self._retriever.search(previous, 1, lang=lang, region=region)
+        doc = found[0].doc_id if found else None
+        with self._lock:
+            self._previous_docs[key] = doc
+            while len(self._previous_docs) > PREVIOUS_DOCS_REMEMBERED:
+                self._previous_docs.popitem(last=False)
+        return doc
 
 
 def knowledge_service_for(index_dir: Path, embedder: Embedder) -> KnowledgeService:

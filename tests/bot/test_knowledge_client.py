@@ -35,6 +35,18 @@ def test_asks_the_action_server_with_its_secret_and_returns_the_answer() -> None
     assert [(s.title, s.locator, s.url) for s in answer.sources] == [("小额信贷", "§2", None)]
 
 
+def test_a_follow_up_carries_the_previous_question_to_the_action_server() -> None:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"text": "3年", "confident": True, "sources": []})
+
+    remote(handle).answer("那要几年还清", lang="zh", previous="小额信贷能借几万")
+
+    assert json.loads(seen[0].content) == {"question": "那要几年还清", "lang": "zh", "previous": "小额信贷能借几万"}
+
+
 @pytest.mark.parametrize(
     "response",
     [httpx.Response(401, json={"error": "unauthorised"}), httpx.Response(200, content=b"<html>")],

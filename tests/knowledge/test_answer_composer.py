@@ -119,6 +119,13 @@ def test_a_clear_winner_in_our_vocabulary_is_answered_a_little_below_the_floor()
     assert not composer.compose("what is the weather tomorrow", clear, "en").confident
 
 
+def test_a_modest_lead_in_our_vocabulary_is_enough_below_the_floor():
+    composer = AnswerComposer(min_dense=0.87, min_dense_en=0.85)
+    modest = _ranked("It may only be used for production.", dense=0.82, score=2.2, runner_up=1.95)
+    assert composer.compose("can I borrow for my son's college fees", modest, "en").confident
+    assert not composer.compose("how long is the flight to Beijing", modest, "en").confident
+
+
 def test_questions_about_other_programmes_are_declined_whatever_the_score():
     composer = AnswerComposer()
     passages = [_passage("保费由政府补贴一部分。", dense=0.95)]
@@ -156,6 +163,11 @@ def test_a_close_runner_up_section_adds_its_most_relevant_sentence_and_source():
 def test_a_distant_runner_up_adds_nothing():
     answer = AnswerComposer(also_margin=0.5).compose("能贷多少", _two_sections(1.0), "zh")
     assert "另见" not in answer.text and len(answer.sources) == 1
+
+
+def test_by_default_a_runner_up_within_one_fused_unit_adds_its_line():
+    assert "另见「二、贷多久」" in AnswerComposer().compose("能贷多少", _two_sections(0.9), "zh").text
+    assert "另见" not in AnswerComposer().compose("能贷多少", _two_sections(1.2), "zh").text
 
 
 def test_a_see_also_line_never_stops_at_a_sentence_that_only_announces_what_follows():

@@ -81,6 +81,7 @@ def test_evaluation_reports_every_metric_per_split(corpus: Path, tmp_path: Path)
     # a zero floor answers even this calibration question: nothing abstained
     assert "zh calibration set (`oos_zh_calibration.txt`): 0.000 on 1 questions" in table
     assert "en calibration set (`oos_en_calibration.txt`): 0.000 on 2 questions" in table
+    assert render_table(evaluation, "dev").splitlines()[0] == "| metric | dev |"  # a tuning run shows dev alone
 
 
 def test_calibration_reader_skips_comments_and_blank_lines(tmp_path: Path):

@@ -60,10 +60,25 @@ def service(corpus: Path, tmp_path: Path) -> KnowledgeService:
 
 def test_a_follow_up_is_answered_from_the_previous_questions_subject(service: KnowledgeService) -> None:
     previous = "对方让我先交解冻费才放款，这是诈骗吗"
-    followed = service.retriever.search("那咋整呢", 3, context=f"{previous} 那咋整呢")
-    assert followed[0].doc_id == "scam-zh"
     answer = service.answer("那咋整呢", lang="zh", previous=previous)
     assert "96110" in answer.text
+
+
+@pytest.mark.parametrize("previous_doc", ["scam-zh", "loan-zh"])
+def test_the_document_that_answered_the_previous_turn_ranks_first(service: KnowledgeService, previous_doc: str) -> None:
+    followed = service.retriever.search("那咋整呢", 3, context="对方让我先交钱 那咋整呢", previous_doc=previous_doc)
+    assert followed[0].doc_id == previous_doc
+
+
+def test_a_follow_up_picks_its_own_section_not_the_previous_questions(service: KnowledgeService) -> None:
+    answer = service.answer("那利率呢", lang="zh", previous="小额信贷能贷多少")
+    assert answer.sources[0].locator == "利率"
+
+
+def test_a_topic_switch_is_not_held_back_by_the_previous_document(service: KnowledgeService) -> None:
+    switched = service.retriever.search("那保险呢", 3, topics=("insurance",), previous_doc="loan-zh")
+    alone = service.retriever.search("那保险呢", 3, topics=("insurance",))
+    assert [(p.doc_id, p.locator, p.score) for p in switched] == [(p.doc_id, p.locator, p.score) for p in alone]
 
 
 def test_a_question_that_is_no_follow_up_ignores_the_previous_one(service: KnowledgeService) -> None:

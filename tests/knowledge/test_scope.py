@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.scope import about_other_programme, topics_named
+from knowledge.followup import topic_switch
+from knowledge.scope import about_other_programme, in_our_vocabulary, topics_named
 
 
 @pytest.mark.parametrize(
@@ -15,6 +16,8 @@ from knowledge.scope import about_other_programme, topics_named
         ("这是不是骗子", ["scam"]),
         ("村里服务站能取钱吗", ["station"]),
         ("can I borrow for cattle", ["loan"]),
+        ("信用等级分几级", ["loan"]),
+        ("Can I spend the microloan on daily living costs?", ["loan"]),
         ("明天下雨吗", []),
         ("is cnn really fake news", []),
     ],
@@ -36,3 +39,16 @@ def test_neighbouring_programmes_are_out_of_scope(question: str) -> None:
 )
 def test_scam_and_station_questions_naming_them_stay_in_scope(question: str) -> None:
     assert not about_other_programme(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["咋知道补贴到没到账", "公安打电话让转账", "they pay old investors with money from new ones", "明天下雨吗"],
+)
+def test_words_our_topics_share_are_in_our_vocabulary_without_naming_a_topic(question: str) -> None:
+    assert topics_named(question) == []
+    assert in_our_vocabulary(question) == (question != "明天下雨吗")
+
+
+def test_a_follow_up_in_shared_words_does_not_switch_topic() -> None:
+    assert topic_switch("保费政府补多少", "那补贴啥时候到") == ()
