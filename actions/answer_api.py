@@ -7,6 +7,7 @@ So the bot process loads no embedding model of its own. The route sits behind th
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from sanic import Request, Sanic
@@ -29,14 +30,19 @@ def answer_body(answer: Any) -> dict[str, Any]:
     }
 
 
-def mount_answer_route(app: Sanic, knowledge: AnswersQuestions) -> None:
-    """Add POST /nonghui/answer ({"question", "lang"} → the answer's JSON; 400 on a malformed body)."""
+def mount_answer_route(
+    app: Sanic, knowledge: AnswersQuestions, *, is_ready: Callable[[], bool] = lambda: True
+) -> None:
+    """Add POST /nonghui/answer ({"question", "lang"} → the answer's JSON; 400 on a malformed body; 503 at once
+    while the knowledge service is still loading, so the bot's fallback never waits for the load)."""
 
     async def answer(request: Request) -> HTTPResponse:
         body = request.json if isinstance(request.json, dict) else {}
         question, lang = body.get("question"), body.get("lang")
         if not isinstance(question, str) or len(question) > MAX_QUESTION_CHARS or lang not in ("zh", "en"):
             return json({"error": "expected {question: string, lang: zh|en}"}, status=400)
+        if not is_ready():
+            return json({"error": "the knowledge service is still loading"}, status=503)
         result = await asyncio.to_thread(knowledge.answer, question, lang=lang, topic=None)
         return json(answer_body(result))
 
