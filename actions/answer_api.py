@@ -7,7 +7,7 @@ So the bot process loads no embedding model of its own. The route sits behind th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from sanic import Request, Sanic
@@ -30,11 +30,16 @@ def answer_body(answer: Any) -> dict[str, Any]:
     }
 
 
-def mount_answer_route(
-    app: Sanic, knowledge: AnswersQuestions, *, is_ready: Callable[[], bool] = lambda: True
-) -> None:
-    """Add POST /nonghui/answer ({"question", "lang"} → the answer's JSON; 400 on a malformed body; 503 at once
-    while the knowledge service is still loading, so the bot's fallback never waits for the load)."""
+def mount_answer_route(app: Sanic, knowledge: AnswersQuestions, *, is_ready: Callable[[], bool] = lambda: True) -> None:
+    """Add POST /nonghui/answer (see `answer_handler`)."""
+    app.add_route(answer_handler(knowledge, is_ready), ANSWER_PATH, methods=["POST"], name="nonghui_answer")
+
+
+def answer_handler(
+    knowledge: AnswersQuestions, is_ready: Callable[[], bool]
+) -> Callable[[Request], Coroutine[Any, Any, HTTPResponse]]:
+    """{"question", "lang"} → the answer's JSON; 400 on a malformed body; 503 at once while the knowledge service
+    is still loading, so the bot's fallback never waits for the load (it apologises instead)."""
 
     async def answer(request: Request) -> HTTPResponse:
         body = request.json if isinstance(request.json, dict) else {}
@@ -46,4 +51,4 @@ def mount_answer_route(
         result = await asyncio.to_thread(knowledge.answer, question, lang=lang, topic=None)
         return json(answer_body(result))
 
-    app.add_route(answer, ANSWER_PATH, methods=["POST"], name="nonghui_answer")
+    return answer

@@ -74,6 +74,10 @@ class CircuitBreaker:
         self.failures += 1
         self._open_until = self._clock() + self._open_seconds
 
+    def close(self) -> None:
+        """The engine looks healthy again (its health probe answered): use it, counting it failed until it answers."""
+        self._open_until = 0.0
+
     def succeeded(self) -> None:
         """The engine answered: use it again."""
         self.failures = 0
@@ -177,7 +181,7 @@ class ResilientDialogue:
                 healthy = False
             if healthy:
                 logger.info("dialogue engine healthy again: circuit closed")
-                self.circuit.succeeded()
+                self.circuit.close()
                 return
 
     async def _fallback(self, turn: UserTurn, budget: float) -> TurnResult:

@@ -12,8 +12,8 @@ from bot.conversation import Conversation, InputHygiene, RemembersLanguages
 from bot.deadline import TurnDeadline
 from bot.dialogue import DialogueEngine
 from bot.erasure import ConversationErasure, ErasesConversations, KeepsErasureRequests
-from bot.form_guard import FormGuard, FormGuardStore
 from bot.fallback import HealthProbe, OutagePolicy, ResilientDialogue
+from bot.form_guard import FormGuard, FormGuardStore
 from bot.number_vault import NumberHandles, SealsNumbers
 from bot.scam_shield import AssessesScams, ScamShield
 from bot.transcript import RecordsTurns, TranscriptRecorder
@@ -59,9 +59,7 @@ def build_pipeline(parts: PipelineParts) -> Pipeline:
     guard_store = parts.form_guard
     in_form = _in_form(guard_store) if guard_store is not None else None
     policy = parts.outage or OutagePolicy()
-    fallback = ResilientDialogue(
-        parts.rasa, parts.knowledge, policy=policy, in_form=in_form, probe=parts.rasa_health
-    )
+    fallback = ResilientDialogue(parts.rasa, parts.knowledge, policy=policy, in_form=in_form, probe=parts.rasa_health)
     engine: DialogueEngine = fallback  # Rasa; retrieval-only (fast) when it is down, slow or silent
     engine = NumberHandles(engine, parts.numbers)  # ID, phone and card numbers become handles; Rasa never sees them
     engine = Conversation(engine, memory=parts.language_memory)  # empty or over-long text; the farmer's language

@@ -46,7 +46,7 @@ def main() -> None:
 def skip_unused_imports() -> None:
     """Keep TensorFlow from importing JAX, which Rasa never uses (TensorFlow Lite imports it only when it is
     installed, and does without it otherwise): about 2.5 s of every start at load 6."""
-    sys.modules.setdefault("jax", None)  # type: ignore[assignment]
+    sys.modules.setdefault("jax", None)  # type: ignore[arg-type]  # None: "import jax" raises ImportError
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def install(started: float, clock: Callable[[], float] = time.monotonic) -> None
         finally:
             log.info("model archive unpacked in %.1f s", clock() - begun)
 
-    LocalModelStorage._extract_archive_to_directory = staticmethod(timed_extract)  # type: ignore[method-assign]
+    LocalModelStorage._extract_archive_to_directory = staticmethod(timed_extract)
     load = run.load_agent_on_start
 
     async def load_and_warm(*args: Any, **kwargs: Any) -> Any:

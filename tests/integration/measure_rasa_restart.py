@@ -4,7 +4,7 @@ Starts an action server, then `--rounds` times starts the Rasa server as the sup
 which logs its start-up phases and warms the model up) or, with `--plain`, Rasa's own `rasa run` without the
 warm-up; waits for its status endpoint, sends one farmer turn, then kills Rasa with SIGKILL. Prints per round:
 process start → status 200 → first turn answered (and how long that turn took), the phases Rasa logged, and the
-load average.
+load average, and the CPU seconds Rasa used (its start-up time on an otherwise idle machine, roughly).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 
 from bot.supervisor import ROOT, _env, actions_env, rasa_env
 from rasa_ext.wire import TOKEN_HEADER
@@ -85,12 +86,16 @@ def main() -> int:
             body = {"sender": f"measure-{round_}-{os.urandom(4).hex()}", "message": "您好", "metadata": {}}
             answer = httpx.post(turn, json=body, headers={TOKEN_HEADER: token}, timeout=120)
             answered = time.monotonic()
+            cpu = psutil.Process(rasa.pid).cpu_times()
             os.kill(rasa.pid, signal.SIGKILL)
             rasa.wait()
-            phases = [m.group(1) for line in log_path.read_text(errors="replace").splitlines() if (m := PHASE.search(line))]
+            phases = [
+                m.group(1) for line in log_path.read_text(errors="replace").splitlines() if (m := PHASE.search(line))
+            ]
             print(
                 f"round {round_}: status 200 after {(up or answered) - began:.1f} s; first turn answered after "
                 f"{answered - began:.1f} s (the turn took {answered - asked:.1f} s, HTTP {answer.status_code}); "
+                f"Rasa used {cpu.user + cpu.system:.1f} s of CPU (≈ its wall time on a quiet machine); "
                 f"load {os.getloadavg()[0]:.2f}"
             )
             for phase in phases:

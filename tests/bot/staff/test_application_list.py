@@ -47,7 +47,11 @@ def test_applications_are_found_by_reference_name_and_village(client, services, 
     ).application.reference
     neighbour = services.applications.submit_application(
         sample_form(
-            form_token="find-me-0002", external_id="78", station_code="ZJ-QS", village_zh="南坡村", village_en="Nanpo Village"
+            form_token="find-me-0002",
+            external_id="78",
+            station_code="ZJ-QS",
+            village_zh="南坡村",
+            village_en="Nanpo Village",
         )
     ).application.reference
     assert login(client, "qs").status_code == 303
@@ -61,4 +65,3 @@ def test_applications_are_found_by_reference_name_and_village(client, services, 
     assert by_name == [mine] and by_reference == [mine]
     assert by_village == [mine] and by_village_en == [neighbour]
     assert by_township == []  # every row of the station shares its township: not a search key
-
