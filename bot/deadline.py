@@ -22,7 +22,7 @@ def turn_deadline() -> float | None:
 
 
 class TurnDeadline:
-    """A DialogueEngine decorator (the outermost stage): the turn must be answered within `seconds`.
+    """A DialogueEngine decorator (outside every stage that waits): the turn must be answered within `seconds`.
 
     A turn handled inside another one (a completion the form guard sends first) shares the outer deadline."""
 

@@ -76,8 +76,8 @@ def build_pipeline(parts: PipelineParts) -> Pipeline:
         engine = FormGuard(engine, guard_store)  # only offered buttons are commands; stale ones; confirmations kept
     engine = TranscriptRecorder(engine, parts.transcript)  # the masked transcript of every turn and reply
     engine = ArrivalRecorder(engine, parts.contacts)  # an arrival the channel did not record itself is stored
-    engine = InputHygiene(engine)  # control characters (NUL, escapes) leave the text before anything keeps it
     engine = TurnDeadline(engine, policy.answer_within_seconds)  # the stages that wait share the turn's budget
+    engine = InputHygiene(engine)  # control characters (NUL, escapes) leave the text before anything keeps it
     return Pipeline(engine=engine, scam_shield=shield, fallback=fallback)
 
 
