@@ -116,17 +116,16 @@ async def _warm_up_in_background(knowledge: AnswersQuestions, scam: LazyScamServ
 
 def build_app(settings: ActionSettings) -> Sanic:
     """The rasa-sdk Sanic app serving our actions, warming the knowledge service once it is listening."""
-    knowledge = AnswerCache(
-        LazyKnowledgeService(
-            partial(build_knowledge_service, settings.resolved_index_dir, settings.resolved_embedding_model)
-        ),
-        size=settings.answer_cache_size,
+    loading = LazyKnowledgeService(
+        partial(build_knowledge_service, settings.resolved_index_dir, settings.resolved_embedding_model)
     )
+    knowledge = AnswerCache(loading, size=settings.answer_cache_size)
     scam = LazyScamServices()
     applications = _default_application_services(settings)
     app = create_app(build_executor(knowledge, scam, applications), cors_origins=None)
     require_secret(app, settings.resolved_action_secret())
-    mount_answer_route(app, knowledge)  # the bot's Rasa-down fallback asks this one loaded service
+    # The bot's Rasa-down fallback asks this one loaded service (503 while it loads: the bot apologises at once).
+    mount_answer_route(app, knowledge, is_ready=lambda: loading.is_ready)
 
     async def start_warm_up(app: Sanic) -> None:
         app.add_task(_warm_up_in_background(knowledge, scam))

@@ -7,6 +7,7 @@ So the bot process loads no embedding model of its own. The route sits behind th
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from sanic import Request, Sanic
@@ -29,9 +30,17 @@ def answer_body(answer: Any) -> dict[str, Any]:
     }
 
 
-def mount_answer_route(app: Sanic, knowledge: AnswersQuestions) -> None:
-    """Add POST /nonghui/answer ({"question", "lang", optional "previous": the farmer's previous question} → the
-    answer's JSON; 400 on a malformed body)."""
+def mount_answer_route(app: Sanic, knowledge: AnswersQuestions, *, is_ready: Callable[[], bool] = lambda: True) -> None:
+    """Add POST /nonghui/answer (see `answer_handler`)."""
+    app.add_route(answer_handler(knowledge, is_ready), ANSWER_PATH, methods=["POST"], name="nonghui_answer")
+
+
+def answer_handler(
+    knowledge: AnswersQuestions, is_ready: Callable[[], bool]
+) -> Callable[[Request], Coroutine[Any, Any, HTTPResponse]]:
+    """{"question", "lang", optional "previous": the farmer's previous question} → the answer's JSON; 400 on a
+    malformed body; 503 at once while the knowledge service is still loading, so the bot's fallback never waits
+    for the load (it apologises instead)."""
 
     async def answer(request: Request) -> HTTPResponse:
         body = request.json if isinstance(request.json, dict) else {}
@@ -40,7 +49,9 @@ def mount_answer_route(app: Sanic, knowledge: AnswersQuestions) -> None:
             return json({"error": "expected {question: string, lang: zh|en}"}, status=400)
         if previous is not None and (not isinstance(previous, str) or len(previous) > MAX_QUESTION_CHARS):
             return json({"error": "previous must be a string"}, status=400)
+        if not is_ready():
+            return json({"error": "the knowledge service is still loading"}, status=503)
         result = await asyncio.to_thread(knowledge.answer, question, lang=lang, topic=None, previous=previous)
         return json(answer_body(result))
 
-    app.add_route(answer, ANSWER_PATH, methods=["POST"], name="nonghui_answer")
+    return answer

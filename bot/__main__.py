@@ -63,7 +63,11 @@ async def serve(settings: BotSettings) -> None:
     campaigns = CampaignParts.build(settings, sessions)
     campaigns.install_console(console)
     # The Rasa-down fallback asks the action server's knowledge service: no embedding model in this process.
-    knowledge = RemoteKnowledge(action_base_url(settings.resolved_action_url), settings.resolved_action_secret())
+    knowledge = RemoteKnowledge(
+        action_base_url(settings.resolved_action_url),
+        settings.resolved_action_secret(),
+        timeout=settings.answer_within_seconds,  # the fallback never waits longer: no thread held past that
+    )
     contacts = SqlFarmerContacts(sessions)
     # Drafts use their own derived key, the one the action server opens them with (store/crypto.py).
     numbers = NumberVault(
@@ -94,6 +98,7 @@ async def serve(settings: BotSettings) -> None:
                     answer_within_seconds=settings.answer_within_seconds,
                     engine_budget_seconds=settings.rasa_turn_budget_seconds,
                 ),
+                rasa_health=rasa.healthy,
                 language_memory=(
                     RedisLanguageMemory(redis_client(settings.redis_url), settings.redis_prefix)
                     if settings.redis_url

@@ -16,6 +16,7 @@ import json
 import os
 import random
 import re
+import secrets
 import signal
 import sqlite3
 import statistics
@@ -114,7 +115,10 @@ class Stack:
             if (source_home / name).exists():
                 (work / name).symlink_to(source_home / name)
         self.web_port, self.rasa_port, self.action_port = _free_port(), _free_port(), _free_port()
+        # The farmers speak for themselves (`sender_id`), as a trusted integration does: with the API key.
+        self.api_key = secrets.token_urlsafe(32)
         os.environ.update(
+            NONGHUI_API_KEY=self.api_key,
             NONGHUI_HOME=str(work),
             NONGHUI_WEB_PORT=str(self.web_port),
             NONGHUI_RASA_URL=f"http://127.0.0.1:{self.rasa_port}",
@@ -123,7 +127,9 @@ class Stack:
         for name in ("TELEGRAM_BOT_TOKEN", "NONGHUI_DATABASE_URL", "NONGHUI_RASA_TRACKER_URL"):
             os.environ.pop(name, None)
         _prepare_database(f"sqlite:///{work / 'nonghui.db'}")
-        specs = plan(BotSettings())
+        settings = BotSettings()
+        self.rasa_token = settings.resolved_rasa_token()  # Rasa's status endpoint needs it like its other routes
+        specs = plan(settings)
         if specs is None:
             raise SystemExit("No trained Rasa model: run scripts/setup.sh first.")
         self.supervisor = Supervisor(specs, work, logs=work / "logs")
@@ -144,7 +150,10 @@ class Stack:
         checks = [
             (f"{self.web}/healthz", None),
             (f"http://127.0.0.1:{self.action_port}/health", None),
-            (f"http://127.0.0.1:{self.rasa_port}/status", "model_file"),
+            (
+                str(httpx.URL(f"http://127.0.0.1:{self.rasa_port}/status", params={"token": self.rasa_token})),
+                "model_file",
+            ),
         ]
         try:
             for url, key in checks:
@@ -198,7 +207,7 @@ class Farmer:
         self.sender = f"trial-{trial.number}-{uuid.uuid4().hex[:6]}"
         self.step = 0
         self.buttons: list[str] = []
-        self.http = httpx.Client(timeout=FARMER_PATIENCE_SECONDS)
+        self.http = httpx.Client(timeout=FARMER_PATIENCE_SECONDS, headers={"Authorization": f"Bearer {stack.api_key}"})
 
     def run(self) -> None:
         """Start the form and answer each question until a reference comes or the deadline passes."""

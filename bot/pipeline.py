@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from bot.arrivals import ArrivalRecorder, FarmerContacts
 from bot.channel import OpenHandoffs
 from bot.conversation import Conversation, InputHygiene, RemembersLanguages
+from bot.deadline import TurnDeadline
 from bot.dialogue import DialogueEngine
 from bot.erasure import ConversationErasure, ErasesConversations, KeepsErasureRequests
-from bot.fallback import OutagePolicy, ResilientDialogue
+from bot.fallback import HealthProbe, OutagePolicy, ResilientDialogue
 from bot.form_guard import FormGuard, FormGuardStore
 from bot.number_vault import NumberHandles, SealsNumbers
 from bot.scam_shield import AssessesScams, ScamShield
@@ -41,6 +42,7 @@ class PipelineParts:
     form_guard: FormGuardStore | None = None
     outage: OutagePolicy | None = None
     language_memory: RemembersLanguages | None = None  # shared (Redis) when several bot workers run
+    rasa_health: HealthProbe | None = None  # asked while Rasa's circuit is open, to close it as soon as Rasa is back
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,14 @@ def build_pipeline(parts: PipelineParts) -> Pipeline:
     """The stages from the innermost (Rasa) outwards; a farmer's turn enters at the last line and goes up."""
     guard_store = parts.form_guard
     in_form = _in_form(guard_store) if guard_store is not None else None
-    fallback = ResilientDialogue(parts.rasa, parts.knowledge, policy=parts.outage, in_form=in_form)
+    policy = parts.outage or OutagePolicy()
+    fallback = ResilientDialogue(parts.rasa, parts.knowledge, policy=policy, in_form=in_form, probe=parts.rasa_health)
     engine: DialogueEngine = fallback  # Rasa; retrieval-only (fast) when it is down, slow or silent
     engine = NumberHandles(engine, parts.numbers)  # ID, phone and card numbers become handles; Rasa never sees them
     engine = Conversation(engine, memory=parts.language_memory)  # empty or over-long text; the farmer's language
-    engine = shield = ScamShield(engine, parts.scam_detector)  # a scam warning first when the text looks like one
+    engine = shield = ScamShield(  # a scam warning first when the text looks like one
+        engine, parts.scam_detector, timeout_seconds=policy.scam_seconds
+    )
     engine = ConversationErasure(  # Rasa's conversation erased after a confirmed deletion or a form sent or cancelled
         engine, parts.eraser, parts.erasure_requests, also_on_deletion=parts.form_guard
     )
@@ -71,6 +76,7 @@ def build_pipeline(parts: PipelineParts) -> Pipeline:
         engine = FormGuard(engine, guard_store)  # only offered buttons are commands; stale ones; confirmations kept
     engine = TranscriptRecorder(engine, parts.transcript)  # the masked transcript of every turn and reply
     engine = ArrivalRecorder(engine, parts.contacts)  # an arrival the channel did not record itself is stored
+    engine = TurnDeadline(engine, policy.answer_within_seconds)  # the stages that wait share the turn's budget
     engine = InputHygiene(engine)  # control characters (NUL, escapes) leave the text before anything keeps it
     return Pipeline(engine=engine, scam_shield=shield, fallback=fallback)
 

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 _LANGS: tuple[Lang, ...] = ("zh", "en")
 CONNECT_TIMEOUT_SECONDS = 1.0
 TURN_PATH = "/webhooks/nonghui/turn"
+STATUS_PATH = "/status"  # Rasa's own: 200 once its model is loaded
+HEALTH_TIMEOUT_SECONDS = 1.0
 TOKEN_HEADER = "X-Nonghui-Token"  # rasa_ext/wire.py
 # A server that failed is skipped for this long before it is tried again (it takes its share back after that).
 RETRY_DOWN_AFTER_SECONDS = 5.0
@@ -106,6 +108,19 @@ class RasaDialogue:
             logger.warning("could not ask Rasa for the intent: %s", exc)
             return None
         return intent_from_tracker({"latest_message": body}) if isinstance(body, dict) else None
+
+    async def healthy(self) -> bool:
+        """True when a Rasa server answers its status endpoint (model loaded) within a second."""
+        for url in self._urls:
+            try:
+                response = await self._http.get(
+                    f"{url}{STATUS_PATH}", params=self._params, timeout=HEALTH_TIMEOUT_SECONDS
+                )
+            except httpx.HTTPError:
+                continue
+            if response.is_success:
+                return True
+        return False
 
     async def _to_replica(self, sender_id: str, method: str, path: str, **kwargs: Any) -> object:
         """Send to the sender's server; on a connection failure or 502–504, to the next one in its order."""

@@ -99,7 +99,9 @@ class ScamShield:
       (alone when the answer would only say that the documents do not cover the pasted text);
     - forwarded messages, and the message after a bare "帮我看看这条短信", get only the verdict;
     - explicit "check this message" requests get the dialogue's own verdict, so no second warning is added;
-    - a detector failure or timeout never stops the turn: it is answered without a score.
+    - a detector failure or timeout never stops the turn: it is answered without a score;
+    - while `warm_up` is loading the detector (a freshly started bot), turns are answered without a score rather
+      than waiting for the load.
     """
 
     def __init__(
@@ -117,14 +119,18 @@ class ScamShield:
         self._timeout = timeout_seconds
         self._langs = LanguageMemory(max_senders)
         self._pending = PendingChecks(max_senders)
+        self._warming = False
 
     def warm_up(self) -> None:
         """Load the detector now (run it in a background thread at start-up); failures are only logged."""
+        self._warming = True
         try:
             self._detector.warm_up()
             logger.info("scam detector is warm")
         except Exception:
             logger.exception("scam detector warm-up failed; messages are scored once it loads")
+        finally:
+            self._warming = False
 
     async def handle(self, turn: UserTurn) -> TurnResult:
         """Answer `turn`, with the scam verdict first when one is due; never raises because of the detector."""
@@ -161,7 +167,11 @@ class ScamShield:
         return TurnResult(replies=[reply], intent=None, lang=lang, scam=scam_info(assessment))
 
     async def _assess(self, text: str) -> ScamAssessment | None:
-        """Score `text` off the event loop; None (logged without the text) on failure or timeout."""
+        """Score `text` off the event loop; None (logged without the text) on failure or timeout, or while the
+        detector is still loading (the turn would wait for the load and hold a worker thread)."""
+        if self._warming:
+            logger.info("scam detector still loading; answering without a score")
+            return None
         try:
             assessment = await asyncio.wait_for(asyncio.to_thread(self._detector.assess, text), self._timeout)
         except TimeoutError:

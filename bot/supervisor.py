@@ -107,16 +107,19 @@ class ChildSpec:
 
 @dataclass(frozen=True)
 class Backoff:
-    """How long to wait before restarting a child: `first`, doubling up to `cap`; back to `first` after a child
-    has run `healthy_after` seconds."""
+    """How long to wait before restarting a child: at once after a first crash (`first_crash`), then `first`,
+    doubling up to `cap` while it keeps crashing; a child that has run `healthy_after` seconds counts as new."""
 
     first: float = 1.0
     cap: float = 30.0
     healthy_after: float = 60.0
+    first_crash: float = 0.0
 
     def next_delay(self, previous: float | None, uptime: float) -> float:
         """The delay before the next restart, given the previous delay (None: first crash) and how long it ran."""
         if previous is None or uptime >= self.healthy_after:
+            return self.first_crash
+        if previous < self.first:
             return self.first
         return min(self.cap, previous * 2)
 
@@ -273,7 +276,7 @@ class Supervisor:
                 child.delay = self.backoff.next_delay(child.delay, uptime)
                 child.restart_at = now + child.delay
                 log.warning(
-                    "%s exited (%s) after %.0f s; restarting in %.0f s (see %s)",
+                    "%s exited (%s) after %.0f s; restarting in %.1f s (see %s)",
                     child.name, describe_exit(code), uptime, child.delay, child.log,
                 )  # fmt: skip
 

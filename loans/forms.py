@@ -42,6 +42,8 @@ class PreApplicationForm(BaseModel):
     purpose_note: str | None = Field(default=None, max_length=200)
     other_loans: bool | None = None
     station_code: str = Field(min_length=1, max_length=32)
+    village_zh: str | None = Field(default=None, max_length=64)
+    village_en: str | None = Field(default=None, max_length=64)
     consent_version: str
     consent_at: datetime | None = None
     rules_id: str | None = Field(default=None, max_length=64)

@@ -22,7 +22,7 @@ from loans.eligibility import EligibilityReport, PreCheckInput, classify_purpose
 from loans.forms import PreApplicationForm
 from loans.names import confirm_question, read_name
 from loans.ruleset import DEFAULT_REGION, HouseholdStatus, RulesError, RuleSet, load_rules
-from loans.stations import Station, StationMatcher
+from loans.stations import Station, StationMatcher, Village
 from loans.validation import (
     mask_id,
     mask_phone,
@@ -282,13 +282,20 @@ class PreApplicationService:
             return None
         return self.matcher.by_code(place.split("|", 1)[0])
 
+    def village_for(self, place: str | None) -> Village | None:
+        """The village of a stored place value `CODE|village` (None for a township-only place)."""
+        station = self.station_for(place)
+        if station is None or not place or "|" not in place:
+            return None
+        village_zh = place.split("|", 1)[1]
+        return next((v for v in station.villages if v.zh == village_zh), None)
+
     def place_label(self, place: str | None) -> Bilingual:
         """ "东岭村（青山镇）" / "Dongling Village (Qingshan Town)" for a stored place value."""
         station = self.station_for(place)
         if station is None or place is None:
             return bi("未知", "unknown")
-        village_zh = place.split("|", 1)[1] if "|" in place else ""
-        village = next((v for v in station.villages if v.zh == village_zh), None)
+        village = self.village_for(place)
         if village is None:
             return station.township
         return bi(f"{village.zh}（{station.township.zh}）", f"{village.en} ({station.township.en})")
@@ -553,6 +560,7 @@ class PreApplicationService:
     def build_form(self, slots: Mapping[str, Any], *, channel: str, external_id: str, lang: Lang) -> PreApplicationForm:
         """The validated form the store receives (raises pydantic's ValidationError when something is missing)."""
         station = self.station_for(slots.get("place"))
+        village = self.village_for(slots.get("place"))
         report = self.eligibility(slots)
         return PreApplicationForm(
             form_token=str(slots.get("form_token") or ""),
@@ -569,6 +577,8 @@ class PreApplicationService:
             purpose_note=slots.get("purpose_note"),
             other_loans=slots.get("other_loans"),
             station_code=station.code if station else "",
+            village_zh=village.zh if village else None,
+            village_en=village.en if village else None,
             consent_version=str(slots.get("consent") or ""),
             consent_at=slots.get("consent_at"),
             rules_id=report.rules_id,

@@ -224,6 +224,8 @@ class ApplicationStore:
             form_token=form.form_token,
             farmer_id=farmer.id,
             station_id=station.id,
+            village_zh=form.village_zh,
+            village_en=form.village_en,
             lang=form.lang,
             applicant_name=form.name,
             phone_enc=self._cipher.seal(form.phone, field=PHONE_FIELD, context=reference),

@@ -117,6 +117,8 @@ class PreApplication(Base):
     form_token: Mapped[str] = mapped_column(String(64), unique=True)
     farmer_id: Mapped[int | None] = mapped_column(ForeignKey("farmers.id", ondelete="SET NULL"), index=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    village_zh: Mapped[str | None] = mapped_column(String(64))
+    village_en: Mapped[str | None] = mapped_column(String(64))
     lang: Mapped[str] = mapped_column(String(8))
     applicant_name: Mapped[str | None] = mapped_column(String(64))
     phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -21,6 +21,8 @@ class ApplicationRow(BaseModel):
     reference: str
     status: str
     station_code: str
+    village_zh: str | None
+    village_en: str | None
     applicant_name: str | None
     phone_masked: str | None
     amount_yuan: int
@@ -54,7 +56,7 @@ class SqlStationApplications:
         self, scope: StaffScope, *, status: str | None = None, search: str = "", page: int = 1, per_page: int = 50
     ) -> tuple[list[ApplicationRow], int]:
         """One page of the person's station's applications (admins: all), newest first, optionally of one status
-        and matching `search` in the reference, the applicant's name or the station's township; and the total."""
+        and matching `search` in the reference, the applicant's name or the village; and the total."""
         with session_scope(self._sessions) as session:
             query = select(PreApplication, Station.code).join(Station, Station.id == PreApplication.station_id)
             if not scope.is_admin:
@@ -72,8 +74,8 @@ class SqlStationApplications:
                             for column in (
                                 PreApplication.reference,
                                 PreApplication.applicant_name,
-                                Station.township_zh,
-                                Station.township_en,
+                                PreApplication.village_zh,
+                                PreApplication.village_en,
                             )
                         )
                     )
@@ -119,6 +121,8 @@ def _row(app: PreApplication, code: str) -> ApplicationRow:
         reference=app.reference,
         status=app.status,
         station_code=code,
+        village_zh=app.village_zh,
+        village_en=app.village_en,
         applicant_name=app.applicant_name,
         phone_masked=app.phone_masked,
         amount_yuan=app.amount_yuan,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from bot.deadline import seconds_left
 from bot.dialogue import DialogueEngine
 from bot.handoff import texts
 from bot.handoff.hours import OfficeHours
@@ -32,6 +33,9 @@ from store.outbox import NewMessage, OutboxButton
 log = logging.getLogger(__name__)
 
 HANDOFF_INTENT = Intent.HUMAN_HANDOFF
+# Reading the intent of a message sent while a hand-off waits may take half of what is left of the turn.
+UNDERSTAND_SECONDS = 3.0
+MIN_UNDERSTAND_SECONDS = 0.2
 # Intents of a question the bot can answer while a hand-off waits for the station to open.
 QUESTION_INTENTS = frozenset(
     {Intent.ASK_LOAN, Intent.ASK_INSURANCE, Intent.ASK_SCAM, Intent.ASK_LENDER, Intent.CHECK_MESSAGE}
@@ -246,7 +250,11 @@ class HandoffGate:
             return []
         try:
             # Only the intent is wanted: personal numbers stay out of Rasa here too (they are not needed for it).
-            intent = await self._understand(turn.model_copy(update={"text": mask_personal_data(turn.text)}))
+            # Half of what is left of the turn's budget: the answer itself needs the rest (Rasa may be down).
+            intent = await asyncio.wait_for(
+                self._understand(turn.model_copy(update={"text": mask_personal_data(turn.text)})),
+                max(seconds_left(UNDERSTAND_SECONDS) / 2, MIN_UNDERSTAND_SECONDS),
+            )
         except Exception as exc:  # understanding is a courtesy here: the message already reached the staff
             log.warning("could not read the intent of a message during a hand-off: %s", type(exc).__name__)
             return []

@@ -60,7 +60,7 @@ def router(console: "StaffConsole") -> APIRouter:
         page: int = 1,
     ) -> Response:
         """The station's applications, newest first, a page at a time, filtered by status and searched by
-        reference, name or township; statuses in the staff member's language."""
+        reference, name or village; statuses in the staff member's language."""
         chosen = status if status in {s.value for s in ApplicationStatus} else ""
         page = max(page, 1)
         rows, total = await asyncio.to_thread(

@@ -50,16 +50,16 @@ def running(tmp_path: Path) -> Iterator[Callable[..., Supervisor]]:
         thread.join(timeout=30)
 
 
-def test_backoff_doubles_from_one_second_to_thirty_and_resets_after_a_minute_of_health():
+def test_backoff_restarts_a_first_crash_at_once_then_doubles_from_one_second_to_thirty_and_resets_after_a_minute():
     backoff = Backoff()
     delays: list[float] = []
     delay = None
-    for _ in range(7):
+    for _ in range(8):
         delay = backoff.next_delay(delay, uptime=2)
         delays.append(delay)
 
-    assert delays == [1, 2, 4, 8, 16, 30, 30]
-    assert backoff.next_delay(30, uptime=61) == 1
+    assert delays == [0, 1, 2, 4, 8, 16, 30, 30]
+    assert backoff.next_delay(30, uptime=61) == 0
 
 
 def test_an_exit_is_described_by_its_code_or_signal():
@@ -90,10 +90,10 @@ def test_a_child_that_keeps_crashing_is_restarted_with_growing_delays_up_to_the_
     supervisor = running([ChildSpec("actions", SLEEPER), crasher], Backoff(first=0.05, cap=0.2))
     actions = supervisor.pids()["actions"]
 
-    assert _wait_for(lambda: supervisor.restarts()["bot"] >= 4)
+    assert _wait_for(lambda: supervisor.restarts()["bot"] >= 5)
 
     delays = [r.args[3] for r in caplog.records if r.getMessage().startswith("bot exited (code 3)")]
-    assert delays[:4] == [0.05, 0.1, 0.2, 0.2]
+    assert delays[:5] == [0.0, 0.05, 0.1, 0.2, 0.2]
     assert supervisor.pids()["actions"] == actions
 
 

@@ -75,3 +75,24 @@ def test_the_summary_is_confirmed_by_a_typed_button_title_or_a_plain_yes(service
 @pytest.mark.parametrize("said", ["好像不对", "不提交", "修改一下电话", "no"])
 def test_a_doubt_or_a_no_at_the_summary_is_not_a_confirmation(service: PreApplicationService, said: str):
     assert not service.check("confirmed", said, {}).ok
+
+
+def test_the_stored_form_carries_the_farmers_village_in_both_languages(service: PreApplicationService):
+    slots = {
+        "form_token": "web-9-form-0001",
+        "applicant_name": "李保国",
+        "phone": "13812345678",
+        "resident_id": "440882197403151236",
+        "household_status": "lifted_out",
+        "amount": 30000,
+        "term": 36,
+        "purpose": "livestock",
+        "place": "ZJ-QS|东岭村",
+        "consent": CURRENT_CONSENT_VERSION,
+    }
+
+    form = service.build_form(slots, channel="web", external_id="9", lang="zh")
+    township_only = service.build_form({**slots, "place": "ZJ-QS|"}, channel="web", external_id="9", lang="zh")
+
+    assert (form.station_code, form.village_zh, form.village_en) == ("ZJ-QS", "东岭村", "Dongling Village")
+    assert (township_only.station_code, township_only.village_zh) == ("ZJ-QS", None)

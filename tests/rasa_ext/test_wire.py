@@ -79,3 +79,17 @@ def test_launcher_adds_the_token_to_rasa_run_inside_the_process_once() -> None:
     assert arguments(["run", "--auth-token", "x"], "tok") == ["run", "--auth-token", "x"]
     assert arguments(["train"], "tok") == ["train"]
     assert arguments(["run"], None) == ["run"]
+
+
+def test_rasa_run_starts_without_importing_jax(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import importlib
+    import sys
+
+    from rasa_ext.serve import skip_unused_imports
+
+    monkeypatch.delitem(sys.modules, "jax", raising=False)
+    skip_unused_imports()
+    monkeypatch.setitem(sys.modules, "jax", sys.modules["jax"])  # undone after the test
+
+    with pytest.raises(ImportError):
+        importlib.import_module("jax")

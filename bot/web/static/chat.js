@@ -5,6 +5,8 @@
 
   var API_URL = "/api/chat";
   var REQUEST_TIMEOUT_MS = 30000;
+  var CHAT_TIMEOUT_MS = 20000;        // one try of POST /api/chat; then the same message is sent again
+  var RETRY_DELAYS_MS = [1000, 3000]; // pauses before the second and third try
   var SENDER_KEY = "nonghui.sender_id";
   var LANG_KEY = "nonghui.lang";
 
@@ -24,7 +26,9 @@
       voiceSent: "🎤 语音",
       micDenied: "无法使用麦克风，请您在浏览器里允许使用麦克风，或者直接打字。",
       unreachable: "暂时连不上服务器，请检查网络后再试一次。",
-      failed: "抱歉，出了点问题，请稍后再试。"
+      failed: "抱歉，出了点问题，请稍后再试。",
+      retrying: "网络不太好，正在重新发送您的消息…",
+      resend: "重新发送"
     },
     en: {
       title: "Nonghui assistant",
@@ -41,7 +45,9 @@
       voiceSent: "🎤 Voice message",
       micDenied: "The microphone cannot be used. Please allow it in your browser, or type your question.",
       unreachable: "Cannot reach the server right now. Please check your connection and try again.",
-      failed: "Sorry, something went wrong. Please try again later."
+      failed: "Sorry, something went wrong. Please try again later.",
+      retrying: "The connection is slow; sending your message again…",
+      resend: "Send again"
     }
   };
 
@@ -207,49 +213,110 @@
     return status === 0 ? UI[uiLang].unreachable : UI[uiLang].failed;
   }
 
+  /* A random id for one farmer message: sent with every try of that message, so the server answers a
+     re-sent message once (its first answer) instead of applying it twice. */
+  function newMessageId() {
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < bytes.length; i++) { bytes[i] = Math.floor(Math.random() * 256); }
+    }
+    return "w-" + Array.prototype.map.call(bytes, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+  }
+
+  /* Worth sending again with the same id: no answer came (network failure, timeout) or a gateway error. */
+  function retryable(status) {
+    return status === 0 || status === 502 || status === 503 || status === 504;
+  }
+
   /* Send `text` (typed text or a button payload); `shown` is what appears as the farmer's message. */
   function send(text, shown, startPayload) {
     if (busy) { return; }
     if (shown) { addBubble("farmer", shown); }
-    setBusy(true);
-    var typing = showTyping();
-    var body = { text: text, lang: chosenLang };
+    var body = { text: text, lang: chosenLang, message_id: newMessageId() };
     if (startPayload) { body.start_payload = startPayload; }
-    var controller = typeof AbortController === "function" ? new AbortController() : null;
-    var timer = controller ? window.setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
-
-    post(fetch(API_URL, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      credentials: "same-origin",
-      body: JSON.stringify(body),
-      signal: controller ? controller.signal : undefined
-    }), typing, timer);
+    deliver(body);
   }
 
-  /* Render the answer to one turn (POST /api/chat or /api/voice), then end the busy state. */
+  /* Try `body` up to 1 + RETRY_DELAYS_MS.length times with the same message id, showing a polite
+     "sending again" state between tries; after the last failure offer a button that sends it again. */
+  function deliver(body) {
+    setBusy(true);
+    var typing = showTyping();
+    var notice = null;
+
+    function attempt(tries) {
+      var controller = typeof AbortController === "function" ? new AbortController() : null;
+      var timer = controller ? window.setTimeout(function () { controller.abort(); }, CHAT_TIMEOUT_MS) : null;
+      fetch(API_URL, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        credentials: "same-origin",
+        body: JSON.stringify(body),
+        signal: controller ? controller.signal : undefined
+      })
+        .then(readResult, function () { return { status: 0, ok: false, data: null }; })
+        .then(function (result) {
+          if (timer !== null) { window.clearTimeout(timer); }
+          if (!result.ok && retryable(result.status) && tries < RETRY_DELAYS_MS.length) {
+            if (!notice) { notice = addBubble("notice retrying", UI[uiLang].retrying); }
+            window.setTimeout(function () { attempt(tries + 1); }, RETRY_DELAYS_MS[tries]);
+            return;
+          }
+          if (notice && notice.parentNode) { notice.parentNode.removeChild(notice); }
+          if (typing.parentNode) { typing.parentNode.removeChild(typing); }
+          if (!showResult(result) && retryable(result.status)) { offerResend(body); }
+          setBusy(false);
+        });
+    }
+    attempt(0);
+  }
+
+  /* A button under the last failure notice that sends the same message (same id) once more. */
+  function offerResend(body) {
+    var notices = log.querySelectorAll(".msg.notice");
+    var last = notices[notices.length - 1];
+    if (!last) { return; }
+    var again = document.createElement("button");
+    again.type = "button";
+    again.className = "choice resend";
+    again.textContent = UI[uiLang].resend;
+    again.addEventListener("click", function () {
+      if (busy) { return; }
+      if (again.parentNode) { again.parentNode.removeChild(again); }
+      deliver(body);
+    });
+    last.appendChild(document.createElement("br"));
+    last.appendChild(again);
+  }
+
+  function readResult(response) {
+    return response.json().then(
+      function (data) { return { status: response.status, ok: response.ok, data: data }; },
+      function () { return { status: response.status, ok: false, data: null }; }
+    );
+  }
+
+  /* Render one answer (or its error notice); true when replies were shown. */
+  function showResult(result) {
+    if (!result.ok || !result.data || !Array.isArray(result.data.replies)) {
+      addBubble("notice", errorText(result.status, result.data));
+      return false;
+    }
+    if (!chosenLang && (result.data.lang === "zh" || result.data.lang === "en") && result.data.lang !== uiLang) {
+      uiLang = result.data.lang;   // the page follows the language the farmer writes in
+      applyUiLang();
+    }
+    result.data.replies.forEach(renderReply);
+    return true;
+  }
+
+  /* Render the answer to a voice message (POST /api/voice), then end the busy state. */
   function post(request, typing, timer) {
     request
-      .then(function (response) {
-        return response.json().then(
-          function (data) { return { status: response.status, ok: response.ok, data: data }; },
-          function () { return { status: response.status, ok: false, data: null }; }
-        );
-      })
-      .then(function (result) {
-        if (!result.ok || !result.data || !Array.isArray(result.data.replies)) {
-          addBubble("notice", errorText(result.status, result.data));
-          return;
-        }
-        if (!chosenLang && (result.data.lang === "zh" || result.data.lang === "en") && result.data.lang !== uiLang) {
-          uiLang = result.data.lang;   // the page follows the language the farmer writes in
-          applyUiLang();
-        }
-        result.data.replies.forEach(renderReply);
-      })
-      .catch(function () {
-        addBubble("notice", UI[uiLang].unreachable);
-      })
+      .then(readResult, function () { return { status: 0, ok: false, data: null }; })
+      .then(showResult)
       .then(function () {
         if (timer !== null) { window.clearTimeout(timer); }
         if (typing.parentNode) { typing.parentNode.removeChild(typing); }

@@ -34,16 +34,34 @@ def test_a_busy_station_sees_its_applications_fifty_to_a_page(client, services, 
     assert set(rows(first)).isdisjoint(rows(last))
 
 
-def test_applications_are_found_by_reference_name_and_township(client, services, accounts):
+def test_applications_are_found_by_reference_name_and_village(client, services, accounts):
     mine = services.applications.submit_application(
-        sample_form(form_token="find-me-0001", external_id="77", name="李保国", station_code="ZJ-QS")
+        sample_form(
+            form_token="find-me-0001",
+            external_id="77",
+            name="李保国",
+            station_code="ZJ-QS",
+            village_zh="东岭村",
+            village_en="Dongling Village",
+        )
     ).application.reference
-    other = services.applications.submit_application(application_form("78", "ZJ-QS")).application.reference
+    neighbour = services.applications.submit_application(
+        sample_form(
+            form_token="find-me-0002",
+            external_id="78",
+            station_code="ZJ-QS",
+            village_zh="南坡村",
+            village_en="Nanpo Village",
+        )
+    ).application.reference
     assert login(client, "qs").status_code == 303
 
     by_name = rows(client.get("/staff/applications", params={"q": "李保国"}).text)
     by_reference = rows(client.get("/staff/applications", params={"q": mine.lower()}).text)
-    by_township = rows(client.get("/staff/applications", params={"q": "青山"}).text)
+    by_village = rows(client.get("/staff/applications", params={"q": "东岭"}).text)
+    by_village_en = rows(client.get("/staff/applications", params={"q": "nanpo"}).text)
+    by_township = rows(client.get("/staff/applications", params={"q": "青山镇"}).text)
 
     assert by_name == [mine] and by_reference == [mine]
-    assert set(by_township) == {mine, other}
+    assert by_village == [mine] and by_village_en == [neighbour]
+    assert by_township == []  # every row of the station shares its township: not a search key
