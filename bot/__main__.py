@@ -25,6 +25,7 @@ from bot.settings import BotSettings
 from bot.shared_state import RedisLanguageMemory, open_shared_state, redis_client
 from bot.shutdown import exit_quietly_on_signals
 from bot.staff.wiring import build_console
+from bot.voice.pending import SharedPendingTranscripts
 from bot.voice.wiring import build_voice_notes
 from bot.web.app import create_app
 from core.errors import NonghuiError
@@ -34,6 +35,7 @@ from knowledge.scam import ScamDetector
 from store.crypto import cipher_from_settings
 from store.db import make_engine, migrate, session_factory
 from store.form_guard import SqlFormGuardStore
+from store.handoff_audio import SqlHandoffAudio
 from store.number_drafts import NumberVault
 from store.rasa_tracker import RasaTrackerEraser
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
@@ -65,7 +67,9 @@ async def serve(settings: BotSettings) -> None:
     # The Rasa-down fallback asks the action server's knowledge service: no embedding model in this process.
     knowledge = RemoteKnowledge(action_base_url(settings.resolved_action_url), settings.resolved_action_secret())
     contacts = SqlFarmerContacts(sessions)
-    numbers = NumberVault(sessions, cipher_from_settings(settings), ttl=timedelta(hours=settings.number_draft_hours))
+    cipher = cipher_from_settings(settings)
+    numbers = NumberVault(sessions, cipher, ttl=timedelta(hours=settings.number_draft_hours))
+    state = open_shared_state(settings, sessions)  # values every bot worker sees (database or Redis)
     tracker_eraser = RasaTrackerEraser(tracker_engine)
     sweeper = TrackerSweeper(tracker_eraser, numbers, max_age=timedelta(days=settings.tracker_max_age_days))
     guard_store = SqlFormGuardStore(sessions)  # offered buttons, form steps, confirmations (bot/form_guard.py)
@@ -86,6 +90,7 @@ async def serve(settings: BotSettings) -> None:
                 contacts=contacts,
                 handoffs=handoff.handoffs,
                 voice_max_seconds=settings.voice_max_seconds,
+                voice_pending=SharedPendingTranscripts(state, cipher),
                 form_guard=guard_store,
                 outage=OutagePolicy(
                     answer_within_seconds=settings.answer_within_seconds,
@@ -108,8 +113,9 @@ async def serve(settings: BotSettings) -> None:
             handoffs=handoff.handoffs,
             outbox=handoff.outbox,
             limiter=limiter,
-            state=open_shared_state(settings, sessions),
+            state=state,
             voice=voice,
+            handoff_audio=SqlHandoffAudio(sessions, cipher),  # web recordings kept for staff during a hand-off
         )
         channels = enabled_channels(settings)
         web = create_app(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -79,8 +80,10 @@ def character_error_rate(reference: str, hypothesis: str) -> float:
 
 
 def _comparable(text: str) -> str:
-    """Letters and digits only, numbers written as they are read (3万, 三万 and 两千, 2000 compare equal)."""
-    read = _NUMBER.sub(lambda m: _read_number(m.group(0)), text).replace("两", "二")
+    """The normalisation of both sides of the CER: full-width forms folded to half-width (NFKC), punctuation and
+    spaces dropped, Latin letters lower-cased, numbers written as they are read (3万, 三万, 30000 and 两千, 2000
+    compare equal; a number of more than eight digits, or with a leading zero, digit by digit)."""
+    read = _NUMBER.sub(lambda m: _read_number(m.group(0)), unicodedata.normalize("NFKC", text)).replace("两", "二")
     return "".join(ch.lower() for ch in read if ch.isalnum())
 
 
