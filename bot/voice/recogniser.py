@@ -138,6 +138,20 @@ class WhisperRecogniser:
         self._model: Any = None
         self._lock = threading.Lock()
 
+    def with_beam(self, beam_size: int) -> WhisperRecogniser:
+        """A recogniser sharing this one's loaded model, decoding with another beam (for measurements)."""
+        other = WhisperRecogniser(
+            self._model_path,
+            hotwords=self._hotwords,
+            initial_prompt=self._prompt,
+            compute_type=self._compute_type,
+            cpu_threads=self._cpu_threads,
+            workers=self._workers,
+            beam_size=beam_size,
+        )
+        other._model = self._load()
+        return other
+
     def warm_up(self) -> None:
         """Load the model now."""
         self._load()
