@@ -22,7 +22,7 @@ from bot.limits import MemoryRateLimiter
 from bot.pipeline import PipelineParts, build_pipeline
 from bot.rasa_client import RasaDialogue
 from bot.settings import BotSettings
-from bot.shared_state import RedisLanguageMemory, open_shared_state, redis_client
+from bot.shared_state import RedisLanguageMemory, open_shared_state, purge_expired_values, redis_client
 from bot.shutdown import exit_quietly_on_signals
 from bot.staff.wiring import build_console
 from bot.voice.pending import SharedPendingTranscripts
@@ -126,15 +126,17 @@ async def serve(settings: BotSettings) -> None:
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)
         )
         async with running_channels(channels, deps, handoff.senders):
-            sweeping: asyncio.Task[None] | None = None
+            jobs: list[asyncio.Task[None]] = []
             if settings.background_jobs:  # one worker of several runs the jobs
                 handoff.start_jobs()
-                sweeping = asyncio.create_task(sweeper.run(settings.tracker_sweep_minutes * 60), name="tracker-sweep")
+                every = settings.tracker_sweep_minutes * 60
+                jobs.append(asyncio.create_task(sweeper.run(every), name="tracker-sweep"))
+                jobs.append(asyncio.create_task(purge_expired_values(state, every), name="state-purge"))
             try:
                 await server.serve()
             finally:
-                if sweeping is not None:
-                    sweeping.cancel()
+                for job in jobs:
+                    job.cancel()
                 await handoff.stop_jobs()
                 voice.close()
                 engine.dispose()

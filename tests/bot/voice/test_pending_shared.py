@@ -13,7 +13,7 @@ from bot.voice.listener import VOICE_KEY, Heard
 from bot.voice.pending import SCOPE, PendingTranscript, SharedPendingTranscripts
 from store.channel_state import SqlChannelState
 from store.crypto import FieldCipher
-from store.db import make_engine, migrate, session_factory
+from store.db import make_engine, migrate, session_factory, session_scope
 from tests.bot.fakes import RecordingEngine
 
 SENDER = "tg:77"
@@ -83,3 +83,23 @@ def test_a_new_note_replaces_the_unconfirmed_one(state, cipher):
     pending.keep(SENDER, PendingTranscript("第二句", "zh", 1.0))
     assert pending.take(SENDER) == PendingTranscript("第二句", "zh", 1.0)
     assert pending.take(SENDER) is None
+
+
+async def test_expired_pending_transcripts_leave_the_database_when_the_state_is_purged(state, cipher, clock):
+    import asyncio
+
+    from bot.shared_state import purge_expired_values
+    from store.models import ChannelStateEntry
+
+    pending = SharedPendingTranscripts(state, cipher, ttl_seconds=60)
+    pending.keep(SENDER, PendingTranscript("我的电话是13812345678", "zh", 2.0))
+    clock[0] += timedelta(seconds=61)
+    job = asyncio.create_task(purge_expired_values(state, 3600))
+    for _ in range(200):
+        with session_scope(state._sessions) as session:
+            if session.get(ChannelStateEntry, (SCOPE, SENDER)) is None:
+                break
+        await asyncio.sleep(0.01)
+    job.cancel()
+    with session_scope(state._sessions) as session:
+        assert session.get(ChannelStateEntry, (SCOPE, SENDER)) is None
