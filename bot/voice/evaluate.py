@@ -261,7 +261,8 @@ def report(summary: Summary, results: list[ClipResult]) -> str:
         "folded to half-width), punctuation and spaces dropped, Latin letters lower-cased, Arabic numbers written "
         "as they are read (3万 = 三万, 2000 = 两千 = 二千; more than eight digits, or a leading zero, digit by digit). "
         "A clear clip taken for unclear counts as CER 1 after the corrector. The clips are split by a fixed rule: "
-        "the odd half (v01, v03 …) is where decoding options were tried, the even half (v02, v04 …) is held out.",
+        "the odd half (v01, v03 …) is where decoding options were tried, the even half (v02, v04 …) is held out "
+        "(what was tried: [eval/DECODING.md](eval/DECODING.md)).",
         "",
         f"Host load while measuring: one-minute load average {summary.load[0]:.1f} at the start, "
         f"{summary.load[1]:.1f} at the end (2 cores): timings grow with it.",
