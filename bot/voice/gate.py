@@ -21,6 +21,7 @@ from bot.voice import texts
 from bot.voice.listener import VOICE_KEY
 from bot.voice.pending import PendingTranscript, ProcessState, SharedPendingTranscripts
 from bot.voice.policy import needs_confirmation, read_back
+from core.intents import Intent
 from core.lang import Lang, detect_lang
 from store.crypto import FieldCipher
 
@@ -31,6 +32,7 @@ AGAIN_PAYLOAD = "/voice_again"
 TYPE_PAYLOAD = "/voice_type"
 PENDING_SECONDS = 30 * 60.0
 _NOT_PASSED_ON = frozenset({VOICE_KEY, "media_type", "media_ref", "from_button"})
+_DELETION = frozenset({Intent.DELETE_DATA.payload, Intent.CONFIRM_DELETE_DATA.payload})
 
 
 class VoiceReadBack:
@@ -60,6 +62,8 @@ class VoiceReadBack:
             return await self._button(turn, text)
         voice = turn.metadata.get(VOICE_KEY)
         if not isinstance(voice, dict):
+            if text in _DELETION:  # the farmer's data goes: an unconfirmed transcript too
+                await asyncio.to_thread(self._pending.drop, turn.sender_id)
             return await self._inner.handle(turn)
         await asyncio.to_thread(self._pending.drop, turn.sender_id)  # a new note replaces an unconfirmed one
         if await self._with_person(turn):

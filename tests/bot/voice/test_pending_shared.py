@@ -103,3 +103,15 @@ async def test_expired_pending_transcripts_leave_the_database_when_the_state_is_
     job.cancel()
     with session_scope(state._sessions) as session:
         assert session.get(ChannelStateEntry, (SCOPE, SENDER)) is None
+
+
+async def test_a_data_deletion_drops_the_transcript_waiting_for_confirmation(state, cipher):
+    from core.intents import Intent
+
+    inner = RecordingEngine()
+    gate = VoiceReadBack(inner, pending=SharedPendingTranscripts(state, cipher))
+    await gate.handle(voice_turn(SAID))
+    await gate.handle(UserTurn(sender_id=SENDER, text=Intent.CONFIRM_DELETE_DATA.payload, channel="telegram"))
+    assert state.get(SCOPE, SENDER) is None
+    late = await gate.handle(tap())
+    assert "过期" in late.replies[0].text and SAID not in [t.text for t in inner.turns]
