@@ -22,18 +22,20 @@ from bot.limits import MemoryRateLimiter
 from bot.pipeline import PipelineParts, build_pipeline
 from bot.rasa_client import RasaDialogue
 from bot.settings import BotSettings
-from bot.shared_state import RedisLanguageMemory, open_shared_state, redis_client
+from bot.shared_state import RedisLanguageMemory, open_shared_state, purge_expired_values, redis_client
 from bot.shutdown import exit_quietly_on_signals
 from bot.staff.wiring import build_console
+from bot.voice.pending import SharedPendingTranscripts
 from bot.voice.wiring import build_voice_notes
 from bot.web.app import create_app
 from core.errors import NonghuiError
 from core.settings import keep_files_private, require_named_environment
 from knowledge.retriever import IndexSpeller
 from knowledge.scam import ScamDetector
-from store.crypto import draft_cipher_from_settings
+from store.crypto import cipher_from_settings, draft_cipher_from_settings
 from store.db import make_engine, migrate, session_factory
 from store.form_guard import SqlFormGuardStore
+from store.handoff_audio import SqlHandoffAudio
 from store.number_drafts import NumberVault
 from store.rasa_tracker import RasaTrackerEraser
 from store.repository import SqlFarmerContacts, SqlSeenUpdates
@@ -69,10 +71,12 @@ async def serve(settings: BotSettings) -> None:
         timeout=settings.answer_within_seconds,  # the fallback never waits longer: no thread held past that
     )
     contacts = SqlFarmerContacts(sessions)
+    cipher = cipher_from_settings(settings)  # the data key: hand-off recordings, pending transcripts
     # Drafts use their own derived key, the one the action server opens them with (store/crypto.py).
     numbers = NumberVault(
         sessions, draft_cipher_from_settings(settings), ttl=timedelta(hours=settings.number_draft_hours)
     )
+    state = open_shared_state(settings, sessions)  # values every bot worker sees (database or Redis)
     tracker_eraser = RasaTrackerEraser(tracker_engine)
     sweeper = TrackerSweeper(tracker_eraser, numbers, max_age=timedelta(days=settings.tracker_max_age_days))
     guard_store = SqlFormGuardStore(sessions)  # offered buttons, form steps, confirmations (bot/form_guard.py)
@@ -93,6 +97,7 @@ async def serve(settings: BotSettings) -> None:
                 contacts=contacts,
                 handoffs=handoff.handoffs,
                 voice_max_seconds=settings.voice_max_seconds,
+                voice_pending=SharedPendingTranscripts(state, cipher),
                 form_guard=guard_store,
                 outage=OutagePolicy(
                     answer_within_seconds=settings.answer_within_seconds,
@@ -116,8 +121,9 @@ async def serve(settings: BotSettings) -> None:
             handoffs=handoff.handoffs,
             outbox=handoff.outbox,
             limiter=limiter,
-            state=open_shared_state(settings, sessions),
+            state=state,
             voice=voice,
+            handoff_audio=SqlHandoffAudio(sessions, cipher),  # web recordings kept for staff during a hand-off
         )
         channels = enabled_channels(settings)
         web = create_app(
@@ -128,15 +134,17 @@ async def serve(settings: BotSettings) -> None:
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)
         )
         async with running_channels(channels, deps, handoff.senders):
-            sweeping: asyncio.Task[None] | None = None
+            jobs: list[asyncio.Task[None]] = []
             if settings.background_jobs:  # one worker of several runs the jobs
                 handoff.start_jobs()
-                sweeping = asyncio.create_task(sweeper.run(settings.tracker_sweep_minutes * 60), name="tracker-sweep")
+                every = settings.tracker_sweep_minutes * 60
+                jobs.append(asyncio.create_task(sweeper.run(every), name="tracker-sweep"))
+                jobs.append(asyncio.create_task(purge_expired_values(state, every), name="state-purge"))
             try:
                 await server.serve()
             finally:
-                if sweeping is not None:
-                    sweeping.cancel()
+                for job in jobs:
+                    job.cancel()
                 await handoff.stop_jobs()
                 voice.close()
                 engine.dispose()

@@ -56,6 +56,14 @@ class OpenHandoffs(Protocol):
         ...
 
 
+class KeepsHandoffAudio(Protocol):
+    """Keeps a recording for staff during a hand-off when the platform keeps none (store.handoff_audio)."""
+
+    def keep(self, handoff_id: int, audio: bytes, content_type: str) -> str:
+        """Store the recording; return the media reference of its hand-off message."""
+        ...
+
+
 class SharedState(Protocol):
     """Small expiring text values shared by every bot worker (store.channel_state.SqlChannelState)."""
 
@@ -94,6 +102,7 @@ class ChannelDeps:
     # Values shared by all bot workers (tokens, reply state); channels that need none ignore it.
     state: SharedState | None = None
     voice: VoiceNotes | None = None  # hears voice notes for any channel (None: voice notes are not recognised)
+    handoff_audio: KeepsHandoffAudio | None = None  # web recordings kept for staff during a hand-off
 
 
 @dataclass(frozen=True)

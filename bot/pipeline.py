@@ -18,6 +18,7 @@ from bot.number_vault import NumberHandles, SealsNumbers
 from bot.scam_shield import AssessesScams, ScamShield
 from bot.transcript import RecordsTurns, TranscriptRecorder
 from bot.voice.gate import VoiceReadBack
+from bot.voice.pending import SharedPendingTranscripts
 from knowledge.answer_types import AnswersQuestions
 
 Stage = Callable[[DialogueEngine], DialogueEngine]
@@ -39,6 +40,7 @@ class PipelineParts:
     contacts: FarmerContacts
     handoffs: OpenHandoffs | None = None  # voice notes in a hand-off go to staff without a read-back
     voice_max_seconds: float = 60.0
+    voice_pending: SharedPendingTranscripts | None = None  # read-back transcripts shared by the bot workers
     form_guard: FormGuardStore | None = None
     outage: OutagePolicy | None = None
     language_memory: RemembersLanguages | None = None  # shared (Redis) when several bot workers run
@@ -70,7 +72,9 @@ def build_pipeline(parts: PipelineParts) -> Pipeline:
         engine, parts.eraser, parts.erasure_requests, also_on_deletion=parts.form_guard
     )
     engine = parts.handoff_gate(engine)  # "talk to a person" opens a hand-off; turns then go to staff
-    engine = VoiceReadBack(engine, parts.handoffs, max_seconds=parts.voice_max_seconds)  # voice: read back first
+    engine = VoiceReadBack(  # voice: read back first
+        engine, parts.handoffs, max_seconds=parts.voice_max_seconds, pending=parts.voice_pending
+    )
     engine = parts.campaign_greeter(engine)  # a deep-link payload is verified, counted and greeted by topic
     if guard_store is not None:
         engine = FormGuard(engine, guard_store)  # only offered buttons are commands; stale ones; confirmations kept

@@ -9,6 +9,7 @@ simply does not know the language, and the farmer's text (or Rasa's `lang` slot)
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -64,3 +65,19 @@ def open_shared_state(settings: BotSettings, sessions: sessionmaker[Session]) ->
 
         return RedisChannelState.from_url(url)
     return SqlChannelState(sessions)
+
+
+async def purge_expired_values(state: SharedState, interval_seconds: float) -> None:
+    """Delete expired values now and then every `interval_seconds` until cancelled (the database keeps expired rows
+    until then, e.g. the sealed transcript of a voice note never confirmed; Redis expires its keys itself)."""
+    purge = getattr(state, "purge_expired", None)
+    if purge is None:
+        return
+    while True:
+        try:
+            gone = await asyncio.to_thread(purge)
+            if gone:
+                log.info("shared state: %d expired values deleted", gone)
+        except Exception as exc:
+            log.warning("could not delete expired shared values: %s", type(exc).__name__)
+        await asyncio.sleep(interval_seconds)

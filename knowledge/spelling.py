@@ -6,11 +6,15 @@ ask. A run of two to four Chinese characters in a question is replaced by a lexi
 
 - it is not itself a lexicon word nor an ordinary word of the general dictionary (jieba's, above a frequency),
 - its pinyin equals the word's pinyin, toneless, with the accent merges heard across China
-  (z/zh, c/ch, s/sh, n/l, f/h initials; in/ing, en/eng, an/ang finals),
+  (z/zh, c/ch, s/sh, n/l, f/h initials; in/ing, en/eng, an/ang finals), at most one merge per character
+  (行 hang is not 凡 fan); a run that is a word of the general dictionary at all (小猪) only for a word that sounds
+  exactly like it (not 小组),
 - it shares at least one character with the word, or the word is frequent in the corpus, the run is no word at
   all and sounds exactly like it (深庆 → 申请),
 - function characters (不, 的, 了, 吗 …) stay where they are (能赔不 is not 能赔付),
-- and it does not cut an ordinary word of the question in two (中不中 keeps its 不中).
+- and it does not cut an ordinary word of the question in two (中不中 keeps its 不中), nor touch a lexicon word
+  spelt right, unless the word is frequent in the corpus, sounds exactly like the run and leaves the characters
+  it shares with that other word unchanged (交手序费 → 交手续费, 托贫户 → 脱贫户).
 
 Longer words are tried first and replacements never overlap. Only text that is searched is corrected: a farmer's
 name or village in a form is never passed through this.
@@ -159,8 +163,14 @@ class DomainSpeller:
         while i < len(run):
             word = None
             for size in range(min(MAX_WORD, len(run) - i), MIN_WORD - 1, -1):
-                if _allowed(i, i + size, protected, common):
-                    word = self._replacement(run[i : i + size])
+                window = run[i : i + size]
+                if not _overlaps_changed(i, window, protected, common):
+                    continue  # cheap check first: nothing a replacement may change lies in another word
+                word = self._replacement(window)
+                if word is not None and not _allowed(i, window, word, protected, common, strict=True):
+                    sure = self._counts[word] >= self._unshared and _exact_sound(window, word)
+                    if not sure or not _allowed(i, window, word, protected, common, strict=False):
+                        word = None
                 if word is not None:
                     pieces.append(word)
                     i += size
@@ -198,8 +208,10 @@ class DomainSpeller:
         unknown = word_frequency(window) == 0
         for key in itertools.islice(itertools.product(*readings), _MAX_READINGS):
             for word in self._by_key.get(tuple(key), ()):
-                if not _keeps_function_chars(window, word):
+                if not _keeps_function_chars(window, word) or not _one_merge_apart(window, word):
                     continue
+                if not unknown and not _exact_sound(window, word):
+                    continue  # a word of the dictionary (小猪) is only a slip for a word sounding exactly like it
                 if set(word) & set(window):
                     return word
                 if unknown and self._counts[word] >= self._unshared and _exact_sound(window, word):
@@ -233,14 +245,77 @@ def _plain_pinyin(word: str) -> str:
     return "".join(lazy_pinyin(word, style=Style.NORMAL))
 
 
-def _allowed(start: int, end: int, protected: list[tuple[int, int]], common: list[tuple[int, int]]) -> bool:
-    """A window may not touch a domain word spelt right, nor cut an ordinary word in two; it may swallow an
-    ordinary word whole when it is longer than it (被动结 → 被冻结)."""
-    if any(s < end and start < e for s, e in protected):
-        return False
+def _changed(start: int, window: str, word: str | None) -> set[int]:
+    """Positions in the run a replacement rewrites (all of the window's when `word` is not known yet)."""
+    if word is None:
+        return set(range(start, start + len(window)))
+    return {start + k for k, (w, c) in enumerate(zip(window, word, strict=True)) if w != c}
+
+
+def _overlaps_changed(start: int, window: str, protected: list[tuple[int, int]], common: list[tuple[int, int]]) -> bool:
+    """Whether a window could be rewritten at all: some of its characters lie outside the domain words spelt right
+    and the ordinary words it would cut (a replacement may still not touch those)."""
+    blocked = {k for s, e in protected for k in range(s, e)}
+    end = start + len(window)
+    for s, e in common:
+        if s < end and start < e and not (start <= s and e <= end and end - start > e - s):
+            blocked.update(range(s, e))
+    return bool(_changed(start, window, None) - blocked)
+
+
+def _allowed(
+    start: int,
+    window: str,
+    word: str,
+    protected: list[tuple[int, int]],
+    common: list[tuple[int, int]],
+    *,
+    strict: bool,
+) -> bool:
+    """A window may not touch a domain word spelt right (贷款 in 贷款利习), nor cut an ordinary word in two (不中 in
+    中不中); it may swallow an ordinary word whole when it is longer than it (被动结 → 被冻结). Not `strict`: it
+    may overlap them when the replacement leaves their characters unchanged (托贫户 → 脱贫户 beside 贫户,
+    交手序费 → 交手续费; the caller asks this only of frequent domain words sounding exactly like the window)."""
+    changed = _changed(start, window, None if strict else word)
+    end = start + len(window)
+    for s, e in protected:
+        if changed & set(range(s, e)):
+            return False
     for s, e in common:
         crosses = s < end and start < e
         swallows = start <= s and e <= end and end - start > e - s
-        if crosses and not swallows:
+        if crosses and not swallows and changed & set(range(s, e)):
             return False
     return True
+
+
+def _one_merge_apart(window: str, word: str) -> bool:
+    """Whether each differing character sounds like its replacement with at most one accent merge (行 hang is not
+    凡 fan: that takes h/f and ang/an)."""
+    from pypinyin import Style, pinyin
+
+    for w, c in zip(window, word, strict=True):
+        if w == c:
+            continue
+        ours = pinyin(w, style=Style.NORMAL, heteronym=True, errors="ignore")
+        theirs = pinyin(c, style=Style.NORMAL, heteronym=True, errors="ignore")
+        if not ours or not theirs:
+            return False
+        near = {v for r in ours[0] for v in _one_merge(r)}
+        if not near & {v for r in theirs[0] for v in _one_merge(r)}:
+            return False
+    return True
+
+
+def _one_merge(syllable: str) -> set[str]:
+    """The syllable and its forms with one accent merge applied (zhang → zhang, zang, zhan)."""
+    forms = {syllable}
+    for long, short in _INITIAL_MERGES:
+        if syllable.startswith(long):
+            forms.add(short + syllable[len(long) :])
+            break
+    for long, short in _FINAL_MERGES:
+        if syllable.endswith(long):
+            forms.add(syllable[: -len(long)] + short)
+            break
+    return forms

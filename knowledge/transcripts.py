@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +39,10 @@ class TranscriptCorrector:
 
     def simplified(self, text: str) -> str:
         """The text in Simplified characters with Chinese spacing and punctuation, not yet spell-corrected."""
+        return self._tidy(self._converted(text))
+
+    def _converted(self, text: str) -> str:
+        """Simplified characters and Chinese punctuation; the recogniser's spaces (its pauses) still there."""
         if self._converter is None:
             with self._lock:
                 if self._converter is None:
@@ -45,17 +50,22 @@ class TranscriptCorrector:
 
                     self._converter = opencc.OpenCC("t2s")
         text = str(self._converter.convert(text.strip()))
+        return text.translate(_ASCII_PUNCT) if _CJK.search(text) else text
+
+    @staticmethod
+    def _tidy(text: str) -> str:
         if _CJK.search(text):
-            text = _SPACE_BETWEEN_CJK.sub("", text.translate(_ASCII_PUNCT))
+            text = _SPACE_BETWEEN_CJK.sub("", text)
         return _TRAILING_PUNCT.sub("", text)
 
     def correct(self, text: str) -> str:
         """The transcript as the bot should read it (Simplified, tidy, digits said one by one written as digits, a
-        final 吗 heard as 骂/妈/麻/马 restored, same-sound slips fixed)."""
-        tidy = _FINAL_MA.sub("吗", spoken_digits(self.simplified(text)))
-        if self._spell is None or not _CJK.search(tidy):
-            return tidy
-        return self._spell(tidy)
+        final 吗 heard as 骂/妈/麻/马 restored, same-sound slips fixed). The speller sees the recogniser's pauses (its
+        spaces), so a correction never joins the end of one phrase to the start of the next (青 还能 is not 青海能)."""
+        converted = self._converted(text)
+        if self._spell is not None and _CJK.search(converted):
+            converted = self._spell(converted)
+        return _FINAL_MA.sub("吗", spoken_digits(self._tidy(converted)))
 
 
 def spoken_digits(text: str) -> str:
@@ -79,8 +89,10 @@ def character_error_rate(reference: str, hypothesis: str) -> float:
 
 
 def _comparable(text: str) -> str:
-    """Letters and digits only, numbers written as they are read (3万, 三万 and 两千, 2000 compare equal)."""
-    read = _NUMBER.sub(lambda m: _read_number(m.group(0)), text).replace("两", "二")
+    """The normalisation of both sides of the CER: full-width forms folded to half-width (NFKC), punctuation and
+    spaces dropped, Latin letters lower-cased, numbers written as they are read (3万, 三万, 30000 and 两千, 2000
+    compare equal; a number of more than eight digits, or with a leading zero, digit by digit)."""
+    read = _NUMBER.sub(lambda m: _read_number(m.group(0)), unicodedata.normalize("NFKC", text)).replace("两", "二")
     return "".join(ch.lower() for ch in read if ch.isalnum())
 
 

@@ -31,6 +31,7 @@ from store.models import (
     ConversationTurn,
     Farmer,
     Handoff,
+    HandoffAudio,
     HandoffMessage,
     OutboxMessage,
     PreApplication,
@@ -411,6 +412,7 @@ def erase_conversation(session: Session, *, channel: str, external_id: str, farm
             .where(HandoffMessage.handoff_id.in_(handoff_ids))
             .values(text=ERASED_TEXT, media_ref=None),
         )
+        session.execute(delete(HandoffAudio).where(HandoffAudio.handoff_id.in_(handoff_ids)))  # web recordings
         for handoff in session.scalars(select(Handoff).where(Handoff.id.in_(handoff_ids))):
             handoff.channel, handoff.external_id = "deleted", f"deleted:{secrets.token_hex(8)}"
             if handoff.state == "open":

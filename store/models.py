@@ -358,6 +358,19 @@ class HandoffMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class HandoffAudio(Base):
+    """A voice recording a farmer sent during a hand-off on a channel that keeps no file of its own (the web chat),
+    sealed with the data key; it lives and goes with its hand-off's messages (store/handoff_audio.py)."""
+
+    __tablename__ = "handoff_audio"
+
+    ref: Mapped[str] = mapped_column(String(40), primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    audio_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class OutboxMessage(Base):
     """A message waiting to reach a farmer (or a staff group): staff replies, status news, rating requests."""
 

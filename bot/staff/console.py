@@ -23,6 +23,7 @@ from core.lang import as_lang
 from core.text import Bilingual, bi
 from loans.stations import Station
 from store.applications import ApplicationStore
+from store.handoff_audio import SqlHandoffAudio
 from store.handoffs import SqlHandoffs
 from store.outbox import SqlOutbox
 from store.staff import SqlStaff
@@ -82,6 +83,7 @@ class ConsoleServices:
     outbox: SqlOutbox
     transcript: SqlTranscript | None = None
     stations: list[Station] = field(default_factory=list)
+    audio: SqlHandoffAudio | None = None  # web recordings of hand-offs (Telegram/WeChat keep their own files)
     notify_outbox: Callable[[], None] = lambda: None
 
 

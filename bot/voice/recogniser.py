@@ -35,6 +35,9 @@ _NOT_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
 # Six or more lone digits in a row with gaps between them ("1-3-2-4-4-4", "1 3 1 3 3 3"): what Whisper makes of a
 # robotic voice's tones. A number said digit by digit comes out as one run ("13812345678") or in groups.
 _LONE_DIGITS = re.compile(r"(?<!\d)(?:\d{1,2}[\s\-–—,，、]+){5,}\d{1,2}(?!\d)")
+# The same word of two or more Chinese characters three times in a row ("贷款 贷款 贷款"): the decoder looping on
+# audio it cannot hear (primed by the hot words), not something a farmer says.
+_LOOP = re.compile(r"([\u4e00-\u9fff]{2,8}?)(?:[\s，,、。]*\1){2,}")
 
 
 class RecogniserUnavailable(NonghuiError):
@@ -98,8 +101,9 @@ def echoes_prompt(text: str, hotwords: str) -> bool:
 
 
 def garbled(text: str) -> bool:
-    """Whether a transcript is a string of lone digits (a robotic or garbled voice), not something said."""
-    return _LONE_DIGITS.search(text) is not None
+    """Whether a transcript is a string of lone digits (a robotic or garbled voice) or one word looping three or
+    more times, not something said."""
+    return _LONE_DIGITS.search(text) is not None or _LOOP.search(text) is not None
 
 
 def repeats_prompt(text: str, prompt: str, run: int = 6) -> bool:
@@ -133,6 +137,20 @@ class WhisperRecogniser:
         self._beam_size = beam_size
         self._model: Any = None
         self._lock = threading.Lock()
+
+    def with_beam(self, beam_size: int) -> WhisperRecogniser:
+        """A recogniser sharing this one's loaded model, decoding with another beam (for measurements)."""
+        other = WhisperRecogniser(
+            self._model_path,
+            hotwords=self._hotwords,
+            initial_prompt=self._prompt,
+            compute_type=self._compute_type,
+            cpu_threads=self._cpu_threads,
+            workers=self._workers,
+            beam_size=beam_size,
+        )
+        other._model = self._load()
+        return other
 
     def warm_up(self) -> None:
         """Load the model now."""

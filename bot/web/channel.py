@@ -60,7 +60,9 @@ class WebChannel:
         )
         mount_chat(app, deps.dialogue, identity, limiter=deps.limiter, limits=limits)
         app.include_router(messages_router(deps.outbox, identity))
-        app.include_router(voice_router(deps.dialogue, deps.voice, identity))
+        app.include_router(
+            voice_router(deps.dialogue, deps.voice, identity, handoffs=deps.handoffs, audio=deps.handoff_audio)
+        )
 
     async def start(self, deps: ChannelDeps) -> None:
         """Nothing: the web server serves the mounted routes."""

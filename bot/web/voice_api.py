@@ -1,14 +1,18 @@
 """`POST /api/voice`: a recording from the chat page's microphone button (or any client), heard offline and then
-read back or answered like a typed turn (documented in bot/web/API.md)."""
+read back or answered like a typed turn (documented in bot/web/API.md). During a hand-off the recording itself is
+kept for the staff (sealed, store/handoff_audio.py) and reaches them with its transcript."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from bot.channel import KeepsHandoffAudio, OpenHandoffs
 from bot.dialogue import DialogueEngine
 from bot.messages import UserTurn
 from bot.voice.listener import VOICE_KEY, Heard, VoiceNotes
@@ -19,6 +23,8 @@ from core.channels import sender_id
 from core.lang import Lang
 
 CHANNEL = "web"
+DEFAULT_AUDIO_TYPE = "audio/webm"
+_LOG = logging.getLogger(__name__)
 
 
 class HeardInfo(BaseModel):
@@ -34,9 +40,17 @@ class VoiceResponse(ChatResponse):
     heard: HeardInfo
 
 
-def voice_router(dialogue: DialogueEngine, voice: VoiceNotes | None, identity: WebIdentity) -> APIRouter:
+def voice_router(
+    dialogue: DialogueEngine,
+    voice: VoiceNotes | None,
+    identity: WebIdentity,
+    *,
+    handoffs: OpenHandoffs | None = None,
+    audio: KeepsHandoffAudio | None = None,
+) -> APIRouter:
     """The router of `POST /api/voice` over the dialogue pipeline and the voice-note service; callers are known
-    as in `/api/chat` (a browser by its signed chat cookie, an integration by the API key and `sender_id`)."""
+    as in `/api/chat` (a browser by its signed chat cookie, an integration by the API key and `sender_id`).
+    With `handoffs` and `audio`, a recording sent while a person handles the conversation is kept for them."""
     router = APIRouter()
 
     @router.post(
@@ -55,16 +69,20 @@ def voice_router(dialogue: DialogueEngine, voice: VoiceNotes | None, identity: W
         caller = resolve_chat_caller(identity, request, sender)
         if isinstance(caller, JSONResponse):
             return caller
-        audio = await request.body()
-        if len(audio) > MAX_VOICE_BYTES:
+        recording = await request.body()
+        if len(recording) > MAX_VOICE_BYTES:
             return error_response(413, "audio_too_large", "audio_too_large")
-        heard = await voice.listen(audio, lang=lang) if voice is not None else Heard("unavailable")
+        heard = await voice.listen(recording, lang=lang) if voice is not None else Heard("unavailable")
+        metadata: dict[str, object] = {VOICE_KEY: heard.metadata(), "media_type": "voice"}
+        ref = await _kept_for_staff(caller.chat_id, recording, request.headers.get("content-type"))
+        if ref is not None:
+            metadata["media_ref"] = ref
         turn = UserTurn(
             sender_id=sender_id(CHANNEL, caller.chat_id),
             text=heard.text,
             channel=CHANNEL,
             lang=lang,
-            metadata={VOICE_KEY: heard.metadata(), "media_type": "voice"},
+            metadata=metadata,
             client_ip=None if caller.trusted else client_ip(request),
         )
         result = await dialogue.handle(turn)
@@ -80,5 +98,20 @@ def voice_router(dialogue: DialogueEngine, voice: VoiceNotes | None, identity: W
         response = JSONResponse(answer.model_dump(mode="json"))
         identity.set_cookie(response, caller.new_cookie)
         return response
+
+    async def _kept_for_staff(chat_id: str, recording: bytes, content_type: str | None) -> str | None:
+        """The recording's media reference when a person handles the conversation (kept for them), else None."""
+        if handoffs is None or audio is None or not recording:
+            return None
+        try:
+            view = await asyncio.to_thread(handoffs.open_for, CHANNEL, chat_id)
+            if view is None:
+                return None
+            kind = (content_type or DEFAULT_AUDIO_TYPE).split(";")[0].strip().lower()
+            kind = kind if kind.startswith("audio/") else DEFAULT_AUDIO_TYPE
+            return await asyncio.to_thread(audio.keep, int(view.id), recording, kind)
+        except Exception as err:  # the transcript still reaches the staff
+            _LOG.error("could not keep a web recording for the staff: %s", type(err).__name__)
+            return None
 
     return router

@@ -346,9 +346,8 @@ class PushHandler:
         """Every WeChat voice note comes here: the AMR is downloaded through the media API and heard offline
         (bot/voice/), then read back or answered like a typed turn; without a speech model (or when the download
         fails) the farmer is asked politely to type or tap a button. While a person handles the conversation,
-        the note goes to them instead."""
-        if await self._with_person(openid):
-            return await self._converse(openid, "", {"media_type": "voice", "media_ref": media_id})
+        the note goes to them as the audio (its media id) plus the transcript, without a read-back."""
+        with_person = await self._with_person(openid)
         audio: bytes | None = None
         if self._api is not None and media_id:
             try:
@@ -356,10 +355,13 @@ class PushHandler:
             except WeChatApiError as err:
                 log.warning("could not download a wechat voice note: %s", err.code)
         log.info("wechat voice note received (%s bytes)", len(audio) if audio is not None else "no")
+        media: dict[str, object] = {"media_type": "voice", "media_ref": media_id} if with_person else {}
         if self._voice is None or not audio:
+            if with_person:
+                return await self._converse(openid, "", media)
             return await self._own(openid, WeChatText.PLEASE_TYPE)
         heard = await self._voice.listen(audio, lang=await self._lang_of(openid))
-        return await self._converse(openid, heard.text, {VOICE_KEY: heard.metadata()})
+        return await self._converse(openid, heard.text, {**media, VOICE_KEY: heard.metadata()})
 
     async def _location(self, openid: str, message: Any) -> Work:
         lang = await self._lang_of(openid)

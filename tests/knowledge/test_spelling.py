@@ -75,3 +75,16 @@ def test_a_correction_never_writes_in_a_negation_or_other_function_character() -
     speller = DomainSpeller({"不能": 40, "不了": 20, "享受": 10})
     assert speller.correct("还能享受贴息吗") == "还能享受贴息吗"
     assert speller.correct("不是贫困户了") == "不是贫困户了"
+
+
+def test_a_frequent_domain_word_may_share_a_character_with_a_neighbouring_word_it_leaves_unchanged() -> None:
+    speller = DomainSpeller({"脱贫": 90, "贫户": 5, "手续费": 18, "贷款": 40})
+    assert speller.correct("托贫户贷款要抵押吗") == "脱贫户贷款要抵押吗"  # 贫 of 贫户 stays as it was
+    assert speller.correct("贷款要交手序费吗") == "贷款要交手续费吗"  # 手 of 交手 stays as it was
+
+
+def test_an_ordinary_word_is_only_a_slip_for_a_word_sounding_exactly_like_it() -> None:
+    speller = DomainSpeller({"小组": 12, "凡是": 12, "以内": 12})
+    assert speller.correct("用来买小猪仔") == "用来买小猪仔"  # 小猪 is a word; 小组 takes the z/zh merge
+    assert speller.correct("点链接就行是真的吗") == "点链接就行是真的吗"  # 行 hang → 凡 fan takes two merges
+    assert speller.correct("贷款可以拿去盖房子吗") == "贷款可以拿去盖房子吗"  # 内 reads na only rarely

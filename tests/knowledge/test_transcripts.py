@@ -56,6 +56,8 @@ def test_english_passes_without_the_chinese_speller():
 def test_character_error_rate_ignores_punctuation_and_reads_numbers_as_spoken():
     assert character_error_rate("借3万块钱，行吗？", "借三万块钱行吗") == 0.0
     assert character_error_rate("交2000块", "交两千块") == 0.0
+    assert character_error_rate("借３万，３年", "借3万3年") == 0.0  # full-width digits and punctuation fold
+    assert character_error_rate("电话是一三八一二三四五六七八", "电话是13812345678") == 0.0
     assert character_error_rate("贷款利息", "带款利息") == pytest.approx(0.25)
     assert character_error_rate("", "") == 0.0
     assert character_error_rate("", "多") == 1.0
@@ -66,3 +68,9 @@ def test_a_question_particle_heard_as_another_ma_is_restored_only_at_the_end(cor
     assert corrector.correct("能贷款马？") == "能贷款吗？"
     assert corrector.correct("我想买") == "我想买"
     assert corrector.correct("马上要还钱") == "马上要还钱"
+
+
+def test_a_correction_never_joins_two_phrases_the_recogniser_heard_with_a_pause_between():
+    corrector = TranscriptCorrector(DomainSpeller({"青海": 12, "贷款": 40}).correct)
+    assert corrector.correct("以前带过款梅环青 还能再带吗") == "以前带过款梅环青还能再带吗"
+    assert corrector.correct("需要 担宝 吗") == "需要担宝吗"

@@ -22,11 +22,13 @@ from bot.campaigns.keys import generate_campaign_key
 from bot.campaigns.wiring import CampaignParts
 from bot.settings import BotSettings
 from bot.staff.console import ConsoleServices, StaffConsole
+from bot.staff.handoff_pages import ADMIN_READ
 from bot.web.app import create_web_app
 from loans.stations import load_stations
 from store.applications import ApplicationStore
 from store.crypto import FieldCipher, decode_key, generate_key
 from store.db import make_engine, migrate, session_factory, session_scope
+from store.handoff_audio import SqlHandoffAudio
 from store.handoffs import SqlHandoffs
 from store.outbox import SqlOutbox
 from store.staff import SqlStaff
@@ -55,6 +57,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/staff/api/queue"): STAFF,
     ("GET", "/staff/handoffs/{handoff_id}"): STATION_A_ONLY,
     ("GET", "/staff/api/handoffs/{handoff_id}/messages"): STATION_A_ONLY,
+    ("GET", "/staff/handoffs/{handoff_id}/audio/{message_id}"): STATION_A_ONLY,
     ("POST", "/staff/handoffs/{handoff_id}/reply"): STATION_A_ONLY,
     ("POST", "/staff/handoffs/{handoff_id}/close"): STATION_A_ONLY,
     ("POST", "/staff/handoffs/{handoff_id}/assign"): STATION_A_ONLY,
@@ -95,6 +98,13 @@ class Console:
         self.services.handoffs.record_farmer_message(view.id, text="请帮帮我")
         return view.id
 
+    def recording(self, handoff_id: int) -> int:
+        """A web recording kept in the hand-off: the id of its farmer message."""
+        assert self.services.audio is not None
+        ref = self.services.audio.keep(handoff_id, b"OggS-recording", "audio/ogg")
+        self.services.handoffs.record_farmer_message(handoff_id, text="我家的猪病了", media_type="voice", media_ref=ref)
+        return max(m.id for m in self.services.handoffs.messages(ADMIN_READ, handoff_id))
+
     def application(self) -> str:
         """A new pre-application at station A."""
         n = next(self.counter)
@@ -109,14 +119,16 @@ def build_console(tmp: Path) -> Iterator[Console]:
     sessions = session_factory(engine)
     with session_scope(sessions) as session:
         sync_stations(session, load_stations())
+    cipher = FieldCipher(decode_key(generate_key()))
     services = ConsoleServices(
         staff=SqlStaff(sessions),
         handoffs=SqlHandoffs(sessions),
-        applications=ApplicationStore(sessions, FieldCipher(decode_key(generate_key()))),
+        applications=ApplicationStore(sessions, cipher),
         station_applications=SqlStationApplications(sessions),
         outbox=SqlOutbox(sessions),
         transcript=SqlTranscript(sessions),
         stations=load_stations(),
+        audio=SqlHandoffAudio(sessions, cipher),
     )
     services.staff.create_user(username="qs", password=PASSWORD, display_name="青山小王", station_code="ZJ-QS")
     services.staff.create_user(username="hx", password=PASSWORD, display_name="河西小张", station_code="ZJ-HX")
@@ -184,7 +196,10 @@ def request_for(console: Console, method: str, path: str, csrf: str) -> tuple[st
     form: dict[str, str] = {"csrf_token": csrf}
     url = path
     if "{handoff_id}" in path:
-        url = url.replace("{handoff_id}", str(console.handoff()))
+        handoff_id = console.handoff()
+        url = url.replace("{handoff_id}", str(handoff_id))
+        if "{message_id}" in path:
+            url = url.replace("{message_id}", str(console.recording(handoff_id)))
     if "{reference}" in path:
         url = url.replace("{reference}", console.application())
     if "{staff_id}" in path:

@@ -147,3 +147,12 @@ def test_a_string_of_lone_digits_is_garbled_audio_but_a_number_said_digit_by_dig
     assert not garbled("我的电话是13812345678")
     assert not garbled("电话 138 1234 5678")
     assert not garbled("借3万，3年还清")
+
+
+def test_one_word_looping_three_times_is_garbled_but_a_word_said_twice_is_not():
+    from bot.voice.recogniser import garbled
+
+    assert garbled("网友 贷款 贷款 贷款 贷款 贷款")
+    assert garbled("保险保险保险")
+    assert not garbled("贷款贷款，我想问贷款")
+    assert not garbled("电话是13888888888")

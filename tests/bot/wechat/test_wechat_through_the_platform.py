@@ -294,6 +294,28 @@ async def test_a_voice_note_is_heard_and_read_back_before_anything_is_done(sessi
     assert "请打字或点按钮" not in heard
 
 
+async def test_a_voice_note_in_a_hand_off_reaches_staff_as_audio_plus_transcript(sessions, tmp_path, key):
+    from knowledge.transcripts import TranscriptCorrector
+    from tests.bot.voice.clips import ScriptedRecogniser
+
+    voice = VoiceNotes(ScriptedRecogniser("我家的豬病了"), TranscriptCorrector())
+    with FakeWeChat() as wechat:
+        wechat.add_voice("voice-media-3", seconds=2.0)
+        settings = worker_settings(tmp_path, wechat, key)
+        async with running_worker(sessions, settings, ScriptedRasa(), voice=voice) as worker:
+            await wechat.event(worker.url, FARMER, "CLICK", Intent.HUMAN_HANDOFF.payload)
+            push = await wechat.send_voice(worker.url, FARMER, "voice-media-3")
+            handoff = worker.handoff.handoffs.open_for("wechat", FARMER)
+    with session_scope(sessions) as session:
+        kept = session.execute(
+            select(HandoffMessage.text, HandoffMessage.media_type, HandoffMessage.media_ref).where(
+                HandoffMessage.handoff_id == handoff.id, HandoffMessage.direction == "farmer"
+            )
+        ).all()
+    assert [tuple(row) for row in kept] == [("我家的猪病了", "voice", "voice-media-3")]
+    assert "我听到的是" not in (push.passive or "") + "".join(wechat.sent(FARMER))  # no read-back in a hand-off
+
+
 async def test_safe_mode_throughout_a_conversation(sessions, tmp_path, key):
     with FakeWeChat(mode="safe") as wechat:
         async with running_worker(sessions, worker_settings(tmp_path, wechat, key), ScriptedRasa()) as worker:
