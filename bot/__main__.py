@@ -129,6 +129,7 @@ async def serve(settings: BotSettings) -> None:
         web = create_app(
             [*(partial(channel.mount, deps=deps) for channel in channels), console.install],
             production=settings.env == "production",
+            ready=lambda: pipeline.scam_shield.warmed,
         )
         server = uvicorn.Server(
             uvicorn.Config(web, host=settings.web_host, port=settings.web_port, log_level="info", access_log=False)

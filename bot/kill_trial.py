@@ -148,7 +148,7 @@ class Stack:
     def healthy(self) -> bool:
         """All three processes up and answering."""
         checks = [
-            (f"{self.web}/healthz", None),
+            (f"{self.web}/readyz", None),
             (f"http://127.0.0.1:{self.action_port}/health", None),
             (
                 str(httpx.URL(f"http://127.0.0.1:{self.rasa_port}/status", params={"token": self.rasa_token})),

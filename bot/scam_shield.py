@@ -120,6 +120,12 @@ class ScamShield:
         self._langs = LanguageMemory(max_senders)
         self._pending = PendingChecks(max_senders)
         self._warming = False
+        self._warmed = False
+
+    @property
+    def warmed(self) -> bool:
+        """Whether `warm_up` has finished (successfully or not): the bot's `/readyz` waits for it."""
+        return self._warmed
 
     def warm_up(self) -> None:
         """Load the detector now (run it in a background thread at start-up); failures are only logged."""
@@ -131,6 +137,7 @@ class ScamShield:
             logger.exception("scam detector warm-up failed; messages are scored once it loads")
         finally:
             self._warming = False
+            self._warmed = True
 
     async def handle(self, turn: UserTurn) -> TurnResult:
         """Answer `turn`, with the scam verdict first when one is due; never raises because of the detector."""

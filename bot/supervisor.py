@@ -489,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Starting Rasa, the action server and the bot (logs in {settings.home / 'logs'}) …", flush=True)
     rasa_port = httpx.URL(settings.rasa_url).port or 5005
     token = settings.resolved_rasa_token()
-    ready = [f"{web}/healthz" for web in webs] + [
+    ready = [f"{web}/readyz" for web in webs] + [
         str(httpx.URL(f"http://127.0.0.1:{rasa_port + i}/status", params={"token": token})) for i in range(replicas)
     ]
     return supervise(specs, settings.home, ready, banner=banner)

@@ -52,9 +52,15 @@ class ChatLimits:
     per_chat: Rule = field(default_factory=lambda: Rule(limit=20, window_seconds=60))
 
 
-def create_app(extensions: Sequence[Callable[[FastAPI], None]] = (), *, production: bool = False) -> FastAPI:
-    """The bot's web app: error handling and `GET /healthz`; each of `extensions` then adds its routes
-    (the channels' routes, the staff console). In production the interactive `/docs` and `/redoc` are off."""
+def create_app(
+    extensions: Sequence[Callable[[FastAPI], None]] = (),
+    *,
+    production: bool = False,
+    ready: Callable[[], bool] = lambda: True,
+) -> FastAPI:
+    """The bot's web app: error handling, `GET /healthz` (the process is up) and `GET /readyz` (`ready()`: what
+    it loads at start is loaded); each of `extensions` then adds its routes (the channels' routes, the staff
+    console). In production the interactive `/docs` and `/redoc` are off."""
     app = FastAPI(
         title="Nonghui web chat",
         summary="Bilingual chatbot on loans, farm insurance and scams for farmers.",
@@ -69,6 +75,14 @@ def create_app(extensions: Sequence[Callable[[FastAPI], None]] = (), *, producti
     async def healthz() -> dict[str, str]:
         """Report that the web process is up (it does not probe Rasa)."""
         return {"status": "ok"}
+
+    @app.get("/readyz", response_model=None)
+    async def readyz() -> dict[str, str] | JSONResponse:
+        """200 once the process has loaded what it loads at start (the scam detector), else 503: wait for this
+        before sending farmers' turns (supervisor, load balancers, test harnesses)."""
+        if ready():
+            return {"status": "ready"}
+        return JSONResponse({"status": "warming up"}, status_code=503)
 
     for extend in extensions:
         extend(app)

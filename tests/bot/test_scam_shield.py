@@ -237,9 +237,12 @@ async def test_a_detector_that_does_not_answer_in_time_is_skipped() -> None:
 def test_warm_up_loads_the_detector(detector: ScamDetector) -> None:
     counting = CountingDetector(detector)
 
-    ScamShield(RecordingEngine(), counting).warm_up()
+    shield = ScamShield(RecordingEngine(), counting)
+    assert shield.warmed is False
 
-    assert counting.warmed == 1
+    shield.warm_up()
+
+    assert counting.warmed == 1 and shield.warmed is True
 
 
 def test_web_api_puts_the_warning_first_and_reports_the_scam_field(detector: ScamDetector) -> None:

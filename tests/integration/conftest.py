@@ -202,7 +202,7 @@ def start_bot(logs_dir: Path) -> Iterator[Callable[..., tuple[str, Proc]]]:
         )
         started.append(proc)
         base = f"http://127.0.0.1:{port}"
-        wait_until(proc, f"{base}/healthz", timeout=60)
+        wait_until(proc, f"{base}/readyz", timeout=60)
         return base, proc
 
     yield _start

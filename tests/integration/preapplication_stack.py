@@ -118,7 +118,7 @@ class FormStack:
             timeout=RASA_READY_SECONDS,
             ok=lambda r: bool(r.json().get("model_file")),
         )
-        wait_until(self.procs["bot"], f"{self.web_url}/healthz", timeout=60)
+        wait_until(self.procs["bot"], f"{self.web_url}/readyz", timeout=60)
 
     def start_bot(self, name: str, env: dict[str, str]) -> Proc:
         """Another bot process (e.g. serving Telegram) in front of the same Rasa and database."""
@@ -136,7 +136,7 @@ class FormStack:
             },
         )
         self.procs[name] = proc
-        wait_until(proc, f"http://127.0.0.1:{port}/healthz", timeout=60)
+        wait_until(proc, f"http://127.0.0.1:{port}/readyz", timeout=60)
         return proc
 
     def kill_all(self) -> None:

@@ -81,7 +81,7 @@ def test_killed_children_come_back_and_ctrl_c_stops_all_without_a_traceback(tmp_
     config = {
         "home": str(HOME),
         "logs": str(logs),
-        "ready": [f"{web}/healthz", rasa_status(rasa_url)],
+        "ready": [f"{web}/readyz", rasa_status(rasa_url)],
         "specs": [
             {
                 "name": "actions",
@@ -115,7 +115,7 @@ def test_killed_children_come_back_and_ctrl_c_stops_all_without_a_traceback(tmp_
     supervisor = psutil.Process(driver.pid)
     rasa_ready = lambda: _answers(rasa_status(rasa_url), lambda r: bool(r.json().get("model_file")))  # noqa: E731
     try:
-        _wait(lambda: _answers(f"{web}/healthz") and rasa_ready(), 300, "the stack", logs)
+        _wait(lambda: _answers(f"{web}/readyz") and rasa_ready(), 300, "the stack", logs)
         assert chat(web, "sup-1", "你好")["replies"]
 
         for name, marker, ready in (

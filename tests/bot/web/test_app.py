@@ -173,6 +173,20 @@ def test_healthz_reports_ok(client: TestClient) -> None:
     assert response.json() == {"status": "ok"}
 
 
+def test_readyz_answers_503_until_what_loads_at_start_is_loaded() -> None:
+    from bot.web.app import create_app
+
+    loaded = {"done": False}
+    client = TestClient(create_app(ready=lambda: loaded["done"]))
+
+    warming = client.get("/readyz")
+    loaded["done"] = True
+    ready = client.get("/readyz")
+
+    assert warming.status_code == 503 and client.get("/healthz").status_code == 200
+    assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+
+
 def test_chat_page_is_served_at_root_with_the_chat_ui(client: TestClient) -> None:
     response = client.get("/")
 
