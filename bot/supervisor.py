@@ -103,21 +103,25 @@ class ChildSpec:
     args: list[str]
     env: dict[str, str] = field(default_factory=dict)
     inherit: Callable[[str], bool] = keep_all
+    ready_url: str | None = None  # answers 2xx once the child serves: from then on a crash counts as a first one
 
 
 @dataclass(frozen=True)
 class Backoff:
     """How long to wait before restarting a child: at once after a first crash (`first_crash`), then `first`,
-    doubling up to `cap` while it keeps crashing; a child that has run `healthy_after` seconds counts as new."""
+    doubling up to `cap` while it keeps crashing before it ever served; a child that served (its ready URL
+    answered) or ran `healthy_after` seconds counts as new, so a serving process killed again and again is
+    brought back at once each time, while one that dies during start-up backs off."""
 
     first: float = 1.0
     cap: float = 30.0
     healthy_after: float = 60.0
     first_crash: float = 0.0
 
-    def next_delay(self, previous: float | None, uptime: float) -> float:
-        """The delay before the next restart, given the previous delay (None: first crash) and how long it ran."""
-        if previous is None or uptime >= self.healthy_after:
+    def next_delay(self, previous: float | None, uptime: float, *, served: bool = False) -> float:
+        """The delay before the next restart, given the previous delay (None: first crash), how long it ran and
+        whether it served since it was last started."""
+        if previous is None or served or uptime >= self.healthy_after:
             return self.first_crash
         if previous < self.first:
             return self.first
@@ -133,6 +137,7 @@ class Child:
     process: subprocess.Popen[bytes]
     started: float
     restarts: int = 0
+    served: bool = False  # its ready URL answered since it was last started
     delay: float | None = None
     restart_at: float | None = None
 
@@ -233,6 +238,11 @@ class Supervisor:
         with self._lock:
             return {c.name: (c.process.pid if c.process.poll() is None else None) for c in self._children}
 
+    def serving(self) -> dict[str, bool]:
+        """Whether each child's ready URL has answered since it was last started (children without one: False)."""
+        with self._lock:
+            return {c.name: c.served for c in self._children}
+
     def restarts(self) -> dict[str, int]:
         """How often each child has been restarted."""
         with self._lock:
@@ -252,6 +262,7 @@ class Supervisor:
         started, announced = now, False
         try:
             while not self._stopping.is_set():
+                self._note_serving()
                 self._check_children(time.monotonic())
                 if not announced and all(_ready(url) for url in self.ready_urls):
                     announced = True
@@ -261,6 +272,16 @@ class Supervisor:
             return 0
         finally:
             self._stop_all()
+
+    def _note_serving(self) -> None:
+        """Probe the ready URL of each child that has not served since its start (outside the lock)."""
+        with self._lock:
+            waiting = [c for c in self._children if not c.served and c.spec.ready_url and c.restart_at is None]
+        for child in waiting:
+            process = child.process
+            if _ready(str(child.spec.ready_url)):
+                with self._lock:
+                    child.served = child.served or child.process is process
 
     def _check_children(self, now: float) -> None:
         with self._lock:
@@ -273,7 +294,7 @@ class Supervisor:
                 if code is None:
                     continue
                 uptime = now - child.started
-                child.delay = self.backoff.next_delay(child.delay, uptime)
+                child.delay = self.backoff.next_delay(child.delay, uptime, served=child.served)
                 child.restart_at = now + child.delay
                 log.warning(
                     "%s exited (%s) after %.0f s; restarting in %.1f s (see %s)",
@@ -282,7 +303,7 @@ class Supervisor:
 
     def _restart(self, child: Child, now: float) -> None:
         child.process, child.log = _spawn(child.spec, self.home, self._logs)
-        child.started, child.restart_at = now, None
+        child.started, child.restart_at, child.served = now, None, False
         child.restarts += 1
         log.warning("%s restarted (restart %d, pid %d)", child.name, child.restarts, child.process.pid)
 
@@ -319,6 +340,11 @@ def supervise(
             signal.signal(sig, handler)
 
 
+def rasa_status_url(port: int, token: str) -> str:
+    """Rasa's `/status` on this machine with the API token (answers once the model is loaded)."""
+    return str(httpx.URL(f"http://127.0.0.1:{port}/status", params={"token": token}))
+
+
 def rasa_command(home: Path, port: int, model: str, endpoints: str = "nlu/endpoints.yml") -> list[str]:
     """Rasa's command line: `rasa run` through rasa_ext.serve, which adds the API token from the environment
     (NONGHUI_RASA_TOKEN) inside the process, so the token never appears in the process list."""
@@ -344,7 +370,11 @@ def plan(settings: BotSettings) -> list[ChildSpec] | None:
     keys = action_keys(settings)
     return [
         ChildSpec(
-            "actions", [sys.executable, "-m", "actions"], {"NONGHUI_ACTION_SECRET": action_secret, **keys}, actions_env
+            "actions",
+            [sys.executable, "-m", "actions"],
+            {"NONGHUI_ACTION_SECRET": action_secret, **keys},
+            actions_env,
+            ready_url=f"http://127.0.0.1:{settings.action_port}/health",
         ),
         # Rasa reads the action server's address and secret from the environment (nlu/endpoints.yml).
         ChildSpec(
@@ -356,8 +386,14 @@ def plan(settings: BotSettings) -> list[ChildSpec] | None:
                 "NONGHUI_RASA_TOKEN": token,
             },
             rasa_env,
+            ready_url=rasa_status_url(rasa_port, token),
         ),
-        ChildSpec("bot", [sys.executable, "-m", "bot"], {"NONGHUI_ACTION_SECRET": action_secret}),
+        ChildSpec(
+            "bot",
+            [sys.executable, "-m", "bot"],
+            {"NONGHUI_ACTION_SECRET": action_secret},
+            ready_url=f"http://{settings.web_host}:{settings.web_port}/readyz",
+        ),
     ]
 
 
@@ -449,9 +485,27 @@ def scaled_plan(settings: BotSettings, replicas: int) -> list[ChildSpec]:
         }
         bot_inherit = keep_all if i == 0 or settings.telegram_mode == "webhook" else _no_polling
         specs += [
-            ChildSpec(f"actions-{i}", [sys.executable, "-m", "actions"], actions_vars, actions_env),
-            ChildSpec(f"rasa-{i}", rasa_command(home, rasa_port + i, model, str(endpoints)), rasa_vars, rasa_env),
-            ChildSpec(f"bot-{i}", [sys.executable, "-m", "bot"], bot_vars, bot_inherit),
+            ChildSpec(
+                f"actions-{i}",
+                [sys.executable, "-m", "actions"],
+                actions_vars,
+                actions_env,
+                ready_url=f"http://127.0.0.1:{action_port}/health",
+            ),
+            ChildSpec(
+                f"rasa-{i}",
+                rasa_command(home, rasa_port + i, model, str(endpoints)),
+                rasa_vars,
+                rasa_env,
+                ready_url=rasa_status_url(rasa_port + i, token),
+            ),
+            ChildSpec(
+                f"bot-{i}",
+                [sys.executable, "-m", "bot"],
+                bot_vars,
+                bot_inherit,
+                ready_url=f"http://{settings.web_host}:{settings.web_port + i}/readyz",
+            ),
         ]
     return specs
 
@@ -489,9 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Starting Rasa, the action server and the bot (logs in {settings.home / 'logs'}) …", flush=True)
     rasa_port = httpx.URL(settings.rasa_url).port or 5005
     token = settings.resolved_rasa_token()
-    ready = [f"{web}/readyz" for web in webs] + [
-        str(httpx.URL(f"http://127.0.0.1:{rasa_port + i}/status", params={"token": token})) for i in range(replicas)
-    ]
+    ready = [f"{web}/readyz" for web in webs] + [rasa_status_url(rasa_port + i, token) for i in range(replicas)]
     return supervise(specs, settings.home, ready, banner=banner)
 
 

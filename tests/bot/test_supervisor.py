@@ -62,6 +62,37 @@ def test_backoff_restarts_a_first_crash_at_once_then_doubles_from_one_second_to_
     assert backoff.next_delay(30, uptime=61) == 0
 
 
+def test_a_child_that_served_since_its_start_is_restarted_at_once_whatever_happened_before():
+    backoff = Backoff()
+
+    assert backoff.next_delay(30, uptime=2, served=True) == 0
+    assert backoff.next_delay(30, uptime=2, served=False) == 30
+
+
+def test_a_serving_child_killed_again_and_again_comes_back_at_once_each_time(running, caplog):
+    import socket
+
+    caplog.set_level(logging.WARNING, logger="nonghui.supervisor")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ChildSpec(
+        "rasa",
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        ready_url=f"http://127.0.0.1:{port}/",
+    )
+    supervisor = running([ChildSpec("actions", SLEEPER), server], Backoff(first=5.0, cap=30.0))
+
+    for _ in range(3):
+        assert _wait_for(lambda: supervisor.serving()["rasa"] and bool(supervisor.pids()["rasa"]))
+        os.kill(supervisor.pids()["rasa"], signal.SIGKILL)
+        assert _wait_for(lambda: not supervisor.serving()["rasa"])
+
+    assert _wait_for(lambda: supervisor.restarts()["rasa"] == 3)
+    delays = [r.args[3] for r in caplog.records if r.getMessage().startswith("rasa exited (signal SIGKILL)")]
+    assert delays == [0.0, 0.0, 0.0]  # never the 5 s of a child that dies before it ever served
+
+
 def test_an_exit_is_described_by_its_code_or_signal():
     assert describe_exit(3) == "code 3"
     assert describe_exit(-signal.SIGKILL) == "signal SIGKILL"
