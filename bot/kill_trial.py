@@ -207,17 +207,28 @@ class Farmer:
         self.sender = f"trial-{trial.number}-{uuid.uuid4().hex[:6]}"
         self.step = 0
         self.buttons: list[str] = []
+        self._timer: threading.Timer | None = None
         self.http = httpx.Client(timeout=FARMER_PATIENCE_SECONDS, headers={"Authorization": f"Bearer {stack.api_key}"})
 
     def run(self) -> None:
-        """Start the form and answer each question until a reference comes or the deadline passes."""
+        """Start the form and answer each question until a reference comes or the deadline passes; a kill still
+        pending then is called off (it would land in the next trial), one under way is waited for."""
+        try:
+            self._fill()
+        finally:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer.join()
+
+    def _fill(self) -> None:
         deadline = time.monotonic() + TRIAL_DEADLINE_SECONDS
         message = "我要申请贷款"
         kill_armed = True
         while time.monotonic() < deadline:
             if kill_armed and self.step == self.trial.kill_step:
                 kill_armed = False
-                threading.Timer(self.trial.kill_delay, self._kill).start()
+                self._timer = threading.Timer(self.trial.kill_delay, self._kill)
+                self._timer.start()
             if self.step == CONFIRM_STEP:
                 self.trial.confirmed = True
             proper, replies = self.send(message)
