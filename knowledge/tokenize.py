@@ -72,6 +72,11 @@ def jieba_words(text: str) -> list[str]:
     return list(_jieba().lcut(text))
 
 
+def jieba_dictionary() -> dict[str, int]:
+    """jieba's general dictionary: word → how often it has been seen (words only, not its prefix entries)."""
+    return {w: int(n) for w, n in _jieba().dt.FREQ.items() if n}
+
+
 def word_frequency(word: str) -> int:
     """How often jieba's general dictionary has seen a word (0 for words it does not know)."""
     return int(_jieba().dt.FREQ.get(word, 0) or 0)
