@@ -113,7 +113,6 @@ class CharLanguageModel:
         return sum(self.logprob(a, b, c) for a, b, c in zip(padded, padded[1:], padded[2:], strict=False))
 
 
-
 class GeneralCharModel:
     """Character bigrams inside the words of jieba's general dictionary, weighted by how often each word is used:
     how ordinary Chinese runs outside the knowledge base (王建国, 清水镇), so a right character the corpus happens not

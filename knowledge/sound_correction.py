@@ -54,6 +54,10 @@ class ChannelPrices:
     word_frequency: int = 100
     # A changed character must form a pair used this often in the knowledge base's text, or lie in a word.
     support_count: int = 3
+    # How many times `support_count` a pair with a function character (的机, 赔吗) needs.
+    function_support: int = 2
+    # A character heard next to a neighbour it is seen with this often in the text counts as in a word.
+    heard_support: int = 3
     # Clauses shorter than this are left as heard (嗨, 谢了: too little context to choose by).
     min_clause: int = 3
     min_char_count: int = 2
@@ -150,7 +154,8 @@ class SoundCorrector:
             options.append([(o, p + self._prices.word_cost if p and in_word else p) for o, p in found])
         chosen = self._search(options)
         for _ in range(3):
-            unsupported = [k for k, (u, c) in enumerate(zip(units, chosen, strict=True)) if u != c and not self._supported(chosen, k)]
+            changed = [k for k, (u, c) in enumerate(zip(units, chosen, strict=True)) if u != c]
+            unsupported = [k for k in changed if not self._supported(chosen, k)]
             if not unsupported:
                 break
             for k in unsupported:
@@ -183,7 +188,10 @@ class SoundCorrector:
         need = self._prices.support_count
         left = chosen[k - 1] if k else ""
         right = chosen[k + 1] if k + 1 < len(chosen) else ""
-        if self._lm.pair_count(left, chosen[k]) >= need or self._lm.pair_count(chosen[k], right) >= need:
+        # A function character beside it (的机) says little about a character: such a pair needs more.
+        need_left = need * self._prices.function_support if left in KEPT_CHARS else need
+        need_right = need * self._prices.function_support if right in KEPT_CHARS else need
+        if self._lm.pair_count(left, chosen[k]) >= need_left or self._lm.pair_count(chosen[k], right) >= need_right:
             return True
         start = 0
         for word in jieba_words("".join(chosen)):
@@ -196,7 +204,7 @@ class SoundCorrector:
     def _in_ordinary_words(self, units: list[str]) -> list[bool]:
         """For each unit of a clause, whether it is already at home as heard: inside an ordinary word of the clause
         (jieba's segmentation, words used at least `word_frequency` times), or forming with a neighbour a pair the
-        knowledge base's text uses at least `support_count` times (我叫)."""
+        knowledge base's text uses at least `heard_support` times."""
         from knowledge.tokenize import jieba_words, word_frequency
 
         flags: list[bool] = []
@@ -205,7 +213,7 @@ class SoundCorrector:
             flags.extend([inside] * len(_UNIT.findall(word)))
         if len(flags) != len(units):
             flags = [False] * len(units)
-        need = self._prices.support_count
+        need = self._prices.heard_support
         for k, unit in enumerate(units):
             left = units[k - 1] if k else ""
             right = units[k + 1] if k + 1 < len(units) else ""
@@ -234,7 +242,14 @@ def general_model() -> GeneralCharModel:
 
 
 def sound_corrector(prices: Mapping[str, float] | None = None) -> SoundCorrector:
-    """A corrector trained on the knowledge base's text (`knowledge_texts`) over the general model."""
+    """A corrector trained on the knowledge base's text (`knowledge_texts`) over the general model; built once per
+    process for each set of prices."""
     default = ChannelPrices()
     channel = ChannelPrices(**{k: type(getattr(default, k))(v) for k, v in prices.items()}) if prices else default
-    return SoundCorrector.from_texts(knowledge_texts(), channel, general_model() if channel.background_weight else None)
+    return _built(channel)
+
+
+@lru_cache(maxsize=4)
+def _built(prices: ChannelPrices) -> SoundCorrector:
+    background = general_model() if prices.background_weight else None
+    return SoundCorrector.from_texts(knowledge_texts(), prices, background)

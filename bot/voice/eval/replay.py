@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.settings import BotSettings
@@ -19,7 +20,7 @@ from knowledge.transcripts import TranscriptCorrector, character_error_rate
 EVAL_JSON = Path(__file__).resolve().parent.parent / "EVAL.json"
 
 
-def _speller(index_dir: Path):  # type: ignore[no-untyped-def]
+def _speller(index_dir: Path) -> Callable[[str], str]:
     """The knowledge base's domain speller, built from the index's chunk text as the retriever builds it."""
     from knowledge.index import KnowledgeIndex
     from knowledge.retriever import _vocabulary_texts
@@ -45,9 +46,8 @@ def main(argv: list[str] | None = None) -> None:
     clips = json.loads(EVAL_JSON.read_text(encoding="utf-8"))["clips"]
     prices = {k: float(v) for k, v in (p.split("=", 1) for p in args.price)}
     started = time.perf_counter()
-    corrector = TranscriptCorrector(
-        _speller(BotSettings().resolved_index_dir), context=not args.no_context, context_prices=prices or None
-    )
+    spell = _speller(BotSettings().resolved_index_dir)
+    corrector = TranscriptCorrector(spell, context=not args.no_context, context_prices=prices or None)
     corrector.correct("预热")
     built = time.perf_counter() - started
     sums: dict[str, list[float]] = {}
@@ -61,14 +61,15 @@ def main(argv: list[str] | None = None) -> None:
             sums.setdefault(key, []).append(cer)
             sums.setdefault(key + " before", []).append(before)
         if args.show and after != clip["corrected"]:
-            print(f"{clip['id']} {clip['half']} {clip['cer_after']:.2f}→{cer:.2f} {ref} | {clip['corrected']} → {after}")
+            was = clip["corrected"]
+            print(f"{clip['id']} {clip['half']} {clip['cer_after']:.2f}→{cer:.2f} {ref} | {was} → {after}")
     took = time.perf_counter() - started
     for key in ("odd", "even", "all"):
-        before, after_ = sums[key + " before"], sums[key]
-        print(f"{key}: {sum(before) / len(before):.3f} → {sum(after_) / len(after_):.3f} ({len(after_)} clips)")
+        said, heard = sums[key + " before"], sums[key]
+        print(f"{key}: {sum(said) / len(said):.3f} → {sum(heard) / len(heard):.3f} ({len(heard)} clips)")
     print(f"built in {built:.2f} s, {took / len(clips) * 1000:.1f} ms per clip")
     if args.sentences:
-        _changed_sentences(corrector, TranscriptCorrector(corrector._spell, context=False), args.sentences)
+        _changed_sentences(corrector, TranscriptCorrector(spell, context=False), args.sentences)
 
 
 def _changed_sentences(corrector: TranscriptCorrector, speller_only: TranscriptCorrector, source: Path) -> None:
