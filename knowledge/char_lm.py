@@ -103,7 +103,7 @@ class CharLanguageModel:
         elif self._background is not None and c != BOUNDARY:
             p = (1 - self._weight) * p + self._weight * self._background.prob("", c)
         value = math.log(p)
-        if len(self._cache) < 200_000:
+        if len(self._cache) < 50_000:
             self._cache[key] = value
         return value
 

@@ -34,6 +34,8 @@ _PACKAGE = Path(__file__).resolve().parent
 NUMERAL_CHARS = frozenset("零〇幺一二两三四五六七八九十百千万亿")
 # Characters said on purpose whatever the knowledge base's text prefers: the speller's function characters and the
 # farmer's own pronouns and particles (俺要 is not 按要).
+# Dictionary words used less often than this are left out of the general model (it stays small).
+GENERAL_MIN_COUNT = 5
 KEPT_CHARS = FUNCTION_CHARS | frozenset("俺咱嘛呗哩噻哦嘞")
 
 
@@ -197,6 +199,8 @@ class SoundCorrector:
         for word in jieba_words("".join(chosen)):
             size = len(_UNIT.findall(word))
             if start <= k < start + size:
+                if set(word) & KEPT_CHARS:
+                    need *= self._prices.function_support
                 return size >= 2 and (word_frequency(word) > 0 or self._lm.word_count(word) >= need)
             start += size
         return False
@@ -238,7 +242,7 @@ def general_model() -> GeneralCharModel:
     """The general-language character model from jieba's dictionary (loaded with the word segmenter)."""
     from knowledge.tokenize import jieba_dictionary
 
-    return GeneralCharModel(jieba_dictionary().items())
+    return GeneralCharModel(jieba_dictionary(), min_count=GENERAL_MIN_COUNT)
 
 
 def sound_corrector(prices: Mapping[str, float] | None = None) -> SoundCorrector:

@@ -88,7 +88,7 @@ class TranscriptCorrector:
         if self._spell is not None and _CJK.search(converted):
             converted = self._spell(converted)
         if self._context and _CJK.search(converted):
-            converted = self._choose_by_context(converted)
+            converted = self._choose_by_context(_FINAL_MA.sub("吗", converted))
         return _FINAL_MA.sub("吗", spoken_digits(self._tidy(converted)))
 
 
