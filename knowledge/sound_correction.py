@@ -1,18 +1,21 @@
 """Same-sound characters in a speech transcript chosen by context (a noisy-channel corrector).
 
 A recogniser writes what it hears, and Chinese has many characters to a sound: 提钱还 for 提前还, 梅环青 for 没还清,
-报显 for 保险. For each clause of the transcript, every character may stand for any character the knowledge base's
-text uses that is read the same way (toneless pinyin, every reading of a polyphone), or, at a higher price, with one
-of the accent merges (z/zh, c/ch, s/sh, n/l, f/h; in/ing, en/eng, an/ang). The corrector picks the clause that
-maximises
+报显 for 保险. For each clause of the transcript (the recogniser's pauses end clauses), every character may stand for
+any character the knowledge base's text uses at least twice that is read the same way (toneless pinyin; the heard
+character read in context, a candidate in any of its readings, its rarer ones at a higher price), or, dearer, with one
+of the accent merges (z/zh, c/ch, s/sh, n/l, f/h; in/ing, en/eng, an/ang). A beam search picks the clause maximising
 
     log P_lm(clause) − Σ price of each character changed
 
-where P_lm is a character trigram model of the knowledge base's text (`knowledge/char_lm.py`) and the price of a
-change is `exact_cost` for the same sound and `merge_cost` for a merged one (a function character such as 是 or 了
-costs `function_cost` more to change). Digits and numbers in words (一, 十, 万 …) never change, nor does anything
-become one, and no character is added or dropped: a number stays as heard (a misheard one is still read back before
-use). The search is a beam over the trigram's two-character histories.
+where P_lm is a character trigram model of the knowledge base's text mixed with a general model of jieba's dictionary
+(`knowledge/char_lm.py`), and the prices (`ChannelPrices`) are higher for a function or particle character (是, 了,
+俺, 嘛: changed or written in), for a character already inside an ordinary word as heard or in a pair the text uses
+(牌照, 我叫). A change must then be backed, or it is undone and the search run again: the new character forms with a
+neighbour a pair the text uses (赔不, 再贷; more often when the neighbour is a function character), or lies in a word
+of the corrected clause (蔬菜, 保险). Clauses under three characters are left as heard. Digits and numbers in words
+(一, 十, 万 …) never change, nor does anything become one, and no character is added or dropped: a number stays as
+heard (a misheard one is still read back before use).
 """
 
 from __future__ import annotations

