@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -70,6 +71,11 @@ def cjk_runs(text: str) -> list[str]:
 def jieba_words(text: str) -> list[str]:
     """jieba's word segmentation of a text (the dictionary loads lazily, once)."""
     return list(_jieba().lcut(text))
+
+
+def jieba_dictionary() -> Iterator[tuple[str, int]]:
+    """jieba's general dictionary: (word, how often it has been seen), words only (not its prefix entries)."""
+    return ((w, int(n)) for w, n in _jieba().dt.FREQ.items() if n)
 
 
 def word_frequency(word: str) -> int:

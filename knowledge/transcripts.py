@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 # Words the recogniser is primed with (faster-whisper `hotwords`): the domain's terms, in the farmer's words.
@@ -29,13 +29,35 @@ _DIGIT_OF = str.maketrans("零〇幺一二三四五六七八九叉x", "001123456
 
 
 class TranscriptCorrector:
-    """Traditional → Simplified (OpenCC t2s), tidy spacing and punctuation, then the domain speller."""
+    """Traditional → Simplified (OpenCC t2s), tidy spacing and punctuation, the domain speller, then same-sound
+    characters chosen by context (knowledge/sound_correction.py: 提钱还 → 提前还, 梅环青 → 没还清)."""
 
-    def __init__(self, correct_spelling: Callable[[str], str] | None = None) -> None:
-        """`correct_spelling`: the knowledge base's speller (HybridRetriever.correct_spelling); None skips it."""
+    def __init__(
+        self,
+        correct_spelling: Callable[[str], str] | None = None,
+        *,
+        context: bool = True,
+        context_prices: Mapping[str, float] | None = None,
+    ) -> None:
+        """`correct_spelling`: the knowledge base's speller (HybridRetriever.correct_spelling); None skips it.
+        `context`: also choose same-sound characters by the knowledge base's language model (built on first use);
+        `context_prices`: its channel prices (knowledge.sound_correction.ChannelPrices fields) when not the default."""
         self._spell = correct_spelling
+        self._context = context
+        self._context_prices = context_prices
+        self._by_context: Callable[[str], str] | None = None
         self._converter: Any = None
         self._lock = threading.Lock()
+
+    def _choose_by_context(self, text: str) -> str:
+        """Same-sound characters chosen by the language model (the model is built once, on first use)."""
+        if self._by_context is None:
+            with self._lock:
+                if self._by_context is None:
+                    from knowledge.sound_correction import sound_corrector
+
+                    self._by_context = sound_corrector(self._context_prices).correct
+        return self._by_context(text)
 
     def simplified(self, text: str) -> str:
         """The text in Simplified characters with Chinese spacing and punctuation, not yet spell-corrected."""
@@ -65,6 +87,8 @@ class TranscriptCorrector:
         converted = self._converted(text)
         if self._spell is not None and _CJK.search(converted):
             converted = self._spell(converted)
+        if self._context and _CJK.search(converted):
+            converted = self._choose_by_context(_FINAL_MA.sub("吗", converted))
         return _FINAL_MA.sub("吗", spoken_digits(self._tidy(converted)))
 
 

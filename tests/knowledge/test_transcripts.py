@@ -22,7 +22,7 @@ LEXICON = {
 
 @pytest.fixture(scope="module")
 def corrector() -> TranscriptCorrector:
-    return TranscriptCorrector(DomainSpeller(LEXICON).correct)
+    return TranscriptCorrector(DomainSpeller(LEXICON).correct, context=False)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +71,6 @@ def test_a_question_particle_heard_as_another_ma_is_restored_only_at_the_end(cor
 
 
 def test_a_correction_never_joins_two_phrases_the_recogniser_heard_with_a_pause_between():
-    corrector = TranscriptCorrector(DomainSpeller({"青海": 12, "贷款": 40}).correct)
+    corrector = TranscriptCorrector(DomainSpeller({"青海": 12, "贷款": 40}).correct, context=False)
     assert corrector.correct("以前带过款梅环青 还能再带吗") == "以前带过款梅环青还能再带吗"
     assert corrector.correct("需要 担宝 吗") == "需要担宝吗"
