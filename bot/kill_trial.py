@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 
 from bot.settings import BotSettings
-from bot.supervisor import Supervisor, plan
+from bot.supervisor import Supervisor, plan, rasa_status_url
 from bot.texts import text
 
 PROCESSES = ("rasa", "actions", "bot")
@@ -150,10 +150,7 @@ class Stack:
         checks = [
             (f"{self.web}/readyz", None),
             (f"http://127.0.0.1:{self.action_port}/health", None),
-            (
-                str(httpx.URL(f"http://127.0.0.1:{self.rasa_port}/status", params={"token": self.rasa_token})),
-                "model_file",
-            ),
+            (rasa_status_url(self.rasa_port, self.rasa_token), "model_file"),
         ]
         try:
             for url, key in checks:
